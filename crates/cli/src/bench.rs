@@ -1,0 +1,59 @@
+//! `checkerlab bench`: milliseconds per training step on this CPU.
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::tensor::Device;
+use checkerlab_model::evaluation::images_tensor;
+use checkerlab_model::mnist::{MnistSet, Split};
+use checkerlab_model::{AutoencoderConfig, DecoderKind, OptimizerKind, Trainer};
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Steps timed after the warm-up.
+    #[arg(long, default_value_t = 30)]
+    steps: usize,
+    #[arg(long, default_value_t = 5)]
+    warmup: usize,
+}
+
+pub fn run(data: &Path, args: BenchArgs) -> anyhow::Result<()> {
+    let train = MnistSet::load(data, Split::Train)?;
+    let device = Device::flex().autodiff();
+    println!(
+        "decoder     optimizer  batch  median ms/step  p10..p90 ms   ({} steps after {} warm-up, Burn flex CPU, {} threads)",
+        args.steps,
+        args.warmup,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    for decoder in DecoderKind::ALL {
+        let model = AutoencoderConfig::new(decoder).init(&device);
+        let mut trainer = Trainer::new(model, OptimizerKind::Adam, 1e-3);
+        let mut times = Vec::with_capacity(args.steps);
+        for step in 0..args.warmup + args.steps {
+            let start = (step * args.batch_size) % (train.len() - args.batch_size);
+            let indices: Vec<usize> = (start..start + args.batch_size).collect();
+            let images = images_tensor(train.batch(&indices), &device);
+            let began = Instant::now();
+            // Reading the loss waits for the step to finish.
+            trainer.step(images).into_scalar::<f32>();
+            if step >= args.warmup {
+                times.push(began.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{:<11} {:<10} {:>5}  {:>14.1}  {:>5.1}..{:<5.1}",
+            decoder.name(),
+            "adam",
+            args.batch_size,
+            at(0.5),
+            at(0.1),
+            at(0.9)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! `checkerlab`: train the shipped weights, evaluate a weights file, time the trainer.
+
+mod bench;
+mod train;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use burn::tensor::Device;
+use checkerlab_model::evaluation::evaluate;
+use checkerlab_model::mnist::{MnistSet, Split};
+use checkerlab_model::weights;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(version, about = "Checkerlab's native tooling (CPU, Burn's flex backend)")]
+struct Cli {
+    /// Folder holding the four gzipped MNIST IDX files.
+    #[arg(long, global = true, default_value = "data/mnist")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train one autoencoder and write its weights and a JSON-lines log.
+    Train(train::TrainArgs),
+    /// Print one JSON object: test BCE and the checkerboard probes of a weights file.
+    Eval {
+        /// A `.ckpt` file written by `train`.
+        weights: PathBuf,
+    },
+    /// Print milliseconds per training step for each decoder.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Train(args) => train::run(&cli.data, args),
+        Command::Eval { weights } => eval(&cli.data, &weights),
+        Command::Bench(args) => bench::run(&cli.data, args),
+    }
+}
+
+fn eval(data: &std::path::Path, path: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let info = weights::read_info(&bytes).with_context(|| format!("{}", path.display()))?;
+    let device = Device::flex();
+    let (model, info) = weights::decode(&bytes, info.decoder, &device)
+        .with_context(|| format!("{}", path.display()))?;
+    let test = MnistSet::load(data, Split::Test)?;
+    let evaluation = evaluate(&model, &test, &device);
+    let report = serde_json::json!({
+        "weights": path.display().to_string(),
+        "decoder": info.decoder,
+        "recorded_test_bce": info.test_bce,
+        "training": info.training,
+        "test_bce": evaluation.test_bce,
+        "probes": evaluation.probes,
+    });
+    println!("{report}");
+    Ok(())
+}

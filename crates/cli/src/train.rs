@@ -1,0 +1,162 @@
+//! `checkerlab train`: the loop that produced the shipped weights.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use burn::tensor::Device;
+use checkerlab_model::evaluation::{evaluate, images_tensor};
+use checkerlab_model::init::SeededRng;
+use checkerlab_model::mnist::{MnistSet, Split};
+use checkerlab_model::weights::{self, TrainingRecipe, WeightsInfo};
+use checkerlab_model::{AutoencoderConfig, DecoderKind, OptimizerKind, Trainer};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// Which decoder: upsample or transposed.
+    #[arg(long)]
+    decoder: DecoderKind,
+    /// adadelta (the blog's, learning rate 1.0) or adam.
+    #[arg(long, default_value = "adadelta")]
+    optimizer: OptimizerKind,
+    /// Defaults to the optimizer's usual rate (1.0 for Adadelta, 0.001 for Adam).
+    #[arg(long)]
+    learning_rate: Option<f64>,
+    #[arg(long, default_value_t = 50)]
+    epochs: usize,
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Seeds the initial weights and the shuffling.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Train on only the first N training images (for quick trials).
+    #[arg(long)]
+    train_limit: Option<usize>,
+    /// Also evaluate after these steps of the first epoch (the early-training view).
+    #[arg(long, value_delimiter = ',', default_value = "50,200")]
+    early_steps: Vec<u64>,
+    /// Where to write the weights.
+    #[arg(long)]
+    out: PathBuf,
+    /// Where to write the JSON-lines log (one line per evaluation).
+    #[arg(long)]
+    log: PathBuf,
+}
+
+impl TrainArgs {
+    fn learning_rate(&self) -> f64 {
+        self.learning_rate
+            .unwrap_or_else(|| self.optimizer.default_learning_rate())
+    }
+}
+
+pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
+    if args.batch_size == 0 || args.epochs == 0 {
+        bail!("--batch-size and --epochs must be at least 1");
+    }
+    let mut train = MnistSet::load(data, Split::Train)?;
+    if let Some(limit) = args.train_limit {
+        train = train.take(limit);
+    }
+    let test = MnistSet::load(data, Split::Test)?;
+    let device = Device::flex();
+    let autodiff = device.clone().autodiff();
+
+    let model = AutoencoderConfig::new(args.decoder)
+        .with_seed(args.seed)
+        .init(&autodiff);
+    let mut trainer = Trainer::new(model, args.optimizer, args.learning_rate());
+    for dir in [args.out.parent(), args.log.parent()].into_iter().flatten() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut log = std::fs::File::create(&args.log)
+        .with_context(|| format!("creating {}", args.log.display()))?;
+
+    let steps_per_epoch = train.len().div_ceil(args.batch_size);
+    let progress = ProgressBar::new((steps_per_epoch * args.epochs) as u64).with_style(
+        ProgressStyle::with_template(
+            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} steps, eta {eta} {msg}",
+        )?,
+    );
+    progress.set_prefix(format!("{} {}", args.decoder, args.optimizer));
+
+    let mut write_entry = |trainer: &Trainer,
+                           epoch: f64,
+                           train_bce: Option<f64>,
+                           seconds: f64|
+     -> anyhow::Result<f64> {
+        let evaluation = evaluate(&trainer.inference_model(), &test, &device);
+        let entry = serde_json::json!({
+            "decoder": args.decoder,
+            "epoch": epoch,
+            "step": trainer.steps(),
+            "train_bce": train_bce,
+            "test_bce": evaluation.test_bce,
+            "probes": evaluation.probes,
+            "train_seconds": seconds,
+        });
+        writeln!(log, "{entry}")?;
+        Ok(evaluation.test_bce)
+    };
+
+    let mut test_bce = write_entry(&trainer, 0.0, None, 0.0)?;
+    let mut train_seconds = 0.0;
+    let mut shuffle = SeededRng::new(args.seed ^ 0x5_4FF1E);
+    for epoch in 1..=args.epochs {
+        let order = shuffle.permutation(train.len());
+        let (mut loss_sum, mut seen) = (0.0f64, 0usize);
+        for batch in order.chunks(args.batch_size) {
+            let images = images_tensor(train.batch(batch), &autodiff);
+            let began = Instant::now();
+            let loss = trainer.step(images).into_scalar::<f32>() as f64;
+            train_seconds += began.elapsed().as_secs_f64();
+            if !loss.is_finite() {
+                bail!(
+                    "the loss became {loss} at step {} (epoch {epoch}); try a lower --learning-rate",
+                    trainer.steps()
+                );
+            }
+            loss_sum += loss * batch.len() as f64;
+            seen += batch.len();
+            progress.inc(1);
+            progress.set_message(format!("epoch {epoch} bce {:.4}", loss_sum / seen as f64));
+            if epoch == 1 && args.early_steps.contains(&trainer.steps()) {
+                let fraction = trainer.steps() as f64 / steps_per_epoch as f64;
+                write_entry(&trainer, fraction, Some(loss_sum / seen as f64), train_seconds)?;
+            }
+        }
+        let train_bce = Some(loss_sum / seen as f64);
+        test_bce = write_entry(&trainer, epoch as f64, train_bce, train_seconds)?;
+        progress.println(format!(
+            "epoch {epoch}: train bce {:.4}, test bce {test_bce:.4}, {:.1} s/epoch",
+            loss_sum / seen as f64,
+            train_seconds / epoch as f64
+        ));
+    }
+    progress.finish();
+
+    let info = WeightsInfo {
+        decoder: args.decoder,
+        seed: args.seed,
+        training: Some(TrainingRecipe {
+            optimizer: args.optimizer,
+            learning_rate: args.learning_rate(),
+            batch_size: args.batch_size,
+            epochs: args.epochs,
+            steps: trainer.steps(),
+        }),
+        test_bce: Some(test_bce),
+    };
+    let bytes = weights::encode(trainer.inference_model(), &info)?;
+    std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "wrote {} ({} bytes): test bce {test_bce:.4} after {} epochs, {:.1} s per epoch",
+        args.out.display(),
+        bytes.len(),
+        args.epochs,
+        train_seconds / args.epochs as f64
+    );
+    Ok(())
+}

@@ -1,0 +1,83 @@
+//! The encoder of the Keras blog's convolutional autoencoder.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+
+use crate::init::{SeededRng, keras_init_conv};
+
+/// Channels of the code: the bottleneck is `[CODE_CHANNELS, CODE_SIDE, CODE_SIDE]`.
+pub const CODE_CHANNELS: usize = 8;
+/// Side of the code's square map.
+pub const CODE_SIDE: usize = 4;
+/// Numbers in one code: 4x4x8 = 128.
+pub const CODE_LEN: usize = CODE_CHANNELS * CODE_SIDE * CODE_SIDE;
+
+/// Configuration of the [`Encoder`].
+#[derive(Config, Debug)]
+pub struct EncoderConfig {}
+
+/// Conv16-Pool-Conv8-Pool-Conv8-Pool: a 28x28 digit to a 4x4x8 code.
+///
+/// Every convolution is 3x3, ReLU, 'same'; every pool is 2x2 with Keras'
+/// 'same' padding, so 7x7 pools to 4x4 rather than 3x3.
+#[derive(Module, Debug)]
+pub struct Encoder {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    conv3: Conv2d,
+    pool: MaxPool2d,
+}
+
+impl EncoderConfig {
+    /// Builds the encoder with Keras' initialisation drawn from `rng`.
+    pub fn init(&self, rng: &mut SeededRng, device: &Device) -> Encoder {
+        let conv = |channels: [usize; 2], rng: &mut SeededRng| {
+            let layer = Conv2dConfig::new(channels, [3, 3])
+                .with_padding(PaddingConfig2d::Same)
+                .init(device);
+            keras_init_conv(layer, rng, device)
+        };
+        Encoder {
+            conv1: conv([1, 16], rng),
+            conv2: conv([16, 8], rng),
+            conv3: conv([8, 8], rng),
+            pool: MaxPool2dConfig::new([2, 2])
+                .with_padding(PaddingConfig2d::Same)
+                .init(),
+        }
+    }
+}
+
+impl Encoder {
+    /// # Shapes
+    /// - `images`: `[batch, 1, 28, 28]`, intensities in `[0, 1]`
+    /// - output: `[batch, 8, 4, 4]`
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<4> {
+        self.forward_traced(images, &mut |_, _| {})
+    }
+
+    /// [`forward`](Self::forward), showing each layer's output to `trace`.
+    pub fn forward_traced(&self, images: Tensor<4>, trace: &mut LayerTrace<'_>) -> Tensor<4> {
+        let x = relu(self.conv1.forward(images)); // [batch, 16, 28, 28]
+        trace("conv 3x3, 16, relu", &x);
+        let x = self.pool.forward(x); // [batch, 16, 14, 14]
+        trace("max-pool 2x2", &x);
+        let x = relu(self.conv2.forward(x)); // [batch, 8, 14, 14]
+        trace("conv 3x3, 8, relu", &x);
+        let x = self.pool.forward(x); // [batch, 8, 7, 7]
+        trace("max-pool 2x2", &x);
+        let x = relu(self.conv3.forward(x)); // [batch, 8, 7, 7]
+        trace("conv 3x3, 8, relu", &x);
+        let x = self.pool.forward(x); // [batch, 8, 4, 4]
+        trace("max-pool 2x2 (same)", &x);
+        x
+    }
+}
+
+/// Called with a layer's name and output, for shape checks and architecture tables.
+pub type LayerTrace<'a> = dyn FnMut(&'static str, &Tensor<4>) + 'a;

@@ -1,0 +1,31 @@
+//! Checkerlab's model core: the convolutional autoencoder of "Building
+//! Autoencoders in Keras" (2016) with two decoders side by side, everything
+//! needed to train and judge them, and nothing that knows about a GPU or a
+//! browser.
+//!
+//! - [`AutoencoderConfig`] builds the model for a [`DecoderKind`] and a seed;
+//! - [`Trainer`] runs one gradient step and hands back the loss as a tensor;
+//! - [`metrics`] measures checkerboard artifacts;
+//! - [`mnist`] reads the IDX files; [`weights`] the `.ckpt` files.
+//!
+//! Everything runs on any Burn [`Device`](burn::tensor::Device): the tests use
+//! the CPU (`Device::flex()`), the browser WebGPU.
+
+pub mod adadelta;
+pub mod autoencoder;
+pub mod decoder;
+pub mod encoder;
+pub mod evaluation;
+pub mod init;
+pub mod loss;
+pub mod metrics;
+pub mod mnist;
+pub mod train;
+pub mod weights;
+
+pub use autoencoder::{Autoencoder, AutoencoderConfig, IMAGE_LEN, IMAGE_SIDE};
+pub use decoder::DecoderKind;
+pub use encoder::{CODE_CHANNELS, CODE_LEN, CODE_SIDE};
+pub use loss::bce_with_logits;
+pub use metrics::CheckerboardMetrics;
+pub use train::{OptimizerKind, Trainer};

@@ -1,0 +1,140 @@
+//! One training step, shared by the native trainer and the browser.
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::Tensor;
+use serde::{Deserialize, Serialize};
+
+use crate::adadelta::AdadeltaConfig;
+use crate::autoencoder::Autoencoder;
+use crate::loss::bce_with_logits;
+
+/// The optimizers the blog and the app offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptimizerKind {
+    /// Keras 2016's Adadelta (rho 0.95, epsilon 1e-7), the blog's choice.
+    Adadelta,
+    /// Burn's Adam with its default betas.
+    Adam,
+}
+
+impl OptimizerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Adadelta => "adadelta",
+            OptimizerKind::Adam => "adam",
+        }
+    }
+
+    /// The learning rate the blog's recipe (Adadelta) or common practice (Adam) uses.
+    pub fn default_learning_rate(self) -> f64 {
+        match self {
+            OptimizerKind::Adadelta => 1.0,
+            OptimizerKind::Adam => 1e-3,
+        }
+    }
+
+    fn build(self) -> ModuleOptimizer {
+        match self {
+            OptimizerKind::Adadelta => AdadeltaConfig::new().init(),
+            // Keras' epsilon; Burn's default (1e-5) damps early steps noticeably.
+            OptimizerKind::Adam => AdamConfig::new().with_epsilon(1e-7).init(),
+        }
+    }
+}
+
+impl std::fmt::Display for OptimizerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for OptimizerKind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "adadelta" => Ok(OptimizerKind::Adadelta),
+            "adam" => Ok(OptimizerKind::Adam),
+            other => Err(format!("unknown optimizer '{other}' (known: adadelta, adam)")),
+        }
+    }
+}
+
+/// A model on an autodiff device with its optimizer state.
+#[derive(Clone)]
+pub struct Trainer {
+    model: Autoencoder,
+    optimizer: ModuleOptimizer,
+    optimizer_kind: OptimizerKind,
+    learning_rate: f64,
+    steps: u64,
+}
+
+/// A trainer as it stood, to return to if a step goes bad (a NaN loss).
+#[derive(Clone)]
+pub struct TrainerSnapshot(Trainer);
+
+impl Trainer {
+    /// `model` must live on an autodiff device (`device.autodiff()`).
+    pub fn new(model: Autoencoder, optimizer: OptimizerKind, learning_rate: f64) -> Self {
+        Self {
+            model,
+            optimizer: optimizer.build(),
+            optimizer_kind: optimizer,
+            learning_rate,
+            steps: 0,
+        }
+    }
+
+    /// One gradient step on `images`, returning the batch's loss *before* the
+    /// update as a tensor. Nothing here reads from the device, so the browser
+    /// can await the loss while the GPU works.
+    ///
+    /// # Shapes
+    /// - `images`: `[batch, 1, 28, 28]`, the targets too
+    /// - output: `[1]`
+    pub fn step(&mut self, images: Tensor<4>) -> Tensor<1> {
+        let logits = self.model.forward(images.clone());
+        let loss = bce_with_logits(logits, images);
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        let model = self.model.clone();
+        self.model = self
+            .optimizer
+            .step(self.learning_rate, model, grads);
+        self.steps += 1;
+        loss.detach()
+    }
+
+    /// The trained model without autodiff, for inference and evaluation.
+    pub fn inference_model(&self) -> Autoencoder {
+        self.model.valid()
+    }
+
+    /// The model on its autodiff device.
+    pub fn model(&self) -> &Autoencoder {
+        &self.model
+    }
+
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    pub fn optimizer_kind(&self) -> OptimizerKind {
+        self.optimizer_kind
+    }
+
+    pub fn learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+
+    /// Cheap: Burn tensors are immutable and shared, so this keeps handles, not copies.
+    pub fn snapshot(&self) -> TrainerSnapshot {
+        TrainerSnapshot(self.clone())
+    }
+
+    pub fn restore(&mut self, snapshot: TrainerSnapshot) {
+        *self = snapshot.0;
+    }
+}

@@ -1,0 +1,270 @@
+//! The `.ckpt` weights file: a checked header naming the decoder, then Burn's
+//! burnpack record of the parameters.
+//!
+//! ```text
+//! offset  size  field
+//! 0       8     magic "CHKRLAB\n"
+//! 8       2     format version, u16 little-endian (this reader: 1)
+//! 10      4     metadata length M, u32 LE
+//! 14      M     metadata, JSON (`WeightsInfo`: decoder kind, seed, training recipe, test BCE)
+//! 14+M    4     payload length P, u32 LE
+//! 18+M    P     burnpack bytes (`ModuleRecord`)
+//! 18+M+P  4     CRC-32 of every byte before it
+//! ```
+//!
+//! The checksum turns a flipped bit into a clear error instead of a model
+//! that loads and draws noise.
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use crate::autoencoder::{Autoencoder, AutoencoderConfig};
+use crate::decoder::DecoderKind;
+use crate::train::OptimizerKind;
+
+const MAGIC: &[u8; 8] = b"CHKRLAB\n";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+const FIXED_LEN: usize = 8 + 2 + 4 + 4 + 4;
+
+/// What a weights file says about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightsInfo {
+    pub decoder: DecoderKind,
+    /// Seed of the initial weights the training started from.
+    pub seed: u64,
+    /// How the weights were trained; `None` for an untrained model.
+    pub training: Option<TrainingRecipe>,
+    /// Mean BCE on the 10,000 MNIST test digits, measured when saved.
+    pub test_bce: Option<f64>,
+}
+
+/// The recipe behind a weights file, enough to train it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRecipe {
+    pub optimizer: OptimizerKind,
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    pub epochs: usize,
+    pub steps: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WeightsError {
+    #[error("not a Checkerlab weights file (it does not start with the CHKRLAB header)")]
+    NotWeights,
+    #[error("weights file format version {found} is not supported (this build reads version {FORMAT_VERSION})")]
+    UnsupportedVersion { found: u16 },
+    #[error("weights file is truncated: {needed} bytes needed, {found} present")]
+    Truncated { needed: usize, found: usize },
+    #[error("weights file is corrupt: checksum 0x{found:08x} does not match 0x{expected:08x}")]
+    Corrupt { expected: u32, found: u32 },
+    #[error("weights file has unreadable metadata: {0}")]
+    Metadata(String),
+    #[error("these weights are for the '{found}' decoder, not '{expected}'")]
+    WrongDecoder {
+        expected: DecoderKind,
+        found: DecoderKind,
+    },
+    #[error("weights do not fit the '{decoder}' model: {reason}")]
+    Mismatch {
+        decoder: DecoderKind,
+        reason: String,
+    },
+}
+
+/// Serialises `model` with `info`. The model's parameters are read
+/// synchronously, so on WebGPU copy them to a CPU model first.
+pub fn encode(model: Autoencoder, info: &WeightsInfo) -> Result<Vec<u8>, WeightsError> {
+    let payload = model
+        .into_record()
+        .into_bytes()
+        .map_err(|err| WeightsError::Mismatch {
+            decoder: info.decoder,
+            reason: err.to_string(),
+        })?;
+    let metadata =
+        serde_json::to_vec(info).map_err(|err| WeightsError::Metadata(err.to_string()))?;
+
+    let mut out = Vec::with_capacity(FIXED_LEN + metadata.len() + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(metadata.len() as u32).to_le_bytes());
+    out.extend_from_slice(&metadata);
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&payload);
+    let checksum = crc32fast::hash(&out);
+    out.extend_from_slice(&checksum.to_le_bytes());
+    Ok(out)
+}
+
+/// Reads the metadata without building a model.
+pub fn read_info(bytes: &[u8]) -> Result<WeightsInfo, WeightsError> {
+    split(bytes).map(|(info, _)| info)
+}
+
+/// Builds the model a weights file holds on `device`, checking that it is
+/// for `expected` (pass the kind the caller is about to show or train).
+pub fn decode(
+    bytes: &[u8],
+    expected: DecoderKind,
+    device: &Device,
+) -> Result<(Autoencoder, WeightsInfo), WeightsError> {
+    let (info, payload) = split(bytes)?;
+    if info.decoder != expected {
+        return Err(WeightsError::WrongDecoder {
+            expected,
+            found: info.decoder,
+        });
+    }
+    let mismatch = |err: burn::store::RecordError| WeightsError::Mismatch {
+        decoder: info.decoder,
+        reason: err.to_string(),
+    };
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(payload.to_vec())).map_err(mismatch)?;
+    let model = AutoencoderConfig::new(info.decoder)
+        .with_seed(info.seed)
+        .init(device)
+        .try_load_record(record)
+        .map_err(mismatch)?;
+    Ok((model, info))
+}
+
+fn split(bytes: &[u8]) -> Result<(WeightsInfo, &[u8]), WeightsError> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(WeightsError::NotWeights);
+    }
+    let need = |needed: usize| {
+        if bytes.len() < needed {
+            Err(WeightsError::Truncated {
+                needed,
+                found: bytes.len(),
+            })
+        } else {
+            Ok(())
+        }
+    };
+    need(14)?;
+    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
+    if version != FORMAT_VERSION {
+        return Err(WeightsError::UnsupportedVersion { found: version });
+    }
+    let metadata_len = le_u32(bytes, 10) as usize;
+    need(14 + metadata_len + 4)?;
+    let payload_len = le_u32(bytes, 14 + metadata_len) as usize;
+    let total = FIXED_LEN + metadata_len + payload_len;
+    need(total)?;
+    let expected = le_u32(bytes, total - 4);
+    let found = crc32fast::hash(&bytes[..total - 4]);
+    if expected != found {
+        return Err(WeightsError::Corrupt { expected, found });
+    }
+    let info: WeightsInfo = serde_json::from_slice(&bytes[14..14 + metadata_len])
+        .map_err(|err| WeightsError::Metadata(err.to_string()))?;
+    let payload_start = 18 + metadata_len;
+    Ok((info, &bytes[payload_start..payload_start + payload_len]))
+}
+
+fn le_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Tensor, TensorData};
+
+    fn info(decoder: DecoderKind) -> WeightsInfo {
+        WeightsInfo {
+            decoder,
+            seed: 11,
+            training: Some(TrainingRecipe {
+                optimizer: OptimizerKind::Adam,
+                learning_rate: 1e-3,
+                batch_size: 128,
+                epochs: 1,
+                steps: 469,
+            }),
+            test_bce: Some(0.1),
+        }
+    }
+
+    fn probe(device: &Device) -> Tensor<4> {
+        let values: Vec<f32> = (0..2 * 784).map(|i| ((i * 37) % 255) as f32 / 255.0).collect();
+        Tensor::from_data(TensorData::new(values, [2, 1, 28, 28]), device)
+    }
+
+    fn saved(decoder: DecoderKind, device: &Device) -> (Autoencoder, Vec<u8>) {
+        // A seed other than the one in `info`: loading must not just re-seed.
+        let model = AutoencoderConfig::new(decoder).with_seed(99).init(device);
+        let bytes = encode(model.clone(), &info(decoder)).unwrap();
+        (model, bytes)
+    }
+
+    #[test]
+    fn round_trip_gives_identical_outputs_for_every_decoder() {
+        let device = Device::flex();
+        for decoder in DecoderKind::ALL {
+            let (model, bytes) = saved(decoder, &device);
+            assert!(bytes.len() < 40_000, "{decoder}: {} bytes", bytes.len());
+            let (loaded, loaded_info) = decode(&bytes, decoder, &device).unwrap();
+            assert_eq!(loaded_info, info(decoder));
+            let before: Vec<f32> = model.forward(probe(&device)).into_data().try_to_vec().unwrap();
+            let after: Vec<f32> = loaded.forward(probe(&device)).into_data().try_to_vec().unwrap();
+            assert_eq!(before, after);
+        }
+    }
+
+    #[test]
+    fn the_other_decoders_file_is_refused_by_name() {
+        let device = Device::flex();
+        let (_, bytes) = saved(DecoderKind::Transposed, &device);
+        let err = decode(&bytes, DecoderKind::Upsample, &device).unwrap_err();
+        assert!(matches!(err, WeightsError::WrongDecoder { .. }));
+        assert_eq!(
+            err.to_string(),
+            "these weights are for the 'transposed' decoder, not 'upsample'"
+        );
+    }
+
+    #[test]
+    fn truncation_corruption_version_and_garbage_give_clear_errors() {
+        let device = Device::flex();
+        let (_, bytes) = saved(DecoderKind::Upsample, &device);
+        let kind = DecoderKind::Upsample;
+
+        for cut in [12, 20, bytes.len() / 2, bytes.len() - 1] {
+            let err = decode(&bytes[..cut], kind, &device).unwrap_err();
+            assert!(matches!(err, WeightsError::Truncated { .. }), "cut at {cut}: {err}");
+        }
+
+        let mut flipped = bytes.clone();
+        let middle = flipped.len() / 2;
+        flipped[middle] ^= 0x40;
+        assert!(matches!(
+            decode(&flipped, kind, &device).unwrap_err(),
+            WeightsError::Corrupt { .. }
+        ));
+
+        let mut future = bytes.clone();
+        future[8] = 9;
+        let err = decode(&future, kind, &device).unwrap_err();
+        assert!(matches!(err, WeightsError::UnsupportedVersion { found: 9 }));
+        assert!(err.to_string().contains("version 9"));
+
+        assert!(matches!(
+            decode(b"PK\x03\x04 a zip, say", kind, &device).unwrap_err(),
+            WeightsError::NotWeights
+        ));
+        assert!(matches!(decode(&[], kind, &device).unwrap_err(), WeightsError::NotWeights));
+    }
+
+    #[test]
+    fn read_info_needs_no_model() {
+        let device = Device::flex();
+        let (_, bytes) = saved(DecoderKind::Transposed, &device);
+        assert_eq!(read_info(&bytes).unwrap().decoder, DecoderKind::Transposed);
+    }
+}
