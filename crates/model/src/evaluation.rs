@@ -1,7 +1,7 @@
 //! Judging a trained model: test BCE, and the checkerboard meters on inputs
 //! where a pixel-wise loss did and did not teach the decoder to hide them.
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::autoencoder::{Autoencoder, IMAGE_LEN, IMAGE_SIDE};
@@ -45,11 +45,8 @@ pub fn images_tensor(images: Vec<f32>, device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(images, [count, 1, IMAGE_SIDE, IMAGE_SIDE]), device)
 }
 
-fn to_vec(tensor: Tensor<4>) -> Vec<f32> {
-    tensor.into_data().try_to_vec().expect("model outputs are f32")
-}
-
-/// Mean per-pixel BCE of `model` over every image of `set`.
+/// Mean per-pixel BCE of `model` over every image of `set`. Reads
+/// synchronously: native code only.
 pub fn mean_bce(model: &Autoencoder, set: &MnistSet, device: &Device) -> f64 {
     let mut total = 0.0;
     let indices: Vec<usize> = (0..set.len()).collect();
@@ -61,99 +58,102 @@ pub fn mean_bce(model: &Autoencoder, set: &MnistSet, device: &Device) -> f64 {
     total / set.len() as f64
 }
 
-/// The meters on every probe. `digits` supplies both the real inputs and
-/// the code statistics; the first `limit` of them are used.
-pub fn probes(model: &Autoencoder, digits: &MnistSet, limit: usize, device: &Device) -> Probes {
-    let count = limit.min(digits.len());
-    let indices: Vec<usize> = (0..count).collect();
-    let inputs = images_tensor(digits.batch(&indices), device);
-    let codes = to_vec(model.encode(inputs.clone()));
-    let reconstructions = to_vec(model.reconstruct(inputs));
+/// The decoded images of every probe, still on the device: build them,
+/// [`register`](Self::register) them in one transaction, and read them
+/// synchronously (native) or awaited (browser).
+pub struct ProbeOutputs {
+    digits: Tensor<4>,
+    grey: Tensor<4>,
+    noise: Tensor<4>,
+    shuffled_codes: Tensor<4>,
+    code_units: Tensor<4>,
+}
 
-    let grey = images_tensor(vec![0.5; IMAGE_LEN], device);
-    let mut rng = SeededRng::new(0x5EED);
-    let noise: Vec<f32> = (0..16 * IMAGE_LEN).map(|_| rng.next_f32()).collect();
+/// Noise images and shuffled codes per probe.
+const PROBE_SAMPLES: usize = 64;
 
-    let decode = |codes: Vec<f32>| {
-        let count = codes.len() / CODE_LEN;
-        let codes = Tensor::from_data(
-            TensorData::new(codes, [count, CODE_CHANNELS, CODE_SIDE, CODE_SIDE]),
+impl ProbeOutputs {
+    /// Runs `model` on every probe. `digits` (`[count, 1, 28, 28]`) are the
+    /// real inputs and the source of the code statistics; `seed` fixes the
+    /// noise and the shuffling.
+    pub fn new(model: &Autoencoder, digits: Tensor<4>, seed: u64) -> Self {
+        let device = &digits.device();
+        let count = digits.dims()[0];
+        let codes = model.encode(digits.clone()).reshape([count, CODE_LEN]); // [count, 128]
+        let mut rng = SeededRng::new(seed);
+
+        let noise: Vec<f32> = (0..PROBE_SAMPLES * IMAGE_LEN).map(|_| rng.next_f32()).collect();
+        let sources: Vec<i64> = (0..PROBE_SAMPLES * CODE_LEN)
+            .map(|_| (rng.next_u64() % count as u64) as i64)
+            .collect();
+        let sources = Tensor::<2, Int>::from_data(
+            TensorData::new(sources, [PROBE_SAMPLES, CODE_LEN]),
             device,
         );
-        to_vec(model.decode(codes))
-    };
+        // Unit u of shuffled code i is unit u of real code sources[i][u].
+        let shuffled = codes.clone().gather(0, sources); // [64, 128]
 
-    Probes {
-        digits: CheckerboardMetrics::of_batch(&reconstructions),
-        grey: CheckerboardMetrics::of_batch(&to_vec(model.reconstruct(grey))),
-        noise: CheckerboardMetrics::of_batch(&to_vec(
-            model.reconstruct(images_tensor(noise, device)),
-        )),
-        shuffled_codes: CheckerboardMetrics::of_batch(&decode(shuffled_codes(&codes, 64, &mut rng))),
-        code_units: CheckerboardMetrics::of_batch(&decode(unit_codes(&codes))),
-    }
-}
+        // Each unit at its largest value over the digits; a unit that never
+        // fires gets 1, so every impulse response exists.
+        let peaks = codes.max_dim(0); // [1, 128]
+        let peaks = peaks.clone().mask_fill(peaks.lower_equal_elem(0.0), 1.0);
+        let units = Tensor::<2>::eye(CODE_LEN, device) * peaks; // [128, 128]
 
-/// `count` codes whose unit `u` is unit `u` of a randomly chosen real code.
-pub fn shuffled_codes(codes: &[f32], count: usize, rng: &mut SeededRng) -> Vec<f32> {
-    let available = codes.len() / CODE_LEN;
-    assert!(available > 0, "need at least one real code");
-    (0..count * CODE_LEN)
-        .map(|i| {
-            let source = (rng.next_u64() % available as u64) as usize;
-            codes[source * CODE_LEN + i % CODE_LEN]
-        })
-        .collect()
-}
-
-/// One code per unit: that unit at its largest value among `codes`, others 0.
-pub fn unit_codes(codes: &[f32]) -> Vec<f32> {
-    let mut peaks = vec![0.0f32; CODE_LEN];
-    for code in codes.chunks_exact(CODE_LEN) {
-        for (peak, &value) in peaks.iter_mut().zip(code) {
-            *peak = peak.max(value);
+        let code_map = |codes: Tensor<2>| {
+            let [rows, _] = codes.dims();
+            codes.reshape([rows, CODE_CHANNELS, CODE_SIDE, CODE_SIDE])
+        };
+        Self {
+            digits: model.reconstruct(digits),
+            grey: model.reconstruct(Tensor::full([1, 1, IMAGE_SIDE, IMAGE_SIDE], 0.5, device)),
+            noise: model.reconstruct(images_tensor(noise, device)),
+            shuffled_codes: model.decode(code_map(shuffled)),
+            code_units: model.decode(code_map(units)),
         }
     }
-    let mut out = vec![0.0; CODE_LEN * CODE_LEN];
-    for (unit, &peak) in peaks.iter().enumerate() {
-        // A unit that never fires still gets a unit impulse, so every
-        // response exists.
-        out[unit * CODE_LEN + unit] = if peak > 0.0 { peak } else { 1.0 };
+
+    /// Adds the five outputs to `transaction`, in the order
+    /// [`Probes::from_data`] expects.
+    pub fn register(self, transaction: Transaction) -> Transaction {
+        transaction
+            .register(self.digits)
+            .register(self.grey)
+            .register(self.noise)
+            .register(self.shuffled_codes)
+            .register(self.code_units)
     }
-    out
+
+    /// Reads synchronously: native code only.
+    pub fn read(self) -> Probes {
+        Probes::from_data(self.register(Transaction::default()).execute())
+    }
+}
+
+impl Probes {
+    /// The meters from the data of a transaction made by [`ProbeOutputs::register`].
+    pub fn from_data(data: impl IntoIterator<Item = TensorData>) -> Self {
+        let mut meters = data.into_iter().map(|data| {
+            let images: Vec<f32> = data.try_to_vec().expect("model outputs are f32");
+            CheckerboardMetrics::of_batch(&images)
+        });
+        let mut next = || meters.next().expect("five probe outputs");
+        Probes {
+            digits: next(),
+            grey: next(),
+            noise: next(),
+            shuffled_codes: next(),
+            code_units: next(),
+        }
+    }
 }
 
 /// Test BCE over all of `test` and the probes on its first 1,000 digits.
 pub fn evaluate(model: &Autoencoder, test: &MnistSet, device: &Device) -> Evaluation {
+    let digits: Vec<usize> = (0..1000.min(test.len())).collect();
+    let digits = images_tensor(test.batch(&digits), device);
     Evaluation {
         test_bce: mean_bce(model, test, device),
-        probes: probes(model, test, 1000, device),
+        probes: ProbeOutputs::new(model, digits, 0x5EED).read(),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unit_codes_switch_on_one_unit_each() {
-        let mut codes = vec![0.0; 2 * CODE_LEN];
-        codes[3] = 0.5;
-        codes[CODE_LEN + 3] = 2.0;
-        let units = unit_codes(&codes);
-        assert_eq!(units.len(), CODE_LEN * CODE_LEN);
-        assert_eq!(units[3 * CODE_LEN + 3], 2.0);
-        assert_eq!(units[5 * CODE_LEN + 5], 1.0);
-        assert_eq!(units.iter().filter(|&&v| v != 0.0).count(), CODE_LEN);
-    }
-
-    #[test]
-    fn shuffled_codes_take_each_unit_from_some_real_code() {
-        let codes: Vec<f32> = (0..3 * CODE_LEN).map(|i| i as f32).collect();
-        let mut rng = SeededRng::new(1);
-        let mixed = shuffled_codes(&codes, 10, &mut rng);
-        for (i, &value) in mixed.iter().enumerate() {
-            assert_eq!(value as usize % CODE_LEN, i % CODE_LEN);
-        }
-    }
-}

@@ -16,6 +16,7 @@ pub mod autoencoder;
 pub mod decoder;
 pub mod encoder;
 pub mod evaluation;
+pub mod host;
 pub mod init;
 pub mod loss;
 pub mod metrics;

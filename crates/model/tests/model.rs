@@ -3,6 +3,7 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
+use checkerlab_model::evaluation::{ProbeOutputs, images_tensor};
 use checkerlab_model::mnist::{MnistSet, Split};
 use checkerlab_model::{AutoencoderConfig, DecoderKind, OptimizerKind, Trainer};
 
@@ -94,7 +95,7 @@ fn same_seed_gives_the_same_model_and_another_seed_another() {
                 .init(&device)
                 .reconstruct(input())
                 .into_data()
-                .to_vec()
+                .try_to_vec()
                 .unwrap()
         };
         assert_eq!(out(5), out(5), "{kind}");
@@ -152,4 +153,30 @@ fn adadelta_trains_too_and_a_snapshot_restores_the_model() {
     trainer.restore(snapshot);
     assert_eq!(trainer.steps(), 1);
     assert_eq!(output(trainer.inference_model()), at_snapshot);
+}
+
+#[test]
+fn at_initialisation_the_transposed_decoder_paints_the_stronger_checkerboard() {
+    let device = Device::flex();
+    let set = mnist_test_set();
+    let indices: Vec<usize> = (0..64).collect();
+    for seed in 0..3 {
+        let probes = |kind| {
+            let model = AutoencoderConfig::new(kind).with_seed(seed).init(&device);
+            ProbeOutputs::new(&model, images_tensor(set.batch(&indices), &device), 1).read()
+        };
+        let (upsample, transposed) = (probes(DecoderKind::Upsample), probes(DecoderKind::Transposed));
+        for (probe, up, tr) in [
+            ("digits", upsample.digits, transposed.digits),
+            ("grey", upsample.grey, transposed.grey),
+            ("noise", upsample.noise, transposed.noise),
+        ] {
+            assert!(
+                tr.stride_energy > 10.0 * up.stride_energy,
+                "seed {seed}, {probe}: transposed {} vs upsample {}",
+                tr.stride_energy,
+                up.stride_energy
+            );
+        }
+    }
 }
