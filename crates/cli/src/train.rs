@@ -34,9 +34,13 @@ pub struct TrainArgs {
     /// Train on only the first N training images (for quick trials).
     #[arg(long)]
     train_limit: Option<usize>,
-    /// Also evaluate after these steps of the first epoch (the early-training view).
+    /// Also evaluate after these steps of the first epoch (the early-training
+    /// view; not when continuing from --init).
     #[arg(long, value_delimiter = ',', default_value = "50,200")]
     early_steps: Vec<u64>,
+    /// Start from these weights instead of fresh ones (continues their training).
+    #[arg(long)]
+    init: Option<PathBuf>,
     /// Where to write the weights.
     #[arg(long)]
     out: PathBuf,
@@ -64,9 +68,20 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
     let device = Device::flex();
     let autodiff = device.clone().autodiff();
 
-    let model = AutoencoderConfig::new(args.decoder)
-        .with_seed(args.seed)
-        .init(&autodiff);
+    let (model, earlier, seed) = match &args.init {
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let (model, info) = weights::decode(&bytes, args.decoder, &autodiff)
+                .with_context(|| format!("{}", path.display()))?;
+            (model, info.training.map(Box::new), info.seed)
+        }
+        None => {
+            let model = AutoencoderConfig::new(args.decoder)
+                .with_seed(args.seed)
+                .init(&autodiff);
+            (model, None, args.seed)
+        }
+    };
     let mut trainer = Trainer::new(model, args.optimizer, args.learning_rate());
     for dir in [args.out.parent(), args.log.parent()].into_iter().flatten() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -122,7 +137,7 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
             seen += batch.len();
             progress.inc(1);
             progress.set_message(format!("epoch {epoch} bce {:.4}", loss_sum / seen as f64));
-            if epoch == 1 && args.early_steps.contains(&trainer.steps()) {
+            if epoch == 1 && args.init.is_none() && args.early_steps.contains(&trainer.steps()) {
                 let fraction = trainer.steps() as f64 / steps_per_epoch as f64;
                 write_entry(&trainer, fraction, Some(loss_sum / seen as f64), train_seconds)?;
             }
@@ -139,13 +154,14 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
 
     let info = WeightsInfo {
         decoder: args.decoder,
-        seed: args.seed,
+        seed,
         training: Some(TrainingRecipe {
             optimizer: args.optimizer,
             learning_rate: args.learning_rate(),
             batch_size: args.batch_size,
             epochs: args.epochs,
             steps: trainer.steps(),
+            continued_from: earlier,
         }),
         test_bce: Some(test_bce),
     };

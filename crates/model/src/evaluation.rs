@@ -81,34 +81,16 @@ impl ProbeOutputs {
         let count = digits.dims()[0];
         let codes = model.encode(digits.clone()).reshape([count, CODE_LEN]); // [count, 128]
         let mut rng = SeededRng::new(seed);
-
         let noise: Vec<f32> = (0..PROBE_SAMPLES * IMAGE_LEN).map(|_| rng.next_f32()).collect();
-        let sources: Vec<i64> = (0..PROBE_SAMPLES * CODE_LEN)
-            .map(|_| (rng.next_u64() % count as u64) as i64)
-            .collect();
-        let sources = Tensor::<2, Int>::from_data(
-            TensorData::new(sources, [PROBE_SAMPLES, CODE_LEN]),
-            device,
-        );
-        // Unit u of shuffled code i is unit u of real code sources[i][u].
-        let shuffled = codes.clone().gather(0, sources); // [64, 128]
+        let shuffled = shuffled_codes(codes.clone(), PROBE_SAMPLES, &mut rng);
+        let units = unit_codes(codes);
 
-        // Each unit at its largest value over the digits; a unit that never
-        // fires gets 1, so every impulse response exists.
-        let peaks = codes.max_dim(0); // [1, 128]
-        let peaks = peaks.clone().mask_fill(peaks.lower_equal_elem(0.0), 1.0);
-        let units = Tensor::<2>::eye(CODE_LEN, device) * peaks; // [128, 128]
-
-        let code_map = |codes: Tensor<2>| {
-            let [rows, _] = codes.dims();
-            codes.reshape([rows, CODE_CHANNELS, CODE_SIDE, CODE_SIDE])
-        };
         Self {
             digits: model.reconstruct(digits),
             grey: model.reconstruct(Tensor::full([1, 1, IMAGE_SIDE, IMAGE_SIDE], 0.5, device)),
             noise: model.reconstruct(images_tensor(noise, device)),
-            shuffled_codes: model.decode(code_map(shuffled)),
-            code_units: model.decode(code_map(units)),
+            shuffled_codes: model.decode(code_maps(shuffled)),
+            code_units: model.decode(code_maps(units)),
         }
     }
 
@@ -145,6 +127,47 @@ impl Probes {
             code_units: next(),
         }
     }
+}
+
+/// `count` codes whose unit `u` is unit `u` of a randomly chosen row of
+/// `codes`: each unit is realistic, their combination is not.
+///
+/// # Shapes
+/// - `codes`: `[n, 128]`
+/// - output: `[count, 128]`
+pub fn shuffled_codes(codes: Tensor<2>, count: usize, rng: &mut SeededRng) -> Tensor<2> {
+    let [available, _] = codes.dims();
+    let sources: Vec<i64> = (0..count * CODE_LEN)
+        .map(|_| (rng.next_u64() % available as u64) as i64)
+        .collect();
+    let sources = Tensor::<2, Int>::from_data(
+        TensorData::new(sources, [count, CODE_LEN]),
+        &codes.device(),
+    );
+    codes.gather(0, sources)
+}
+
+/// One code per unit: that unit at its largest value over `codes` (1 for a
+/// unit that never fires, so every impulse response exists), the rest 0.
+///
+/// # Shapes
+/// - `codes`: `[n, 128]`
+/// - output: `[128, 128]`, row `u` switching on unit `u`
+pub fn unit_codes(codes: Tensor<2>) -> Tensor<2> {
+    let device = codes.device();
+    let peaks = codes.max_dim(0); // [1, 128]
+    let peaks = peaks.clone().mask_fill(peaks.lower_equal_elem(0.0), 1.0);
+    Tensor::<2>::eye(CODE_LEN, &device) * peaks
+}
+
+/// Flat codes as the decoder's input maps.
+///
+/// # Shapes
+/// - `codes`: `[n, 128]`
+/// - output: `[n, 8, 4, 4]`
+pub fn code_maps(codes: Tensor<2>) -> Tensor<4> {
+    let [rows, _] = codes.dims();
+    codes.reshape([rows, CODE_CHANNELS, CODE_SIDE, CODE_SIDE])
 }
 
 /// Test BCE over all of `test` and the probes on its first 1,000 digits.

@@ -107,6 +107,17 @@ impl Trainer {
         loss.detach()
     }
 
+    /// The same model and step count with a fresh optimizer (new kind or
+    /// learning rate; its running averages start again).
+    pub fn with_optimizer(self, optimizer: OptimizerKind, learning_rate: f64) -> Self {
+        Self {
+            optimizer: optimizer.build(),
+            optimizer_kind: optimizer,
+            learning_rate,
+            ..self
+        }
+    }
+
     /// The trained model without autodiff, for inference and evaluation.
     pub fn inference_model(&self) -> Autoencoder {
         self.model.valid()

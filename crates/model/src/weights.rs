@@ -49,6 +49,9 @@ pub struct TrainingRecipe {
     pub batch_size: usize,
     pub epochs: usize,
     pub steps: u64,
+    /// The training these weights started from, when they continued another run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continued_from: Option<Box<TrainingRecipe>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -186,6 +189,7 @@ mod tests {
                 batch_size: 128,
                 epochs: 1,
                 steps: 469,
+                continued_from: None,
             }),
             test_bce: Some(0.1),
         }

@@ -1,0 +1,562 @@
+//! The exported class: models, data and training state behind one handle.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData, Transaction};
+use checkerlab_model::evaluation::{ProbeOutputs, Probes, code_maps, images_tensor, shuffled_codes};
+use checkerlab_model::host::copy_to_host;
+use checkerlab_model::init::SeededRng;
+use checkerlab_model::mnist::MnistSet;
+use checkerlab_model::weights::{self, TrainingRecipe, WeightsInfo};
+use checkerlab_model::{
+    AutoencoderConfig, CODE_LEN, CheckerboardMetrics, DecoderKind, IMAGE_LEN, Trainer,
+    bce_with_logits,
+};
+use js_sys::{Float32Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::backend::{self, BackendInfo};
+use crate::records::*;
+
+/// Test digits whose codes feed the random-code views.
+const CODE_SOURCE_DIGITS: usize = 256;
+/// Test digits the training meters are measured on.
+const PROBE_DIGITS: usize = 64;
+
+/// Checkerlab's models in the browser. Create with [`Checkerlab::create`].
+///
+/// Methods that read tensors return promises. The page keeps one call in
+/// flight; a second arriving meanwhile is refused with a clear error rather
+/// than interleaved.
+#[wasm_bindgen]
+pub struct Checkerlab {
+    lab: Rc<RefCell<Lab>>,
+}
+
+struct Lab {
+    device: Device,
+    backend: BackendInfo,
+    slots: Vec<Slot>,
+    train: Option<MnistSet>,
+    test: Option<MnistSet>,
+    settings: TrainSettings,
+    batches: BatchOrder,
+    busy: bool,
+}
+
+struct Slot {
+    kind: DecoderKind,
+    trainer: Trainer,
+    /// Seed of the initial weights this model's training started from.
+    seed: u64,
+    origin: String,
+    /// The file to go back to on "reset to pretrained".
+    pretrained: Option<Vec<u8>>,
+}
+
+/// Shuffled passes over the training set, so both models see the same batches.
+struct BatchOrder {
+    rng: SeededRng,
+    order: Vec<usize>,
+    cursor: usize,
+}
+
+impl BatchOrder {
+    fn new(seed: u64) -> Self {
+        Self {
+            rng: SeededRng::new(seed),
+            order: Vec::new(),
+            cursor: 0,
+        }
+    }
+
+    fn next(&mut self, size: usize, available: usize) -> Vec<usize> {
+        (0..size)
+            .map(|_| {
+                if self.cursor >= self.order.len() {
+                    self.order = self.rng.permutation(available);
+                    self.cursor = 0;
+                }
+                self.cursor += 1;
+                self.order[self.cursor - 1]
+            })
+            .collect()
+    }
+}
+
+fn error(message: impl std::fmt::Display) -> JsError {
+    JsError::new(&message.to_string())
+}
+
+fn read_error(err: impl std::fmt::Debug) -> JsError {
+    error(format!(
+        "reading results from the device failed ({err:?}); the GPU may have been lost: reload the page"
+    ))
+}
+
+/// Marks the lab busy until dropped, so an overlapping call is refused.
+struct Busy(Rc<RefCell<Lab>>);
+
+impl Busy {
+    fn begin(lab: &Rc<RefCell<Lab>>) -> Result<Self, JsError> {
+        let mut state = lab
+            .try_borrow_mut()
+            .map_err(|_| error("Checkerlab is busy with another call"))?;
+        if state.busy {
+            return Err(error("Checkerlab is busy with another call; wait for it to finish"));
+        }
+        state.busy = true;
+        Ok(Self(lab.clone()))
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.borrow_mut().busy = false;
+    }
+}
+
+impl Lab {
+    fn autodiff(&self) -> Device {
+        self.device.clone().autodiff()
+    }
+
+    fn fresh_slot(&self, kind: DecoderKind, seed: u64) -> Slot {
+        let model = AutoencoderConfig::new(kind).with_seed(seed).init(&self.autodiff());
+        Slot {
+            kind,
+            trainer: Trainer::new(model, self.settings.optimizer, self.settings.learning_rate),
+            seed,
+            origin: format!("seed {seed}, untrained"),
+            pretrained: None,
+        }
+    }
+
+    fn slot_mut(&mut self, kind: DecoderKind) -> &mut Slot {
+        self.slots
+            .iter_mut()
+            .find(|slot| slot.kind == kind)
+            .expect("a slot for every decoder kind")
+    }
+
+    fn test_set(&self) -> Result<&MnistSet, JsError> {
+        self.test
+            .as_ref()
+            .ok_or_else(|| error("the MNIST test digits are not loaded yet"))
+    }
+
+    fn load_weights(&mut self, bytes: Vec<u8>, origin: String) -> Result<WeightsInfo, JsError> {
+        let info = weights::read_info(&bytes).map_err(error)?;
+        let (model, info) = weights::decode(&bytes, info.decoder, &self.autodiff()).map_err(error)?;
+        let (optimizer, learning_rate) = (self.settings.optimizer, self.settings.learning_rate);
+        let slot = self.slot_mut(info.decoder);
+        slot.trainer = Trainer::new(model, optimizer, learning_rate);
+        slot.seed = info.seed;
+        slot.origin = origin;
+        slot.pretrained = Some(bytes);
+        Ok(info)
+    }
+}
+
+fn parse_decoder(name: &str) -> Result<DecoderKind, JsError> {
+    name.parse().map_err(error)
+}
+
+fn image_tensor(image: &Float32Array, device: &Device) -> Result<Tensor<4>, JsError> {
+    if image.length() as usize != IMAGE_LEN {
+        return Err(error(format!(
+            "an input image has {IMAGE_LEN} values (28x28), this one has {}",
+            image.length()
+        )));
+    }
+    let values = image.to_vec();
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(error("an input image holds a NaN or infinite value"));
+    }
+    Ok(images_tensor(values.iter().map(|v| v.clamp(0.0, 1.0)).collect(), device))
+}
+
+fn to_images(data: TensorData) -> Result<Vec<f32>, JsError> {
+    data.try_to_vec::<f32>()
+        .map_err(|err| error(format!("unexpected output type: {err:?}")))
+}
+
+#[wasm_bindgen]
+impl Checkerlab {
+    /// Starts on WebGPU when `adapter` (a description of the adapter the page
+    /// obtained) is given, else on the CPU with `reasonWithout` as the reason
+    /// shown. Both models start untrained from seed 0.
+    pub async fn create(
+        adapter: Option<String>,
+        #[wasm_bindgen(js_name = reasonWithout)] reason_without: String,
+    ) -> Result<Checkerlab, JsError> {
+        let (device, backend) = backend::choose(adapter, reason_without).await;
+        let mut lab = Lab {
+            device,
+            backend,
+            slots: Vec::new(),
+            train: None,
+            test: None,
+            settings: TrainSettings::default(),
+            batches: BatchOrder::new(0),
+            busy: false,
+        };
+        lab.slots = DecoderKind::ALL
+            .into_iter()
+            .map(|kind| lab.fresh_slot(kind, 0))
+            .collect();
+        Ok(Checkerlab {
+            lab: Rc::new(RefCell::new(lab)),
+        })
+    }
+
+    /// `{kind, description, fallbackReason}`.
+    pub fn backend(&self) -> Result<JsValue, JsError> {
+        to_js(&self.lab.borrow().backend)
+    }
+
+    /// The decoders with their layers, parameter counts and weights' origin.
+    pub fn decoders(&self) -> Result<JsValue, JsError> {
+        let lab = self.lab.borrow();
+        let list: Vec<DecoderDescription> = lab
+            .slots
+            .iter()
+            .map(|slot| {
+                let model = slot.trainer.inference_model();
+                DecoderDescription {
+                    name: slot.kind.name(),
+                    label: slot.kind.label(),
+                    parameters: model.num_params(),
+                    origin: slot.origin.clone(),
+                    steps: slot.trainer.steps(),
+                    layers: model
+                        .architecture()
+                        .into_iter()
+                        .map(|(name, shape)| LayerDescription { name, shape })
+                        .collect(),
+                }
+            })
+            .collect();
+        to_js(&list)
+    }
+
+    /// Loads a `.ckpt` file into the decoder it names; returns its metadata.
+    /// A bad file changes nothing and says why.
+    #[wasm_bindgen(js_name = loadWeights)]
+    pub fn load_weights(&self, bytes: Vec<u8>, origin: String) -> Result<JsValue, JsError> {
+        let _busy = Busy::begin(&self.lab)?;
+        let info = self.lab.borrow_mut().load_weights(bytes, origin)?;
+        to_js(&info)
+    }
+
+    /// Loads a split (`"train"` or `"test"`) from its two IDX files (gzipped
+    /// or raw); returns the number of digits.
+    #[wasm_bindgen(js_name = loadMnist)]
+    pub fn load_mnist(&self, split: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
+        let set = MnistSet::from_named_idx((&format!("{split} images"), images), (&format!("{split} labels"), labels))
+            .map_err(error)?;
+        let count = set.len();
+        let mut lab = self.lab.borrow_mut();
+        match split {
+            "train" => lab.train = Some(set),
+            "test" => lab.test = Some(set),
+            other => return Err(error(format!("unknown MNIST split '{other}' (train or test)"))),
+        }
+        Ok(count)
+    }
+
+    /// A test digit's intensities, 784 values.
+    #[wasm_bindgen(js_name = testDigit)]
+    pub fn test_digit(&self, index: usize) -> Result<Float32Array, JsError> {
+        let lab = self.lab.borrow();
+        let test = lab.test_set()?;
+        if index >= test.len() {
+            return Err(error(format!("there are {} test digits, not {}", test.len(), index + 1)));
+        }
+        Ok(Float32Array::from(&test.batch(&[index])[..]))
+    }
+
+    #[wasm_bindgen(js_name = testLabel)]
+    pub fn test_label(&self, index: usize) -> Result<u8, JsError> {
+        let lab = self.lab.borrow();
+        let test = lab.test_set()?;
+        (index < test.len())
+            .then(|| test.label(index))
+            .ok_or_else(|| error(format!("no test digit {index}")))
+    }
+
+    /// Reconstructs `image` (784 intensities) with every decoder. Resolves to
+    /// `[{decoder, bce, meters, image: Float32Array}]`.
+    pub fn reconstruct(&self, image: Float32Array) -> js_sys::Promise {
+        let lab = self.lab.clone();
+        future_to_promise(async move {
+            let _busy = Busy::begin(&lab)?;
+            let (kinds, transaction) = {
+                let lab = lab.borrow();
+                let input = image_tensor(&image, &lab.device)?;
+                let mut transaction = Transaction::default();
+                let mut kinds = Vec::new();
+                for slot in &lab.slots {
+                    let model = slot.trainer.inference_model();
+                    let logits = model.forward(input.clone());
+                    let bce = bce_with_logits(logits.clone(), input.clone());
+                    transaction = transaction
+                        .register(burn::tensor::activation::sigmoid(logits))
+                        .register(bce);
+                    kinds.push(slot.kind);
+                }
+                (kinds, transaction)
+            };
+            let mut data = transaction.execute_async().await.map_err(read_error)?.into_iter();
+            let results = js_sys::Array::new();
+            for kind in kinds {
+                let output = to_images(data.next().expect("an output per decoder"))?;
+                let bce = to_images(data.next().expect("a loss per decoder"))?[0] as f64;
+                let record = Reconstruction {
+                    decoder: kind.name(),
+                    bce,
+                    meters: CheckerboardMetrics::of_batch(&output),
+                };
+                results.push(&with_image(&record, &output)?);
+            }
+            Ok(results.into())
+        })
+    }
+
+    /// Decodes one code assembled unit by unit from test digits' codes
+    /// (`seed` picks which), with every decoder: the view where training on
+    /// digits has not taught the decoder to hide its pattern. Resolves to
+    /// `[{decoder, meters, image}]`.
+    #[wasm_bindgen(js_name = decodeShuffledCode)]
+    pub fn decode_shuffled_code(&self, seed: u32) -> js_sys::Promise {
+        let lab = self.lab.clone();
+        future_to_promise(async move {
+            let _busy = Busy::begin(&lab)?;
+            let (kinds, transaction) = {
+                let lab = lab.borrow();
+                let test = lab.test_set()?;
+                let indices: Vec<usize> = (0..CODE_SOURCE_DIGITS.min(test.len())).collect();
+                let digits = images_tensor(test.batch(&indices), &lab.device);
+                let mut transaction = Transaction::default();
+                let mut kinds = Vec::new();
+                for slot in &lab.slots {
+                    let model = slot.trainer.inference_model();
+                    let codes = model.encode(digits.clone()).reshape([indices.len(), CODE_LEN]);
+                    let mut rng = SeededRng::new(seed as u64);
+                    let code = shuffled_codes(codes, 1, &mut rng);
+                    transaction = transaction.register(model.decode(code_maps(code)));
+                    kinds.push(slot.kind);
+                }
+                (kinds, transaction)
+            };
+            let data = transaction.execute_async().await.map_err(read_error)?;
+            let results = js_sys::Array::new();
+            for (kind, data) in kinds.into_iter().zip(data) {
+                let image = to_images(data)?;
+                let record = Decoded {
+                    decoder: kind.name(),
+                    meters: CheckerboardMetrics::of_batch(&image),
+                };
+                results.push(&with_image(&record, &image)?);
+            }
+            Ok(results.into())
+        })
+    }
+
+    /// The checkerboard meters of every decoder on the probes (test digits,
+    /// grey, noise, shuffled codes, single code units).
+    pub fn probes(&self) -> js_sys::Promise {
+        let lab = self.lab.clone();
+        future_to_promise(async move {
+            let _busy = Busy::begin(&lab)?;
+            let (kinds, transaction) = {
+                let lab = lab.borrow();
+                let test = lab.test_set()?;
+                let indices: Vec<usize> = (0..PROBE_DIGITS.min(test.len())).collect();
+                let digits = images_tensor(test.batch(&indices), &lab.device);
+                let mut transaction = Transaction::default();
+                let mut kinds = Vec::new();
+                for slot in &lab.slots {
+                    let model = slot.trainer.inference_model();
+                    transaction = ProbeOutputs::new(&model, digits.clone(), 0x5EED).register(transaction);
+                    kinds.push(slot.kind);
+                }
+                (kinds, transaction)
+            };
+            let mut data = transaction.execute_async().await.map_err(read_error)?.into_iter();
+            let mut results = Vec::new();
+            for kind in kinds {
+                let probes = Probes::from_data(data.by_ref().take(5));
+                results.push(DecoderProbes {
+                    decoder: kind.name(),
+                    probes,
+                });
+            }
+            Ok(to_js(&results)?)
+        })
+    }
+
+    /// Sets the optimizer, learning rate and batch size. The optimizers'
+    /// state starts afresh; the models keep their weights.
+    #[wasm_bindgen(js_name = configureTraining)]
+    pub fn configure_training(&self, settings: JsValue) -> Result<(), JsError> {
+        let settings: TrainSettings = serde_wasm_bindgen::from_value(settings)
+            .map_err(|err| error(format!("bad training settings: {err}")))?;
+        if !(settings.learning_rate.is_finite() && settings.learning_rate > 0.0) {
+            return Err(error("the learning rate must be a positive number"));
+        }
+        if !(1..=512).contains(&settings.batch_size) {
+            return Err(error("the batch size must be between 1 and 512"));
+        }
+        let _busy = Busy::begin(&self.lab)?;
+        let mut lab = self.lab.borrow_mut();
+        for slot in &mut lab.slots {
+            slot.trainer = slot
+                .trainer
+                .clone()
+                .with_optimizer(settings.optimizer, settings.learning_rate);
+        }
+        lab.settings = settings;
+        Ok(())
+    }
+
+    /// Puts every model back to `from`: `"scratch"` (fresh weights from
+    /// `seed`) or `"pretrained"` (the last weights file loaded for it).
+    pub fn reset(&self, from: &str, seed: u32) -> Result<(), JsError> {
+        let _busy = Busy::begin(&self.lab)?;
+        let mut lab = self.lab.borrow_mut();
+        let kinds: Vec<DecoderKind> = lab.slots.iter().map(|slot| slot.kind).collect();
+        for kind in kinds {
+            match from {
+                "scratch" => {
+                    let pretrained = lab.slot_mut(kind).pretrained.take();
+                    let mut fresh = lab.fresh_slot(kind, seed as u64);
+                    fresh.pretrained = pretrained;
+                    *lab.slot_mut(kind) = fresh;
+                }
+                "pretrained" => {
+                    let slot = lab.slot_mut(kind);
+                    let (bytes, origin) = match &slot.pretrained {
+                        Some(bytes) => (bytes.clone(), slot.origin.clone()),
+                        None => return Err(error(format!("no weights were loaded for the {kind} decoder"))),
+                    };
+                    let origin = if origin.contains("untrained") { "pretrained".into() } else { origin };
+                    lab.load_weights(bytes, origin)?;
+                }
+                other => return Err(error(format!("reset from '{other}'? (scratch or pretrained)"))),
+            }
+        }
+        lab.batches = BatchOrder::new(seed as u64);
+        Ok(())
+    }
+
+    /// Runs `steps` training steps on both models, on the same batches of
+    /// MNIST training digits. Resolves to `{step, losses: [{decoder,
+    /// losses}], milliseconds}`. A NaN or infinite loss rolls both models
+    /// back to where the call began and rejects with the reason.
+    #[wasm_bindgen(js_name = trainSteps)]
+    pub fn train_steps(&self, steps: u32) -> js_sys::Promise {
+        let lab = self.lab.clone();
+        future_to_promise(async move {
+            let _busy = Busy::begin(&lab)?;
+            let started = now();
+            let (snapshots, transaction, kinds) = {
+                let mut lab = lab.borrow_mut();
+                let lab = &mut *lab;
+                let train = lab
+                    .train
+                    .as_ref()
+                    .ok_or_else(|| error("the MNIST training digits are not loaded yet"))?;
+                let autodiff = lab.device.clone().autodiff();
+                let snapshots: Vec<_> = lab.slots.iter().map(|slot| slot.trainer.snapshot()).collect();
+                let mut losses: Vec<Vec<Tensor<1>>> = vec![Vec::new(); lab.slots.len()];
+                for _ in 0..steps {
+                    let indices = lab.batches.next(lab.settings.batch_size, train.len());
+                    let images = images_tensor(train.batch(&indices), &autodiff);
+                    for (slot, losses) in lab.slots.iter_mut().zip(&mut losses) {
+                        losses.push(slot.trainer.step(images.clone()));
+                    }
+                }
+                let mut transaction = Transaction::default();
+                for loss in losses.into_iter().flatten() {
+                    transaction = transaction.register(loss);
+                }
+                let kinds: Vec<DecoderKind> = lab.slots.iter().map(|slot| slot.kind).collect();
+                (snapshots, transaction, kinds)
+            };
+            let data = transaction.execute_async().await.map_err(read_error)?;
+            let mut values = data.into_iter().map(|d| to_images(d).map(|v| v[0]));
+            let mut report = Vec::new();
+            for kind in &kinds {
+                let losses = values.by_ref().take(steps as usize).collect::<Result<Vec<f32>, _>>()?;
+                report.push(DecoderLosses {
+                    decoder: kind.name(),
+                    losses,
+                });
+            }
+            let mut lab = lab.borrow_mut();
+            if let Some((bad, at)) = report.iter().find_map(|entry| {
+                entry.losses.iter().position(|l| !l.is_finite()).map(|at| (entry, at))
+            }) {
+                for (slot, snapshot) in lab.slots.iter_mut().zip(snapshots) {
+                    slot.trainer.restore(snapshot);
+                }
+                return Err(error(format!(
+                    "the {} decoder's loss became {} at step {} of this chunk; both models were \
+                     rolled back to before it. Lower the learning rate and try again.",
+                    bad.decoder,
+                    bad.losses[at],
+                    at + 1
+                ))
+                .into());
+            }
+            let step = lab.slots.first().map_or(0, |slot| slot.trainer.steps());
+            Ok(to_js(&TrainReport {
+                step,
+                losses: report,
+                milliseconds: now() - started,
+            })?)
+        })
+    }
+
+    /// A decoder's current weights as a `.ckpt` file.
+    #[wasm_bindgen(js_name = saveWeights)]
+    pub fn save_weights(&self, decoder: String) -> js_sys::Promise {
+        let lab = self.lab.clone();
+        future_to_promise(async move {
+            let _busy = Busy::begin(&lab)?;
+            let kind = parse_decoder(&decoder)?;
+            let (model, info) = {
+                let mut lab = lab.borrow_mut();
+                let settings = lab.settings.clone();
+                let slot = lab.slot_mut(kind);
+                let info = WeightsInfo {
+                    decoder: kind,
+                    seed: slot.seed,
+                    training: Some(TrainingRecipe {
+                        optimizer: settings.optimizer,
+                        learning_rate: settings.learning_rate,
+                        batch_size: settings.batch_size,
+                        epochs: 0,
+                        steps: slot.trainer.steps(),
+                        continued_from: None,
+                    }),
+                    test_bce: None,
+                };
+                (slot.trainer.model().clone(), info)
+            };
+            let host = copy_to_host(&model, &Device::flex()).await.map_err(read_error)?;
+            let bytes = weights::encode(host, &info).map_err(error)?;
+            Ok(Uint8Array::from(&bytes[..]).into())
+        })
+    }
+}
+
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|window| window.performance())
+        .map_or(0.0, |performance| performance.now())
+}

@@ -1,0 +1,276 @@
+// End-to-end tests in real headless Chromium (Debian's), driven by
+// playwright-core: the page as a user meets it, on WebGPU and on the CPU.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { repositoryRoot, startServer } from '../scripts/serve.mjs';
+
+const SCREENSHOTS = path.join(repositoryRoot, 'tests', 'screenshots');
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+const BASE_FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const WEBGPU_FLAGS = ['--enable-unsafe-webgpu'];
+// SwiftShader runs WebGPU on the CPU: correct, slow; shader builds dominate.
+const STARTUP_MS = 6 * 60_000;
+
+let server;
+let baseUrl;
+
+before(async () => {
+  server = await startServer({ port: 0 });
+  baseUrl = `http://127.0.0.1:${server.address().port}/`;
+});
+
+after(() => server?.close());
+
+async function launch(flags) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [...BASE_FLAGS, ...flags],
+  });
+}
+
+async function openPage(browser, query = '') {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+  const consoleErrors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  await page.goto(baseUrl + query);
+  await page.waitForFunction(() => window.checkerlab?.ready === true, null, { timeout: STARTUP_MS });
+  return { page, consoleErrors };
+}
+
+const view = (page) => page.evaluate(() => window.checkerlab.view());
+const shot = (page, name) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+/** Mean per-pixel BCE of `output` against the soft target `target`. */
+function bce(output, target) {
+  let total = 0;
+  for (let i = 0; i < target.length; i++) {
+    const p = Math.min(1 - 1e-7, Math.max(1e-7, output[i]));
+    total -= target[i] * Math.log(p) + (1 - target[i]) * Math.log(1 - p);
+  }
+  return total / target.length;
+}
+
+/** The BCE of the best image that ignores the input's layout: its mean everywhere. */
+function flatGuessBce(target) {
+  const mean = target.reduce((s, v) => s + v, 0) / target.length;
+  return bce(new Float32Array(target.length).fill(mean), target);
+}
+
+async function waitForNewReconstruction(page, since) {
+  await page.waitForFunction((n) => window.checkerlab.reconstructions > n, since, { timeout: 120_000 });
+}
+
+/** Trains both models from scratch (seed 0) for `steps` steps; returns each decoder's losses. */
+async function trainFromScratch(page, steps) {
+  await page.selectOption('#start-from', 'scratch');
+  await page.fill('#seed', '0');
+  await page.click('#reset');
+  await page.fill('#learning-rate', '0.003');
+  await page.fill('#batch-size', '16');
+  await page.locator('#batch-size').dispatchEvent('change');
+  await page.click('#train');
+  await page.waitForFunction((n) => (window.checkerlab.lastTrainReport?.step ?? 0) >= n, steps, {
+    timeout: 14 * 60_000,
+  });
+  await page.click('#train'); // pause
+  await page.waitForFunction(() => document.querySelector('#train').textContent === 'Train');
+  const series = await page.evaluate(() =>
+    Object.fromEntries(window.checkerlab.charts.loss.series.map((s) => [s.name, s.points.map((p) => p[1])])));
+  for (const name of Object.keys(series)) series[name] = series[name].slice(0, steps);
+  return series;
+}
+
+/** Results of the WebGPU run, for the CPU run to check against. */
+const webgpuRun = {};
+
+/** Console lines that mean a kernel did not run: a rejected shader or a caught panic. */
+const kernelFailure = /shader|validation|panic|poison/i;
+
+async function drawSeven(page) {
+  const box = await page.locator('#pad').boundingBox();
+  const at = (fx, fy) => [box.x + fx * box.width, box.y + fy * box.height];
+  const stroke = [[0.25, 0.22], [0.72, 0.22], [0.62, 0.45], [0.5, 0.65], [0.42, 0.82]];
+  await page.mouse.move(...at(...stroke[0]));
+  await page.mouse.down();
+  for (const point of stroke.slice(1)) await page.mouse.move(...at(...point), { steps: 8 });
+  await page.mouse.up();
+}
+
+describe('on WebGPU', () => {
+  let browser;
+  let page;
+  let consoleErrors;
+
+  before(async () => {
+    browser = await launch(WEBGPU_FLAGS);
+    ({ page, consoleErrors } = await openPage(browser));
+  });
+
+  after(async () => browser?.close());
+
+  test('the page reports Burn on WebGPU and reconstructs at once', async () => {
+    const backend = await page.evaluate(() => window.checkerlab.backend);
+    assert.equal(backend.kind, 'webgpu', JSON.stringify(backend));
+    assert.match(await page.locator('#backend').innerText(), /WebGPU/);
+    const first = await view(page);
+    assert.equal(first.inputKind, 'digit');
+    assert.equal(first.outputs.upsample.length, 784);
+    webgpuRun.firstOutputs = first.outputs;
+    const timing = await page.evaluate(() => window.checkerlab.firstReconstructionMs);
+    console.log(`# navigation to first reconstruction on WebGPU: ${(timing / 1000).toFixed(1)} s`);
+    await shot(page, 'webgpu-start');
+  });
+
+  test('a drawn digit gives two different reconstructions that resemble it', async () => {
+    const before = await page.evaluate(() => window.checkerlab.reconstructions);
+    await drawSeven(page);
+    await page.waitForFunction(
+      (n) => window.checkerlab.reconstructions > n && window.checkerlab.view().inputKind === 'drawing',
+      before,
+      { timeout: 120_000 },
+    );
+    // The last pointer event may still be in flight: let the queue settle.
+    await page.waitForTimeout(500);
+    const { input, outputs } = await view(page);
+    assert.ok(input.some((v) => v > 0.5), 'the drawing reached the model');
+    const difference = Math.max(...outputs.upsample.map((v, i) => Math.abs(v - outputs.transposed[i])));
+    assert.ok(difference > 0.01, `the decoders agree to ${difference}`);
+    // Resemblance: each reconstruction explains at least half of the BCE that
+    // the best input-blind guess (the drawing's mean everywhere) leaves.
+    const baseline = flatGuessBce(input);
+    for (const decoder of ['upsample', 'transposed']) {
+      const score = bce(outputs[decoder], input);
+      assert.ok(score < 0.5 * baseline, `${decoder}: BCE ${score.toFixed(3)} vs flat guess ${baseline.toFixed(3)}`);
+    }
+    await shot(page, 'webgpu-drawn');
+  });
+
+  test('the toggle and its shortcut switch the main view', async () => {
+    assert.equal(await page.locator('#main-name').innerText(), 'transposed');
+    await page.click('#toggle');
+    assert.equal(await page.locator('#main-name').innerText(), 'upsample');
+    assert.equal((await view(page)).main, 'upsample');
+    await page.locator('body').press('t');
+    assert.equal(await page.locator('#main-name').innerText(), 'transposed');
+  });
+
+  test('the zoom appears over the panels with every panel at pixel scale', async () => {
+    await page.check('#residual');
+    const box = await page.locator('#panel-transposed').boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await page.waitForSelector('#zoom:not([hidden])');
+    const panels = await page.locator('#zoom figure').count();
+    assert.ok(panels >= 3, `${panels} panels in the zoom`);
+    assert.match(await page.locator('#zoom').innerText(), /row 14, column 14/);
+    await shot(page, 'webgpu-zoom');
+    await page.mouse.move(1, 1);
+    await page.uncheck('#residual');
+  });
+
+  test('clicking a test digit reconstructs it', async () => {
+    const before = await page.evaluate(() => window.checkerlab.reconstructions);
+    await page.click('.digit[data-index="3"]');
+    await waitForNewReconstruction(page, before);
+    const { inputKind, input, outputs } = await view(page);
+    assert.equal(inputKind, 'digit');
+    assert.equal(await page.locator('#caption-input').innerText(), 'MNIST test digit');
+    assert.ok(input.filter((v) => v > 0.5).length > 40, 'a digit has ink');
+    for (const decoder of ['upsample', 'transposed']) {
+      // Trained weights reconstruct a test digit well.
+      assert.ok(bce(outputs[decoder], input) < 0.25, `${decoder}: ${bce(outputs[decoder], input)}`);
+    }
+  });
+
+  test('a corrupt weights file gives a message and changes nothing', async () => {
+    const bytes = readFileSync(path.join(repositoryRoot, 'weights', 'upsample.ckpt'));
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const beforeView = await view(page);
+    await page.setInputFiles('#weights-file', { name: 'corrupt.ckpt', mimeType: 'application/octet-stream', buffer: bytes });
+    await page.waitForSelector('.error', { timeout: 30_000 });
+    assert.match(await page.locator('#errors').innerText(), /corrupt\.ckpt.*corrupt.*unchanged/s);
+    const before = await page.evaluate(() => window.checkerlab.reconstructions);
+    await page.click('.digit[data-index="3"]');
+    await waitForNewReconstruction(page, before);
+    assert.deepEqual((await view(page)).outputs, beforeView.outputs, 'the models were not touched');
+    await shot(page, 'webgpu-corrupt-weights');
+    await page.click('.error button');
+  });
+
+  test('a few training steps on WebGPU lower both losses', { timeout: 15 * 60_000 }, async () => {
+    const losses = await trainFromScratch(page, 12);
+    for (const [decoder, series] of Object.entries(losses)) {
+      const last = series.slice(-3).reduce((s, v) => s + v, 0) / 3;
+      assert.ok(last < series[0] - 0.02, `${decoder}: ${series[0].toFixed(4)} -> ${last.toFixed(4)}`);
+    }
+    webgpuRun.losses = losses;
+    const report = await page.evaluate(() => window.checkerlab.lastTrainReport);
+    console.log(`# WebGPU training, both models, batch 16: ${(report.milliseconds / report.losses[0].losses.length).toFixed(0)} ms per step`);
+    await shot(page, 'webgpu-trained');
+  });
+
+  test('no shader was rejected and no panic was caught', () => {
+    assert.deepEqual(consoleErrors.filter((line) => kernelFailure.test(line)), []);
+  });
+});
+
+describe('without WebGPU', () => {
+  let browser;
+  let page;
+  let consoleErrors;
+
+  before(async () => {
+    browser = await launch([]);
+    ({ page, consoleErrors } = await openPage(browser));
+  });
+
+  after(async () => browser?.close());
+
+  test('the CPU fallback runs and says why', async () => {
+    const backend = await page.evaluate(() => window.checkerlab.backend);
+    assert.equal(backend.kind, 'cpu');
+    const line = await page.locator('#backend').innerText();
+    assert.match(line, /CPU/);
+    assert.match(line, /because .*adapter/);
+    const { input, outputs } = await view(page);
+    assert.ok(bce(outputs.transposed, input) < 0.25);
+    await shot(page, 'cpu-fallback');
+  });
+
+  test('WebGPU and the CPU compute the same reconstructions', (t) => {
+    if (!webgpuRun.firstOutputs) return t.skip('the WebGPU run did not get this far');
+    return view(page).then(({ outputs }) => {
+      for (const decoder of ['upsample', 'transposed']) {
+        const gap = Math.max(...outputs[decoder].map((v, i) => Math.abs(v - webgpuRun.firstOutputs[decoder][i])));
+        assert.ok(gap < 1e-4, `${decoder}: WebGPU and CPU differ by ${gap}`);
+      }
+    });
+  });
+
+  test('training on the CPU follows the same losses as on WebGPU', { timeout: 10 * 60_000 }, async (t) => {
+    const losses = await trainFromScratch(page, 12);
+    const report = await page.evaluate(() => window.checkerlab.lastTrainReport);
+    console.log(`# CPU training, both models, batch 16: ${(report.milliseconds / report.losses[0].losses.length).toFixed(0)} ms per step`);
+    if (!webgpuRun.losses) return t.skip('the WebGPU run did not train');
+    for (const decoder of ['upsample', 'transposed']) {
+      const gap = Math.max(...losses[decoder].map((v, i) => Math.abs(v - webgpuRun.losses[decoder][i])));
+      assert.ok(gap < 1e-3, `${decoder}: losses differ by up to ${gap}`);
+    }
+    assert.deepEqual(consoleErrors.filter((line) => kernelFailure.test(line)), []);
+  });
+});

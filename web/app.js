@@ -1,0 +1,456 @@
+// Wiring: the page's controls, the wasm lab, and what the user sees.
+
+import { LabClient, LatestOnly } from './lab-client.js';
+import { DrawPad } from './draw.js';
+import { toMnist } from './preprocess.js';
+import { paintImage, paintResidual, SIDE } from './render.js';
+import { Zoom } from './zoom.js';
+import { LineChart } from './charts.js';
+
+const DECODERS = ['upsample', 'transposed'];
+const COLOURS = { upsample: '#4fc3f7', transposed: '#ff8a65' };
+const DIGIT_STRIP = 24;
+/** A training chunk should take about this long, so the page stays lively. */
+const CHUNK_TARGET_MS = 250;
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  input: new Float32Array(SIDE * SIDE),
+  inputKind: 'digit',
+  codeSeed: 1,
+  outputs: {},
+  results: {},
+  main: 'transposed',
+  training: false,
+  trainLoaded: false,
+  untrained: false,
+  chunk: 1,
+};
+
+// What the tests and benchmarks read; nothing in the page depends on it.
+const probe = {
+  firstReconstructionMs: null,
+  reconstructions: 0,
+  lastReconstructionMs: null,
+  backend: null,
+  ready: false,
+  view: () => ({
+    inputKind: state.inputKind,
+    input: Array.from(state.input),
+    outputs: Object.fromEntries(DECODERS.map((d) => [d, state.outputs[d] ? Array.from(state.outputs[d]) : null])),
+    results: Object.fromEntries(DECODERS.map((d) => [d, state.results[d] ? { bce: state.results[d].bce, meters: state.results[d].meters } : null])),
+    main: state.main,
+  }),
+};
+window.checkerlab = probe;
+
+function setStatus(text, busy = true) {
+  $('status-text').textContent = text;
+  $('status').classList.toggle('busy', busy);
+}
+
+function showError(message) {
+  const item = document.createElement('div');
+  item.className = 'error';
+  item.textContent = message;
+  const dismiss = document.createElement('button');
+  dismiss.type = 'button';
+  dismiss.textContent = 'dismiss';
+  dismiss.addEventListener('click', () => item.remove());
+  item.append(' ', dismiss);
+  $('errors').append(item);
+}
+
+const errorText = (err) => (err && err.message) || String(err);
+
+window.addEventListener('checkerlab-panic', (event) => {
+  showError(`Internal error in Checkerlab's Rust code: ${event.detail}. Reload the page to continue.`);
+  setStatus('Stopped by an internal error', false);
+  state.training = false;
+});
+
+async function fetchBytes(url, what) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new Error(`could not fetch ${what} (${url}): ${errorText(err)}`);
+  }
+  if (!response.ok) throw new Error(`could not fetch ${what} (${url}): HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+// ---- panels -----------------------------------------------------------
+
+function paintPanels() {
+  const input = $('panel-input');
+  if (state.inputKind === 'code') {
+    const ctx = input.getContext('2d');
+    ctx.fillStyle = '#222';
+    ctx.fillRect(0, 0, input.width, input.height);
+    ctx.fillStyle = '#aaa';
+    ctx.font = '13px system-ui';
+    ctx.fillText('no image: a code', 20, 80);
+    ctx.fillText(`assembled from digits`, 20, 100);
+  } else {
+    paintImage(input, state.input);
+  }
+  $('caption-input').textContent = {
+    drawing: 'your drawing, as MNIST sees it',
+    digit: 'MNIST test digit',
+    blank: 'blank input',
+    grey: 'constant grey input',
+    noise: 'noise input',
+    code: `random code #${state.codeSeed}`,
+  }[state.inputKind];
+
+  for (const decoder of DECODERS) {
+    const image = state.outputs[decoder];
+    if (!image) continue;
+    paintImage($(`panel-${decoder}`), image);
+    const result = state.results[decoder];
+    const bce = result.bce === undefined ? '' : `BCE ${result.bce.toFixed(3)} · `;
+    $(`meter-${decoder}`).textContent =
+      `${bce}stride energy ${result.meters.stride_energy.toFixed(4)} · phase spread ${result.meters.polyphase_spread.toFixed(4)}`;
+    $(`bar-${decoder}`).value = Math.min(0.2, result.meters.stride_energy);
+  }
+  paintMain();
+}
+
+function paintMain() {
+  $('main-name').textContent = state.main;
+  const image = state.outputs[state.main];
+  if (!image) return;
+  if ($('residual').checked) paintResidual($('main'), image);
+  else paintImage($('main'), image);
+  for (const figure of document.querySelectorAll('figure[data-decoder]')) {
+    figure.classList.toggle('selected', figure.dataset.decoder === state.main);
+  }
+  writeNote();
+}
+
+function writeNote() {
+  const lines = [];
+  if (state.untrained) {
+    lines.push('These models are untrained: the transposed decoder\'s checkerboard is there before any learning, because its 3x3 kernel with stride 2 overlaps unevenly: each output pixel gets 1, 2 or 4 taps depending on its position in the 2x2 grid.');
+  }
+  const byKind = {
+    digit: 'Trained on MNIST with a per-pixel loss, the transposed decoder has learned to hide much of its checkerboard on digits like these. Switch on the checkerboard view, or feed it something it never saw.',
+    drawing: 'Your drawing goes through the same MNIST preprocessing (20x20 box, centred by mass). The further it is from MNIST digits, the less training has taught the transposed decoder to cancel its pattern.',
+    blank: 'A blank input: what each decoder paints when there is nothing to paint.',
+    grey: 'A constant input is the plainest test. Upsampling then convolving gives every output pixel the same number of kernel taps; the transposed convolution does not, and the 2x2-phase pattern shows.',
+    noise: 'Noise is nothing like the training digits, so nothing taught the transposed decoder to cancel its uneven overlap here.',
+    code: 'This skips the encoder: each of the 128 code units comes from a different digit. The decoder\'s own structure shows through.',
+  };
+  lines.push(byKind[state.inputKind]);
+  lines.push('Meters: stride energy is the share of the image\'s spectrum at the stride-2 frequencies (0 smooth, 1 a pure checkerboard); phase spread is how far apart the four 2x2 phases\' mean levels are.');
+  $('note').replaceChildren(...lines.map((text) => Object.assign(document.createElement('p'), { textContent: text })));
+}
+
+// ---- reconstruction -----------------------------------------------------
+
+let client;
+
+async function refresh() {
+  const started = performance.now();
+  const results = state.inputKind === 'code'
+    ? await client.run((lab) => lab.decodeShuffledCode(state.codeSeed))
+    : await client.run((lab) => lab.reconstruct(state.input));
+  for (const result of results) {
+    state.outputs[result.decoder] = result.image;
+    state.results[result.decoder] = result;
+  }
+  const elapsed = performance.now() - started;
+  probe.lastReconstructionMs = elapsed;
+  probe.reconstructions += 1;
+  paintPanels();
+  return elapsed;
+}
+
+const liveRefresh = new LatestOnly(async () => {
+  try {
+    await refresh();
+  } catch (err) {
+    showError(`Reconstruction failed: ${errorText(err)}`);
+  }
+});
+
+function useInput(kind, image) {
+  state.inputKind = kind;
+  if (image) state.input = image;
+  liveRefresh.request();
+}
+
+// ---- drawing, digits, zoom ------------------------------------------------
+
+let frameRequested = false;
+const pad = new DrawPad($('pad'), () => {
+  // Throttled to the frame rate: many pointer events, one conversion a frame.
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(() => {
+    frameRequested = false;
+    if (!client) return;
+    const { width, height } = $('pad');
+    useInput(pad.isEmpty ? 'blank' : 'drawing', toMnist(pad.ink(), width, height));
+  });
+});
+$('undo').addEventListener('click', () => pad.undo());
+$('clear').addEventListener('click', () => pad.clear());
+
+$('input-blank').addEventListener('click', () => useInput('blank', new Float32Array(SIDE * SIDE)));
+$('input-grey').addEventListener('click', () => useInput('grey', new Float32Array(SIDE * SIDE).fill(0.5)));
+$('input-noise').addEventListener('click', () => useInput('noise', Float32Array.from({ length: SIDE * SIDE }, Math.random)));
+$('input-code').addEventListener('click', () => {
+  state.codeSeed += 1;
+  useInput('code');
+});
+
+function fillDigitStrip() {
+  const strip = $('digits');
+  for (let index = 0; index < DIGIT_STRIP; index++) {
+    const image = client.lab.testDigit(index);
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'digit';
+    button.title = `test digit ${index}: a ${client.lab.testLabel(index)}`;
+    button.dataset.index = String(index);
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 42;
+    paintImage(canvas, image);
+    button.append(canvas);
+    button.addEventListener('click', () => useInput('digit', client.lab.testDigit(index)));
+    strip.append(button);
+  }
+}
+
+const zoom = new Zoom($('zoom'));
+zoom.register($('panel-input'), 'input', () => (state.inputKind === 'code' ? null : state.input));
+for (const decoder of DECODERS) zoom.register($(`panel-${decoder}`), decoder, () => state.outputs[decoder]);
+zoom.register($('main'), `main`, () => state.outputs[state.main]);
+
+function toggleMain() {
+  state.main = state.main === 'transposed' ? 'upsample' : 'transposed';
+  paintMain();
+}
+$('toggle').addEventListener('click', toggleMain);
+$('residual').addEventListener('change', () => {
+  zoom.setMode($('residual').checked ? 'residual' : 'pixels');
+  paintMain();
+});
+document.addEventListener('keydown', (event) => {
+  if (event.key.toLowerCase() === 't' && !event.target.closest('input, select, textarea')) toggleMain();
+});
+
+// ---- training -------------------------------------------------------------
+
+const series = DECODERS.map((name) => ({ name, colour: COLOURS[name] }));
+const charts = {
+  loss: new LineChart($('chart-loss'), { title: 'training loss (BCE)', series, log: true }),
+  energy: new LineChart($('chart-energy'), { title: 'stride energy of the current input', series, log: true }),
+  spread: new LineChart($('chart-spread'), { title: 'phase spread of the current input', series, log: true }),
+};
+probe.charts = charts;
+
+function recordMeters(step) {
+  for (const decoder of DECODERS) {
+    const result = state.results[decoder];
+    if (!result) continue;
+    charts.energy.add(decoder, step, result.meters.stride_energy);
+    charts.spread.add(decoder, step, result.meters.polyphase_spread);
+  }
+  charts.energy.draw();
+  charts.spread.draw();
+}
+
+function readSettings() {
+  return {
+    optimizer: $('optimizer').value,
+    learningRate: Number($('learning-rate').value),
+    batchSize: Math.round(Number($('batch-size').value)),
+  };
+}
+
+async function ensureTrainingData() {
+  if (state.trainLoaded) return;
+  setStatus('Loading the 60,000 MNIST training digits (9.7 MB)…');
+  const [images, labels] = await Promise.all([
+    fetchBytes('data/mnist/train-images-idx3-ubyte.gz', 'the MNIST training images'),
+    fetchBytes('data/mnist/train-labels-idx1-ubyte.gz', 'the MNIST training labels'),
+  ]);
+  await client.run((lab) => lab.loadMnist('train', images, labels));
+  state.trainLoaded = true;
+}
+
+async function trainLoop() {
+  try {
+    await ensureTrainingData();
+    await client.run((lab) => lab.configureTraining(readSettings()));
+    setStatus('Training… (the first steps compile GPU kernels and are slow)');
+    while (state.training) {
+      const report = await client.run((lab) => lab.trainSteps(state.chunk));
+      const first = report.step - state.chunk + 1;
+      for (const { decoder, losses } of report.losses) {
+        losses.forEach((loss, i) => charts.loss.add(decoder, first + i, loss));
+      }
+      charts.loss.draw();
+      const msPerStep = report.milliseconds / state.chunk;
+      state.chunk = Math.max(1, Math.min(20, Math.round(CHUNK_TARGET_MS / msPerStep)));
+      $('train-status').textContent = `step ${report.step} · ${msPerStep.toFixed(0)} ms per step (both models)`;
+      probe.lastTrainReport = report;
+      state.untrained = false;
+      await refresh();
+      recordMeters(report.step);
+      setStatus(`Training: step ${report.step}`);
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    setStatus('Paused', false);
+  } catch (err) {
+    showError(`Training stopped: ${errorText(err)}`);
+    setStatus('Training stopped', false);
+  } finally {
+    state.training = false;
+    $('train').textContent = 'Train';
+    await refreshDecoders();
+  }
+}
+
+$('train').addEventListener('click', () => {
+  if (!client) return;
+  state.training = !state.training;
+  $('train').textContent = state.training ? 'Pause' : 'Train';
+  if (state.training) trainLoop();
+});
+
+for (const id of ['optimizer', 'learning-rate', 'batch-size']) {
+  $(id).addEventListener('change', async () => {
+    if ($(id).id === 'optimizer') $('learning-rate').value = $('optimizer').value === 'adadelta' ? '1' : '0.001';
+    try {
+      await client.run((lab) => lab.configureTraining(readSettings()));
+    } catch (err) {
+      showError(`Settings not applied: ${errorText(err)}`);
+    }
+  });
+}
+
+$('reset').addEventListener('click', async () => {
+  state.training = false;
+  const from = $('start-from').value;
+  try {
+    await client.run((lab) => lab.reset(from, Math.max(0, Math.round(Number($('seed').value)))));
+    await client.run((lab) => lab.configureTraining(readSettings()));
+    state.untrained = from === 'scratch';
+    for (const chart of Object.values(charts)) chart.clear();
+    $('train-status').textContent = from === 'scratch' ? 'untrained models' : 'shipped weights';
+    await refreshDecoders();
+    liveRefresh.request();
+  } catch (err) {
+    showError(`Reset failed: ${errorText(err)}`);
+  }
+});
+
+// ---- weights files ----------------------------------------------------------
+
+$('weights-file').addEventListener('change', async (event) => {
+  const file = event.target.files[0];
+  event.target.value = '';
+  if (!file) return;
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const info = await client.run((lab) => lab.loadWeights(bytes, file.name));
+    setStatus(`Loaded ${file.name} into the ${info.decoder} decoder`, false);
+    state.untrained = false;
+    await refreshDecoders();
+    liveRefresh.request();
+  } catch (err) {
+    showError(`Could not load ${file.name}: ${errorText(err)}. The current models are unchanged.`);
+  }
+});
+
+for (const decoder of DECODERS) {
+  $(`save-${decoder}`).addEventListener('click', async () => {
+    try {
+      const bytes = await client.run((lab) => lab.saveWeights(decoder));
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+      link.download = `${decoder}.ckpt`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    } catch (err) {
+      showError(`Could not save the ${decoder} weights: ${errorText(err)}`);
+    }
+  });
+}
+
+async function refreshDecoders() {
+  const decoders = await client.run((lab) => lab.decoders());
+  for (const d of decoders) {
+    const figure = document.querySelector(`figure[data-decoder="${d.name}"]`);
+    figure.title = `${d.label}\n${d.parameters} parameters · ${d.origin} · ${d.steps} steps here\n` +
+      d.layers.map((l) => `${l.name}: ${l.shape.slice(1).join('x')}`).join('\n');
+  }
+  probe.decoders = decoders;
+}
+
+// ---- start -----------------------------------------------------------------
+
+async function start() {
+  const began = performance.now();
+  const forceCpu = new URLSearchParams(location.search).get('backend') === 'cpu';
+  try {
+    setStatus('Starting the model (WebAssembly, then WebGPU if available)…');
+    client = await LabClient.start({ forceCpu });
+  } catch (err) {
+    showError(`Checkerlab could not start: ${errorText(err)}`);
+    setStatus('Could not start', false);
+    return;
+  }
+  const backend = client.lab.backend();
+  probe.backend = backend;
+  $('backend').textContent = backend.fallbackReason
+    ? `Running on ${backend.description}, because ${backend.fallbackReason}.`
+    : `Running on ${backend.description}.`;
+  $('backend').dataset.kind = backend.kind;
+
+  setStatus('Loading the shipped weights and the MNIST test digits…');
+  const weights = DECODERS.map(async (decoder) => {
+    try {
+      const bytes = await fetchBytes(`weights/${decoder}.ckpt`, `the ${decoder} weights`);
+      await client.run((lab) => lab.loadWeights(bytes, 'shipped weights'));
+    } catch (err) {
+      state.untrained = true;
+      showError(`The ${decoder} decoder starts untrained: ${errorText(err)}`);
+    }
+  });
+  const digits = (async () => {
+    const [images, labels] = await Promise.all([
+      fetchBytes('data/mnist/t10k-images-idx3-ubyte.gz', 'the MNIST test images'),
+      fetchBytes('data/mnist/t10k-labels-idx1-ubyte.gz', 'the MNIST test labels'),
+    ]);
+    await client.run((lab) => lab.loadMnist('test', images, labels));
+  })();
+  await Promise.all(weights);
+  try {
+    await digits;
+    fillDigitStrip();
+    state.input = client.lab.testDigit(0);
+    state.inputKind = 'digit';
+  } catch (err) {
+    showError(`The test digits are unavailable: ${errorText(err)}`);
+    state.inputKind = 'blank';
+  }
+  try {
+    setStatus('First reconstruction (compiling GPU kernels on first use)…');
+    await refresh();
+    probe.firstReconstructionMs = performance.now() - began;
+    setStatus(`Ready: draw a digit (first reconstruction after ${(probe.firstReconstructionMs / 1000).toFixed(1)} s)`, false);
+    await refreshDecoders();
+  } catch (err) {
+    showError(`The first reconstruction failed: ${errorText(err)}`);
+    setStatus('Started with errors', false);
+  }
+  probe.ready = true;
+}
+
+start();

@@ -1,0 +1,78 @@
+// Small line charts on a 2D canvas: one per quantity, one line per decoder.
+
+export class LineChart {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {{title: string, series: {name: string, colour: string}[], log?: boolean}} options
+   */
+  constructor(canvas, { title, series, log = false }) {
+    this.canvas = canvas;
+    this.title = title;
+    this.log = log;
+    this.series = series.map((s) => ({ ...s, points: [] }));
+    this.draw();
+  }
+
+  add(name, x, y) {
+    const series = this.series.find((s) => s.name === name);
+    if (series && Number.isFinite(y) && (!this.log || y > 0)) series.points.push([x, y]);
+  }
+
+  clear() {
+    for (const s of this.series) s.points = [];
+    this.draw();
+  }
+
+  get pointCount() {
+    return this.series.reduce((n, s) => n + s.points.length, 0);
+  }
+
+  draw() {
+    const { canvas } = this;
+    const ctx = canvas.getContext('2d');
+    const { width, height } = canvas;
+    const pad = { left: 52, right: 10, top: 22, bottom: 22 };
+    ctx.clearRect(0, 0, width, height);
+    ctx.fillStyle = '#111';
+    ctx.fillRect(0, 0, width, height);
+    ctx.fillStyle = '#ddd';
+    ctx.font = '12px system-ui, sans-serif';
+    ctx.fillText(this.title, pad.left, 14);
+
+    const points = this.series.flatMap((s) => s.points);
+    if (points.length === 0) {
+      ctx.fillStyle = '#777';
+      ctx.fillText('no data yet', pad.left, height / 2);
+      return;
+    }
+    const ty = (y) => (this.log ? Math.log10(y) : y);
+    let [x0, x1] = [Math.min(...points.map((p) => p[0])), Math.max(...points.map((p) => p[0]))];
+    let [y0, y1] = [Math.min(...points.map((p) => ty(p[1]))), Math.max(...points.map((p) => ty(p[1])))];
+    if (x1 === x0) x1 = x0 + 1;
+    if (y1 === y0) { y0 -= 0.5; y1 += 0.5; }
+    const px = (x) => pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
+    const py = (y) => height - pad.bottom - ((ty(y) - y0) / (y1 - y0)) * (height - pad.top - pad.bottom);
+
+    ctx.strokeStyle = '#444';
+    ctx.strokeRect(pad.left, pad.top, width - pad.left - pad.right, height - pad.top - pad.bottom);
+    ctx.fillStyle = '#aaa';
+    ctx.font = '10px ui-monospace, monospace';
+    const label = (v) => (this.log ? 10 ** v : v).toPrecision(3);
+    ctx.fillText(label(y1), 4, pad.top + 8);
+    ctx.fillText(label(y0), 4, height - pad.bottom);
+    ctx.fillText(`${x0}`, pad.left, height - 6);
+    ctx.fillText(`${x1} steps`, width - pad.right - 60, height - 6);
+
+    let legendX = pad.left + ctx.measureText(this.title).width + 60;
+    for (const s of this.series) {
+      ctx.strokeStyle = s.colour;
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      s.points.forEach(([x, y], i) => (i ? ctx.lineTo(px(x), py(y)) : ctx.moveTo(px(x), py(y))));
+      ctx.stroke();
+      ctx.fillStyle = s.colour;
+      ctx.fillText(s.name, legendX, 14);
+      legendX += ctx.measureText(s.name).width + 14;
+    }
+  }
+}

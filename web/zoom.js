@@ -1,0 +1,118 @@
+// The magnifier: over any registered panel it floats beside the pointer and
+// shows the same neighbourhood of every panel, pixel by pixel, with values.
+
+import { SIDE, blockResidual, divergingColour } from './render.js';
+
+const CELL = 26;
+
+export class Zoom {
+  /**
+   * @param {HTMLElement} box the floating element the zoom draws into
+   * @param {number} radius pixels shown on each side of the pointed one
+   */
+  constructor(box, radius = 3) {
+    this.box = box;
+    this.radius = radius;
+    this.panels = [];
+    this.mode = 'pixels';
+    this.last = null;
+  }
+
+  /** Makes `canvas` zoomable; `image()` returns its current 784 values or null. */
+  register(canvas, title, image) {
+    this.panels.push({ canvas, title, image });
+    canvas.addEventListener('pointermove', (event) => this.#follow(canvas, event));
+    canvas.addEventListener('pointerleave', () => this.hide());
+  }
+
+  /** `'pixels'` for intensities, `'residual'` for the 2x2-block residual. */
+  setMode(mode) {
+    this.mode = mode;
+    if (this.last) this.show(this.last.row, this.last.col, this.last.x, this.last.y);
+  }
+
+  hide() {
+    this.box.hidden = true;
+    this.last = null;
+  }
+
+  #follow(canvas, event) {
+    if (event.pointerType === 'touch' && event.buttons) return; // drawing, not inspecting
+    const rect = canvas.getBoundingClientRect();
+    const col = Math.floor(((event.clientX - rect.left) / rect.width) * SIDE);
+    const row = Math.floor(((event.clientY - rect.top) / rect.height) * SIDE);
+    if (row < 0 || row >= SIDE || col < 0 || col >= SIDE) return this.hide();
+    this.show(row, col, event.clientX, event.clientY);
+  }
+
+  /** Shows the neighbourhood of (row, col) next to page point (x, y). */
+  show(row, col, x, y) {
+    this.last = { row, col, x, y };
+    const side = 2 * this.radius + 1;
+    this.box.replaceChildren();
+    const heading = document.createElement('div');
+    heading.className = 'zoom-heading';
+    heading.textContent = `row ${row}, column ${col} (phase ${row % 2},${col % 2})` +
+      (this.mode === 'residual' ? ': pixel minus its 2x2-block mean' : '');
+    this.box.append(heading);
+    const row_ = document.createElement('div');
+    row_.className = 'zoom-panels';
+    for (const panel of this.panels) {
+      const image = panel.image();
+      if (!image) continue;
+      const values = this.mode === 'residual' ? blockResidual(image) : image;
+      const range = this.mode === 'residual'
+        ? values.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6) : 1;
+      const figure = document.createElement('figure');
+      const canvas = document.createElement('canvas');
+      canvas.width = canvas.height = side * CELL;
+      this.#paint(canvas.getContext('2d'), values, row, col, range);
+      const caption = document.createElement('figcaption');
+      caption.textContent = panel.title;
+      figure.append(canvas, caption);
+      row_.append(figure);
+    }
+    this.box.append(row_);
+    this.box.hidden = false;
+    const margin = 18;
+    const width = this.box.offsetWidth, height = this.box.offsetHeight;
+    const left = x + margin + width > window.innerWidth ? x - margin - width : x + margin;
+    const top = Math.min(Math.max(4, y - height / 2), window.innerHeight - height - 4);
+    this.box.style.left = `${Math.max(4, left)}px`;
+    this.box.style.top = `${Math.max(4, top)}px`;
+  }
+
+  #paint(ctx, values, row, col, range) {
+    ctx.font = '9px ui-monospace, monospace';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (let dy = -this.radius; dy <= this.radius; dy++) {
+      for (let dx = -this.radius; dx <= this.radius; dx++) {
+        const r = row + dy, c = col + dx;
+        const x = (dx + this.radius) * CELL, y = (dy + this.radius) * CELL;
+        if (r < 0 || r >= SIDE || c < 0 || c >= SIDE) {
+          ctx.fillStyle = '#333';
+          ctx.fillRect(x, y, CELL, CELL);
+          continue;
+        }
+        const v = values[r * SIDE + c];
+        let text;
+        if (this.mode === 'residual') {
+          const [red, green, blue] = divergingColour(v, range);
+          ctx.fillStyle = `rgb(${red},${green},${blue})`;
+          text = '#000';
+        } else {
+          const g = Math.round(Math.min(1, Math.max(0, v)) * 255);
+          ctx.fillStyle = `rgb(${g},${g},${g})`;
+          text = g > 128 ? '#000' : '#fff';
+        }
+        ctx.fillRect(x, y, CELL, CELL);
+        ctx.fillStyle = text;
+        ctx.fillText(v.toFixed(2).replace(/^(-?)0\./, '$1.'), x + CELL / 2, y + CELL / 2);
+      }
+    }
+    ctx.strokeStyle = '#f5a623';
+    ctx.lineWidth = 2;
+    ctx.strokeRect(this.radius * CELL + 1, this.radius * CELL + 1, CELL - 2, CELL - 2);
+  }
+}
