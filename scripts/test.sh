@@ -8,6 +8,9 @@ cd "$repo_root"
 ensure_chromium
 ensure_npm_packages
 
+log "formatting"
+cargo fmt --all --check
+
 log "native tests (Burn's CPU backend)"
 cargo test --workspace --exclude checkerlab-web
 

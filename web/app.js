@@ -228,7 +228,7 @@ function fillDigitStrip() {
 const zoom = new Zoom($('zoom'));
 zoom.register($('panel-input'), 'input', () => (state.inputKind === 'code' ? null : state.input));
 for (const decoder of DECODERS) zoom.register($(`panel-${decoder}`), decoder, () => state.outputs[decoder]);
-zoom.register($('main'), `main`, () => state.outputs[state.main]);
+zoom.register($('main'), 'main', () => state.outputs[state.main], { shown: false });
 
 function toggleMain() {
   state.main = state.main === 'transposed' ? 'upsample' : 'transposed';

@@ -18,9 +18,13 @@ export class Zoom {
     this.last = null;
   }
 
-  /** Makes `canvas` zoomable; `image()` returns its current 784 values or null. */
-  register(canvas, title, image) {
-    this.panels.push({ canvas, title, image });
+  /**
+   * Makes `canvas` zoomable; `image()` returns its current 784 values or null.
+   * A panel registered with `shown: false` opens the zoom but is not drawn in
+   * it (the main view repeats a panel that is already there).
+   */
+  register(canvas, title, image, { shown = true } = {}) {
+    if (shown) this.panels.push({ title, image });
     canvas.addEventListener('pointermove', (event) => this.#follow(canvas, event));
     canvas.addEventListener('pointerleave', () => this.hide());
   }
@@ -53,7 +57,7 @@ export class Zoom {
     const heading = document.createElement('div');
     heading.className = 'zoom-heading';
     heading.textContent = `row ${row}, column ${col} (phase ${row % 2},${col % 2})` +
-      (this.mode === 'residual' ? ': pixel minus its 2x2-block mean' : '');
+      (this.mode === 'residual' ? ': pixel minus its 2x2-block mean, x100' : '');
     this.box.append(heading);
     const row_ = document.createElement('div');
     row_.className = 'zoom-panels';
@@ -108,7 +112,8 @@ export class Zoom {
         }
         ctx.fillRect(x, y, CELL, CELL);
         ctx.fillStyle = text;
-        ctx.fillText(v.toFixed(2).replace(/^(-?)0\./, '$1.'), x + CELL / 2, y + CELL / 2);
+        const shown = this.mode === 'residual' ? (v * 100).toFixed(1) : v.toFixed(2).replace(/^(-?)0\./, '$1.');
+        ctx.fillText(shown === '-0.0' ? '0.0' : shown, x + CELL / 2, y + CELL / 2);
       }
     }
     ctx.strokeStyle = '#f5a623';

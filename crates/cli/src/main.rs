@@ -3,17 +3,21 @@
 mod bench;
 mod train;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use burn::tensor::Device;
 use checkerlab_model::evaluation::evaluate;
 use checkerlab_model::mnist::{MnistSet, Split};
 use checkerlab_model::weights;
+use checkerlab_model::{AutoencoderConfig, DecoderKind};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(version, about = "Checkerlab's native tooling (CPU, Burn's flex backend)")]
+#[command(
+    version,
+    about = "Checkerlab's native tooling (CPU, Burn's flex backend)"
+)]
 struct Cli {
     /// Folder holding the four gzipped MNIST IDX files.
     #[arg(long, global = true, default_value = "data/mnist")]
@@ -26,10 +30,18 @@ struct Cli {
 enum Command {
     /// Train one autoencoder and write its weights and a JSON-lines log.
     Train(train::TrainArgs),
-    /// Print one JSON object: test BCE and the checkerboard probes of a weights file.
+    /// Print one JSON object: test BCE and the checkerboard probes of a weights
+    /// file, or of an untrained model.
     Eval {
         /// A `.ckpt` file written by `train`.
-        weights: PathBuf,
+        #[arg(required_unless_present = "untrained")]
+        weights: Option<PathBuf>,
+        /// Evaluate this decoder's untrained model instead (see --seed).
+        #[arg(long, conflicts_with = "weights")]
+        untrained: Option<DecoderKind>,
+        /// Seed of the untrained model's initial weights.
+        #[arg(long, default_value_t = 0, requires = "untrained")]
+        seed: u64,
     },
     /// Print milliseconds per training step for each decoder.
     Bench(bench::BenchArgs),
@@ -39,12 +51,20 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Train(args) => train::run(&cli.data, args),
-        Command::Eval { weights } => eval(&cli.data, &weights),
+        Command::Eval {
+            weights,
+            untrained,
+            seed,
+        } => match (weights, untrained) {
+            (Some(path), _) => eval_file(&cli.data, &path),
+            (None, Some(decoder)) => eval_untrained(&cli.data, decoder, seed),
+            (None, None) => unreachable!("clap requires one of them"),
+        },
         Command::Bench(args) => bench::run(&cli.data, args),
     }
 }
 
-fn eval(data: &std::path::Path, path: &std::path::Path) -> anyhow::Result<()> {
+fn eval_file(data: &Path, path: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let info = weights::read_info(&bytes).with_context(|| format!("{}", path.display()))?;
     let device = Device::flex();
@@ -57,6 +77,23 @@ fn eval(data: &std::path::Path, path: &std::path::Path) -> anyhow::Result<()> {
         "decoder": info.decoder,
         "recorded_test_bce": info.test_bce,
         "training": info.training,
+        "test_bce": evaluation.test_bce,
+        "probes": evaluation.probes,
+    });
+    println!("{report}");
+    Ok(())
+}
+
+fn eval_untrained(data: &Path, decoder: DecoderKind, seed: u64) -> anyhow::Result<()> {
+    let device = Device::flex();
+    let model = AutoencoderConfig::new(decoder)
+        .with_seed(seed)
+        .init(&device);
+    let test = MnistSet::load(data, Split::Test)?;
+    let evaluation = evaluate(&model, &test, &device);
+    let report = serde_json::json!({
+        "untrained": decoder,
+        "seed": seed,
         "test_bce": evaluation.test_bce,
         "probes": evaluation.probes,
     });

@@ -70,7 +70,8 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
 
     let (model, earlier, seed) = match &args.init {
         Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             let (model, info) = weights::decode(&bytes, args.decoder, &autodiff)
                 .with_context(|| format!("{}", path.display()))?;
             (model, info.training.map(Box::new), info.seed)
@@ -139,7 +140,12 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
             progress.set_message(format!("epoch {epoch} bce {:.4}", loss_sum / seen as f64));
             if epoch == 1 && args.init.is_none() && args.early_steps.contains(&trainer.steps()) {
                 let fraction = trainer.steps() as f64 / steps_per_epoch as f64;
-                write_entry(&trainer, fraction, Some(loss_sum / seen as f64), train_seconds)?;
+                write_entry(
+                    &trainer,
+                    fraction,
+                    Some(loss_sum / seen as f64),
+                    train_seconds,
+                )?;
             }
         }
         let train_bce = Some(loss_sum / seen as f64);

@@ -4,9 +4,7 @@
 //! [`Optimizer`] trait and used through `ModuleOptimizer` like Burn's own.
 
 use burn::config::Config;
-use burn::optim::{
-    LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource,
-};
+use burn::optim::{LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource};
 use burn::tensor::{Device, Tensor};
 
 /// Keras 1's defaults: learning rate 1.0 is passed at each step; `rho` and
@@ -94,8 +92,8 @@ impl Optimizer for Adadelta {
             Some(state) => (state.square_grad_avg, state.square_update_avg),
             None => (grad.zeros_like(), grad.zeros_like()),
         };
-        let square_grad_avg = square_grad_avg.mul_scalar(self.rho)
-            + grad.clone().square().mul_scalar(1.0 - self.rho);
+        let square_grad_avg =
+            square_grad_avg.mul_scalar(self.rho) + grad.clone().square().mul_scalar(1.0 - self.rho);
         let update = grad * square_update_avg.clone().add_scalar(self.epsilon).sqrt()
             / square_grad_avg.clone().add_scalar(self.epsilon).sqrt();
         let square_update_avg = square_update_avg.mul_scalar(self.rho)
@@ -138,9 +136,8 @@ mod tests {
         let params = [0.5f64, -1.25, 2.0];
         let grads1 = [0.2f64, -0.7, 0.0];
         let grads2 = [-0.1f64, 0.4, 3.0];
-        let to_tensor = |xs: [f64; 3]| {
-            Tensor::<1>::from_data(TensorData::from(xs.map(|x| x as f32)), &device)
-        };
+        let to_tensor =
+            |xs: [f64; 3]| Tensor::<1>::from_data(TensorData::from(xs.map(|x| x as f32)), &device);
 
         let (p1, state) = optim.step(1.0, to_tensor(params), to_tensor(grads1), None);
         let (p2, _) = optim.step(1.0, p1, to_tensor(grads2), state);

@@ -42,7 +42,10 @@ pub struct Evaluation {
 /// `[count, 1, 28, 28]` from images back to back.
 pub fn images_tensor(images: Vec<f32>, device: &Device) -> Tensor<4> {
     let count = images.len() / IMAGE_LEN;
-    Tensor::from_data(TensorData::new(images, [count, 1, IMAGE_SIDE, IMAGE_SIDE]), device)
+    Tensor::from_data(
+        TensorData::new(images, [count, 1, IMAGE_SIDE, IMAGE_SIDE]),
+        device,
+    )
 }
 
 /// Mean per-pixel BCE of `model` over every image of `set`. Reads
@@ -81,7 +84,9 @@ impl ProbeOutputs {
         let count = digits.dims()[0];
         let codes = model.encode(digits.clone()).reshape([count, CODE_LEN]); // [count, 128]
         let mut rng = SeededRng::new(seed);
-        let noise: Vec<f32> = (0..PROBE_SAMPLES * IMAGE_LEN).map(|_| rng.next_f32()).collect();
+        let noise: Vec<f32> = (0..PROBE_SAMPLES * IMAGE_LEN)
+            .map(|_| rng.next_f32())
+            .collect();
         let shuffled = shuffled_codes(codes.clone(), PROBE_SAMPLES, &mut rng);
         let units = unit_codes(codes);
 
@@ -140,10 +145,8 @@ pub fn shuffled_codes(codes: Tensor<2>, count: usize, rng: &mut SeededRng) -> Te
     let sources: Vec<i64> = (0..count * CODE_LEN)
         .map(|_| (rng.next_u64() % available as u64) as i64)
         .collect();
-    let sources = Tensor::<2, Int>::from_data(
-        TensorData::new(sources, [count, CODE_LEN]),
-        &codes.device(),
-    );
+    let sources =
+        Tensor::<2, Int>::from_data(TensorData::new(sources, [count, CODE_LEN]), &codes.device());
     codes.gather(0, sources)
 }
 
@@ -179,4 +182,3 @@ pub fn evaluate(model: &Autoencoder, test: &MnistSet, device: &Device) -> Evalua
         probes: ProbeOutputs::new(model, digits, 0x5EED).read(),
     }
 }
-

@@ -12,11 +12,19 @@ use crate::autoencoder::Autoencoder;
 
 /// The same model with its parameters on `host` (normally `Device::flex()`),
 /// read from wherever they live with one awaited transaction.
-pub async fn copy_to_host(model: &Autoencoder, host: &Device) -> Result<Autoencoder, ExecutionError> {
+pub async fn copy_to_host(
+    model: &Autoencoder,
+    host: &Device,
+) -> Result<Autoencoder, ExecutionError> {
     let model = model.valid();
     let mut gather = Gather(Some(Transaction::default()));
     model.visit(&mut gather);
-    let data = gather.0.take().expect("the transaction is always put back").execute_async().await?;
+    let data = gather
+        .0
+        .take()
+        .expect("the transaction is always put back")
+        .execute_async()
+        .await?;
     let mut replace = Replace {
         data: data.into_iter(),
         device: host,
@@ -74,7 +82,12 @@ mod tests {
             let copy = block_on(copy_to_host(&model, &host)).unwrap();
             assert!(!copy.devices()[0].is_autodiff());
             let input = || Tensor::<4>::ones([1, 1, 28, 28], &host).mul_scalar(0.3);
-            let expected: Vec<f32> = model.valid().forward(input()).into_data().try_to_vec().unwrap();
+            let expected: Vec<f32> = model
+                .valid()
+                .forward(input())
+                .into_data()
+                .try_to_vec()
+                .unwrap();
             let got: Vec<f32> = copy.forward(input()).into_data().try_to_vec().unwrap();
             assert_eq!(expected, got, "{kind}");
             assert_eq!(copy.num_params(), model.num_params());

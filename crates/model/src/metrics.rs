@@ -97,7 +97,11 @@ pub fn stride_frequency_energy(images: &[f32]) -> f64 {
         stride += at(half, half) + at(half, 0) + at(0, half);
         total += power.iter().sum::<f64>() - at(0, 0);
     }
-    if total <= f64::EPSILON * 1e3 { 0.0 } else { stride / total }
+    if total <= f64::EPSILON * 1e3 {
+        0.0
+    } else {
+        stride / total
+    }
 }
 
 /// The mean of each 2x2 phase of a batch, in the order
@@ -150,15 +154,23 @@ pub struct OverlapLayer {
 ///
 /// Kernel 3, stride 2 gives the 1-2-1-2 rows whose outer product is the
 /// 1-2-4 checkerboard; kernel 4, stride 2 is even away from the borders.
-pub fn overlap_map(layers: &[OverlapLayer], input_side: usize, device: &Device) -> (usize, Vec<f32>) {
-    assert!(!layers.is_empty(), "an overlap map needs at least one layer");
+pub fn overlap_map(
+    layers: &[OverlapLayer],
+    input_side: usize,
+    device: &Device,
+) -> (usize, Vec<f32>) {
+    assert!(
+        !layers.is_empty(),
+        "an overlap map needs at least one layer"
+    );
     let mut map = Tensor::<4>::ones([1, 1, input_side, input_side], device);
     for layer in layers {
         let mut deconv = ConvTranspose2dConfig::new([1, 1], [layer.kernel; 2])
             .with_stride([layer.stride; 2])
             .with_bias(false)
             .init(device);
-        deconv.weight = Param::from_tensor(Tensor::ones([1, 1, layer.kernel, layer.kernel], device));
+        deconv.weight =
+            Param::from_tensor(Tensor::ones([1, 1, layer.kernel, layer.kernel], device));
         map = deconv.forward(map);
     }
     let [_, _, side, _] = map.dims();
@@ -193,9 +205,16 @@ mod tests {
         assert!((stride_frequency_energy(&board) - 1.0).abs() < 1e-9);
         assert!(stride_frequency_energy(&blob) < 1e-4);
         // A faint checkerboard on a digit-like blob still stands out.
-        let mixed: Vec<f32> = blob.iter().zip(&board).map(|(b, k)| b * 0.9 + k * 0.1).collect();
+        let mixed: Vec<f32> = blob
+            .iter()
+            .zip(&board)
+            .map(|(b, k)| b * 0.9 + k * 0.1)
+            .collect();
         let mixed_energy = stride_frequency_energy(&mixed);
-        assert!(mixed_energy > 100.0 * stride_frequency_energy(&blob), "{mixed_energy}");
+        assert!(
+            mixed_energy > 100.0 * stride_frequency_energy(&blob),
+            "{mixed_energy}"
+        );
 
         assert!(polyphase_spread(&board) > 0.9);
         assert!(polyphase_spread(&blob) < 0.02);
@@ -215,7 +234,11 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, &x)| {
-                let sign = if (i / IMAGE_SIDE + i % IMAGE_SIDE) % 2 == 0 { 1.0 } else { -1.0 };
+                let sign = if (i / IMAGE_SIDE + i % IMAGE_SIDE) % 2 == 0 {
+                    1.0
+                } else {
+                    -1.0
+                };
                 sign * x as f64
             })
             .sum();
@@ -231,7 +254,10 @@ mod tests {
     #[test]
     fn kernel3_stride2_overlaps_unevenly_in_a_1_2_4_pattern() {
         let device = Device::flex();
-        let layer = OverlapLayer { kernel: 3, stride: 2 };
+        let layer = OverlapLayer {
+            kernel: 3,
+            stride: 2,
+        };
         let (side, map) = overlap_map(&[layer], 5, &device);
         assert_eq!(side, 11);
         let row = |r: usize| &map[r * side..(r + 1) * side];
@@ -241,14 +267,22 @@ mod tests {
         assert_eq!(&row(3)[3..5], &[1., 2.]);
         assert_eq!(&row(4)[3..5], &[2., 4.]);
         let interior: Vec<f32> = (2..9).flat_map(|r| row(r)[2..9].to_vec()).collect();
-        let distinct: std::collections::BTreeSet<u32> = interior.iter().map(|&v| v as u32).collect();
+        let distinct: std::collections::BTreeSet<u32> =
+            interior.iter().map(|&v| v as u32).collect();
         assert_eq!(distinct.into_iter().collect::<Vec<_>>(), vec![1, 2, 4]);
     }
 
     #[test]
     fn kernel4_stride2_is_even_inside_the_borders() {
         let device = Device::flex();
-        let (side, map) = overlap_map(&[OverlapLayer { kernel: 4, stride: 2 }], 5, &device);
+        let (side, map) = overlap_map(
+            &[OverlapLayer {
+                kernel: 4,
+                stride: 2,
+            }],
+            5,
+            &device,
+        );
         assert_eq!(side, 12);
         for r in 2..side - 2 {
             for c in 2..side - 2 {
@@ -261,13 +295,21 @@ mod tests {
     #[test]
     fn stacking_three_uneven_layers_compounds_the_pattern() {
         let device = Device::flex();
-        let layer = OverlapLayer { kernel: 3, stride: 2 };
+        let layer = OverlapLayer {
+            kernel: 3,
+            stride: 2,
+        };
         let (side, map) = overlap_map(&[layer; 3], 4, &device);
         assert_eq!(side, 39);
-        let interior: Vec<f32> = (6..33).flat_map(|r| map[r * side + 6..r * side + 33].to_vec()).collect();
+        let interior: Vec<f32> = (6..33)
+            .flat_map(|r| map[r * side + 6..r * side + 33].to_vec())
+            .collect();
         let (min, max) = interior
             .iter()
             .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-        assert!(max / min >= 4.0, "three layers should vary at least as much as one: {min}..{max}");
+        assert!(
+            max / min >= 4.0,
+            "three layers should vary at least as much as one: {min}..{max}"
+        );
     }
 }

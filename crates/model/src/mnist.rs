@@ -46,7 +46,11 @@ pub enum MnistError {
     #[error("{file}: {extra} unexpected bytes after the payload")]
     TrailingBytes { file: String, extra: usize },
     #[error("{file}: label {label} at index {index} is not a digit 0-9")]
-    BadLabel { file: String, index: usize, label: u8 },
+    BadLabel {
+        file: String,
+        index: usize,
+        label: u8,
+    },
     #[error("count mismatch: {images} images but {labels} labels")]
     CountMismatch { images: usize, labels: usize },
     #[error("{path}: {reason}")]
@@ -303,8 +307,7 @@ mod tests {
     }
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut encoder =
-            flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(bytes).unwrap();
         encoder.finish().unwrap()
     }
@@ -332,7 +335,16 @@ mod tests {
     fn rejects_wrong_magic_with_both_numbers() {
         let labels = idx_labels(&[1]);
         let err = MnistSet::from_idx(&labels, &labels).unwrap_err();
-        assert!(matches!(err, MnistError::BadMagic { found: LABELS_MAGIC, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                MnistError::BadMagic {
+                    found: LABELS_MAGIC,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("0x00000801"));
         assert!(err.to_string().contains("0x00000803"));
     }
@@ -371,16 +383,27 @@ mod tests {
         let images = idx_images(2, 28, 28, &two_images());
         assert_eq!(
             MnistSet::from_idx(&images, &idx_labels(&[1, 2, 3])).unwrap_err(),
-            MnistError::CountMismatch { images: 2, labels: 3 }
+            MnistError::CountMismatch {
+                images: 2,
+                labels: 3
+            }
         );
         assert!(matches!(
             MnistSet::from_idx(&images, &idx_labels(&[1, 12])).unwrap_err(),
-            MnistError::BadLabel { index: 1, label: 12, .. }
+            MnistError::BadLabel {
+                index: 1,
+                label: 12,
+                ..
+            }
         ));
         let wrong_size = idx_images(2, 32, 32, &[0; 2 * 32 * 32]);
         assert!(matches!(
             MnistSet::from_idx(&wrong_size, &idx_labels(&[1, 2])).unwrap_err(),
-            MnistError::BadImageSize { rows: 32, cols: 32, .. }
+            MnistError::BadImageSize {
+                rows: 32,
+                cols: 32,
+                ..
+            }
         ));
         let mut long = images.clone();
         long.extend([0; 5]);
@@ -408,12 +431,19 @@ mod tests {
             counts[test.label(i) as usize] += 1;
         }
         // The published label counts of the t10k set.
-        assert_eq!(counts, [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+        assert_eq!(
+            counts,
+            [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+        );
     }
 
     #[test]
     fn a_missing_file_names_its_path() {
         let err = MnistSet::load(std::path::Path::new("/nonexistent"), Split::Test).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/t10k-images-idx3-ubyte.gz"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("/nonexistent/t10k-images-idx3-ubyte.gz"),
+            "{err}"
+        );
     }
 }

@@ -57,7 +57,9 @@ impl std::str::FromStr for OptimizerKind {
         match name {
             "adadelta" => Ok(OptimizerKind::Adadelta),
             "adam" => Ok(OptimizerKind::Adam),
-            other => Err(format!("unknown optimizer '{other}' (known: adadelta, adam)")),
+            other => Err(format!(
+                "unknown optimizer '{other}' (known: adadelta, adam)"
+            )),
         }
     }
 }
@@ -100,9 +102,7 @@ impl Trainer {
         let loss = bce_with_logits(logits, images);
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         let model = self.model.clone();
-        self.model = self
-            .optimizer
-            .step(self.learning_rate, model, grads);
+        self.model = self.optimizer.step(self.learning_rate, model, grads);
         self.steps += 1;
         loss.detach()
     }

@@ -58,7 +58,9 @@ pub struct TrainingRecipe {
 pub enum WeightsError {
     #[error("not a Checkerlab weights file (it does not start with the CHKRLAB header)")]
     NotWeights,
-    #[error("weights file format version {found} is not supported (this build reads version {FORMAT_VERSION})")]
+    #[error(
+        "weights file format version {found} is not supported (this build reads version {FORMAT_VERSION})"
+    )]
     UnsupportedVersion { found: u16 },
     #[error("weights file is truncated: {needed} bytes needed, {found} present")]
     Truncated { needed: usize, found: usize },
@@ -126,7 +128,8 @@ pub fn decode(
         decoder: info.decoder,
         reason: err.to_string(),
     };
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(payload.to_vec())).map_err(mismatch)?;
+    let record =
+        ModuleRecord::from_bytes(Bytes::from_bytes_vec(payload.to_vec())).map_err(mismatch)?;
     let model = AutoencoderConfig::new(info.decoder)
         .with_seed(info.seed)
         .init(device)
@@ -196,7 +199,9 @@ mod tests {
     }
 
     fn probe(device: &Device) -> Tensor<4> {
-        let values: Vec<f32> = (0..2 * 784).map(|i| ((i * 37) % 255) as f32 / 255.0).collect();
+        let values: Vec<f32> = (0..2 * 784)
+            .map(|i| ((i * 37) % 255) as f32 / 255.0)
+            .collect();
         Tensor::from_data(TensorData::new(values, [2, 1, 28, 28]), device)
     }
 
@@ -215,8 +220,16 @@ mod tests {
             assert!(bytes.len() < 40_000, "{decoder}: {} bytes", bytes.len());
             let (loaded, loaded_info) = decode(&bytes, decoder, &device).unwrap();
             assert_eq!(loaded_info, info(decoder));
-            let before: Vec<f32> = model.forward(probe(&device)).into_data().try_to_vec().unwrap();
-            let after: Vec<f32> = loaded.forward(probe(&device)).into_data().try_to_vec().unwrap();
+            let before: Vec<f32> = model
+                .forward(probe(&device))
+                .into_data()
+                .try_to_vec()
+                .unwrap();
+            let after: Vec<f32> = loaded
+                .forward(probe(&device))
+                .into_data()
+                .try_to_vec()
+                .unwrap();
             assert_eq!(before, after);
         }
     }
@@ -241,7 +254,10 @@ mod tests {
 
         for cut in [12, 20, bytes.len() / 2, bytes.len() - 1] {
             let err = decode(&bytes[..cut], kind, &device).unwrap_err();
-            assert!(matches!(err, WeightsError::Truncated { .. }), "cut at {cut}: {err}");
+            assert!(
+                matches!(err, WeightsError::Truncated { .. }),
+                "cut at {cut}: {err}"
+            );
         }
 
         let mut flipped = bytes.clone();
@@ -262,7 +278,10 @@ mod tests {
             decode(b"PK\x03\x04 a zip, say", kind, &device).unwrap_err(),
             WeightsError::NotWeights
         ));
-        assert!(matches!(decode(&[], kind, &device).unwrap_err(), WeightsError::NotWeights));
+        assert!(matches!(
+            decode(&[], kind, &device).unwrap_err(),
+            WeightsError::NotWeights
+        ));
     }
 
     #[test]

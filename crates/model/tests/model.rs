@@ -48,11 +48,20 @@ fn upsample_model_has_the_blogs_layers_and_4385_parameters() {
 fn transposed_model_goes_4_7_14_28_with_the_same_parameter_count() {
     let model = AutoencoderConfig::new(DecoderKind::Transposed).init(&Device::flex());
     assert_eq!(model.num_params(), 4385);
-    let decoder_shapes: Vec<[usize; 4]> =
-        model.architecture().into_iter().skip(6).map(|(_, s)| s).collect();
+    let decoder_shapes: Vec<[usize; 4]> = model
+        .architecture()
+        .into_iter()
+        .skip(6)
+        .map(|(_, s)| s)
+        .collect();
     assert_eq!(
         decoder_shapes,
-        vec![[1, 8, 7, 7], [1, 8, 14, 14], [1, 16, 28, 28], [1, 1, 28, 28]]
+        vec![
+            [1, 8, 7, 7],
+            [1, 8, 14, 14],
+            [1, 16, 28, 28],
+            [1, 1, 28, 28]
+        ]
     );
 }
 
@@ -113,7 +122,11 @@ fn training_steps_on_real_digits_lower_the_loss_deterministically() {
             let model = AutoencoderConfig::new(kind).with_seed(1).init(&device);
             let mut trainer = Trainer::new(model, OptimizerKind::Adam, 3e-3);
             (0..15)
-                .map(|_| trainer.step(batch(&set, &indices, &device)).into_scalar::<f32>())
+                .map(|_| {
+                    trainer
+                        .step(batch(&set, &indices, &device))
+                        .into_scalar::<f32>()
+                })
                 .collect::<Vec<f32>>()
         };
         let losses = run();
@@ -124,7 +137,11 @@ fn training_steps_on_real_digits_lower_the_loss_deterministically() {
             losses[0],
             losses[14]
         );
-        assert_eq!(losses, run(), "{kind}: same seed, same batches, same losses");
+        assert_eq!(
+            losses,
+            run(),
+            "{kind}: same seed, same batches, same losses"
+        );
     }
 }
 
@@ -135,17 +152,25 @@ fn adadelta_trains_too_and_a_snapshot_restores_the_model() {
     let indices: Vec<usize> = (0..32).collect();
     let output = |model: checkerlab_model::Autoencoder| -> Vec<f32> {
         let plain = Device::flex();
-        model.reconstruct(batch(&set, &[7], &plain)).into_data().try_to_vec().unwrap()
+        model
+            .reconstruct(batch(&set, &[7], &plain))
+            .into_data()
+            .try_to_vec()
+            .unwrap()
     };
     let model = AutoencoderConfig::new(DecoderKind::Upsample).init(&device);
     let mut trainer = Trainer::new(model, OptimizerKind::Adadelta, 1.0);
-    let first = trainer.step(batch(&set, &indices, &device)).into_scalar::<f32>();
+    let first = trainer
+        .step(batch(&set, &indices, &device))
+        .into_scalar::<f32>();
     let snapshot = trainer.snapshot();
     let at_snapshot = output(trainer.inference_model());
 
     let mut last = first;
     for _ in 0..10 {
-        last = trainer.step(batch(&set, &indices, &device)).into_scalar::<f32>();
+        last = trainer
+            .step(batch(&set, &indices, &device))
+            .into_scalar::<f32>();
     }
     assert!(last < first, "adadelta: {first} -> {last}");
     assert_ne!(output(trainer.inference_model()), at_snapshot);
@@ -165,7 +190,10 @@ fn at_initialisation_the_transposed_decoder_paints_the_stronger_checkerboard() {
             let model = AutoencoderConfig::new(kind).with_seed(seed).init(&device);
             ProbeOutputs::new(&model, images_tensor(set.batch(&indices), &device), 1).read()
         };
-        let (upsample, transposed) = (probes(DecoderKind::Upsample), probes(DecoderKind::Transposed));
+        let (upsample, transposed) = (
+            probes(DecoderKind::Upsample),
+            probes(DecoderKind::Transposed),
+        );
         for (probe, up, tr) in [
             ("digits", upsample.digits, transposed.digits),
             ("grey", upsample.grey, transposed.grey),

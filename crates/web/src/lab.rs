@@ -5,7 +5,9 @@ use std::rc::Rc;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
-use checkerlab_model::evaluation::{ProbeOutputs, Probes, code_maps, images_tensor, shuffled_codes};
+use checkerlab_model::evaluation::{
+    ProbeOutputs, Probes, code_maps, images_tensor, shuffled_codes,
+};
 use checkerlab_model::host::copy_to_host;
 use checkerlab_model::init::SeededRng;
 use checkerlab_model::mnist::MnistSet;
@@ -106,7 +108,9 @@ impl Busy {
             .try_borrow_mut()
             .map_err(|_| error("Checkerlab is busy with another call"))?;
         if state.busy {
-            return Err(error("Checkerlab is busy with another call; wait for it to finish"));
+            return Err(error(
+                "Checkerlab is busy with another call; wait for it to finish",
+            ));
         }
         state.busy = true;
         Ok(Self(lab.clone()))
@@ -125,7 +129,9 @@ impl Lab {
     }
 
     fn fresh_slot(&self, kind: DecoderKind, seed: u64) -> Slot {
-        let model = AutoencoderConfig::new(kind).with_seed(seed).init(&self.autodiff());
+        let model = AutoencoderConfig::new(kind)
+            .with_seed(seed)
+            .init(&self.autodiff());
         Slot {
             kind,
             trainer: Trainer::new(model, self.settings.optimizer, self.settings.learning_rate),
@@ -150,7 +156,8 @@ impl Lab {
 
     fn load_weights(&mut self, bytes: Vec<u8>, origin: String) -> Result<WeightsInfo, JsError> {
         let info = weights::read_info(&bytes).map_err(error)?;
-        let (model, info) = weights::decode(&bytes, info.decoder, &self.autodiff()).map_err(error)?;
+        let (model, info) =
+            weights::decode(&bytes, info.decoder, &self.autodiff()).map_err(error)?;
         let (optimizer, learning_rate) = (self.settings.optimizer, self.settings.learning_rate);
         let slot = self.slot_mut(info.decoder);
         slot.trainer = Trainer::new(model, optimizer, learning_rate);
@@ -176,7 +183,10 @@ fn image_tensor(image: &Float32Array, device: &Device) -> Result<Tensor<4>, JsEr
     if values.iter().any(|v| !v.is_finite()) {
         return Err(error("an input image holds a NaN or infinite value"));
     }
-    Ok(images_tensor(values.iter().map(|v| v.clamp(0.0, 1.0)).collect(), device))
+    Ok(images_tensor(
+        values.iter().map(|v| v.clamp(0.0, 1.0)).collect(),
+        device,
+    ))
 }
 
 fn to_images(data: TensorData) -> Result<Vec<f32>, JsError> {
@@ -256,14 +266,21 @@ impl Checkerlab {
     /// or raw); returns the number of digits.
     #[wasm_bindgen(js_name = loadMnist)]
     pub fn load_mnist(&self, split: &str, images: &[u8], labels: &[u8]) -> Result<usize, JsError> {
-        let set = MnistSet::from_named_idx((&format!("{split} images"), images), (&format!("{split} labels"), labels))
-            .map_err(error)?;
+        let set = MnistSet::from_named_idx(
+            (&format!("{split} images"), images),
+            (&format!("{split} labels"), labels),
+        )
+        .map_err(error)?;
         let count = set.len();
         let mut lab = self.lab.borrow_mut();
         match split {
             "train" => lab.train = Some(set),
             "test" => lab.test = Some(set),
-            other => return Err(error(format!("unknown MNIST split '{other}' (train or test)"))),
+            other => {
+                return Err(error(format!(
+                    "unknown MNIST split '{other}' (train or test)"
+                )));
+            }
         }
         Ok(count)
     }
@@ -274,7 +291,11 @@ impl Checkerlab {
         let lab = self.lab.borrow();
         let test = lab.test_set()?;
         if index >= test.len() {
-            return Err(error(format!("there are {} test digits, not {}", test.len(), index + 1)));
+            return Err(error(format!(
+                "there are {} test digits, not {}",
+                test.len(),
+                index + 1
+            )));
         }
         Ok(Float32Array::from(&test.batch(&[index])[..]))
     }
@@ -310,7 +331,11 @@ impl Checkerlab {
                 }
                 (kinds, transaction)
             };
-            let mut data = transaction.execute_async().await.map_err(read_error)?.into_iter();
+            let mut data = transaction
+                .execute_async()
+                .await
+                .map_err(read_error)?
+                .into_iter();
             let results = js_sys::Array::new();
             for kind in kinds {
                 let output = to_images(data.next().expect("an output per decoder"))?;
@@ -344,7 +369,9 @@ impl Checkerlab {
                 let mut kinds = Vec::new();
                 for slot in &lab.slots {
                     let model = slot.trainer.inference_model();
-                    let codes = model.encode(digits.clone()).reshape([indices.len(), CODE_LEN]);
+                    let codes = model
+                        .encode(digits.clone())
+                        .reshape([indices.len(), CODE_LEN]);
                     let mut rng = SeededRng::new(seed as u64);
                     let code = shuffled_codes(codes, 1, &mut rng);
                     transaction = transaction.register(model.decode(code_maps(code)));
@@ -381,12 +408,17 @@ impl Checkerlab {
                 let mut kinds = Vec::new();
                 for slot in &lab.slots {
                     let model = slot.trainer.inference_model();
-                    transaction = ProbeOutputs::new(&model, digits.clone(), 0x5EED).register(transaction);
+                    transaction =
+                        ProbeOutputs::new(&model, digits.clone(), 0x5EED).register(transaction);
                     kinds.push(slot.kind);
                 }
                 (kinds, transaction)
             };
-            let mut data = transaction.execute_async().await.map_err(read_error)?.into_iter();
+            let mut data = transaction
+                .execute_async()
+                .await
+                .map_err(read_error)?
+                .into_iter();
             let mut results = Vec::new();
             for kind in kinds {
                 let probes = Probes::from_data(data.by_ref().take(5));
@@ -441,12 +473,24 @@ impl Checkerlab {
                     let slot = lab.slot_mut(kind);
                     let (bytes, origin) = match &slot.pretrained {
                         Some(bytes) => (bytes.clone(), slot.origin.clone()),
-                        None => return Err(error(format!("no weights were loaded for the {kind} decoder"))),
+                        None => {
+                            return Err(error(format!(
+                                "no weights were loaded for the {kind} decoder"
+                            )));
+                        }
                     };
-                    let origin = if origin.contains("untrained") { "pretrained".into() } else { origin };
+                    let origin = if origin.contains("untrained") {
+                        "pretrained".into()
+                    } else {
+                        origin
+                    };
                     lab.load_weights(bytes, origin)?;
                 }
-                other => return Err(error(format!("reset from '{other}'? (scratch or pretrained)"))),
+                other => {
+                    return Err(error(format!(
+                        "reset from '{other}'? (scratch or pretrained)"
+                    )));
+                }
             }
         }
         lab.batches = BatchOrder::new(seed as u64);
@@ -471,7 +515,11 @@ impl Checkerlab {
                     .as_ref()
                     .ok_or_else(|| error("the MNIST training digits are not loaded yet"))?;
                 let autodiff = lab.device.clone().autodiff();
-                let snapshots: Vec<_> = lab.slots.iter().map(|slot| slot.trainer.snapshot()).collect();
+                let snapshots: Vec<_> = lab
+                    .slots
+                    .iter()
+                    .map(|slot| slot.trainer.snapshot())
+                    .collect();
                 let mut losses: Vec<Vec<Tensor<1>>> = vec![Vec::new(); lab.slots.len()];
                 for _ in 0..steps {
                     let indices = lab.batches.next(lab.settings.batch_size, train.len());
@@ -491,7 +539,10 @@ impl Checkerlab {
             let mut values = data.into_iter().map(|d| to_images(d).map(|v| v[0]));
             let mut report = Vec::new();
             for kind in &kinds {
-                let losses = values.by_ref().take(steps as usize).collect::<Result<Vec<f32>, _>>()?;
+                let losses = values
+                    .by_ref()
+                    .take(steps as usize)
+                    .collect::<Result<Vec<f32>, _>>()?;
                 report.push(DecoderLosses {
                     decoder: kind.name(),
                     losses,
@@ -499,7 +550,11 @@ impl Checkerlab {
             }
             let mut lab = lab.borrow_mut();
             if let Some((bad, at)) = report.iter().find_map(|entry| {
-                entry.losses.iter().position(|l| !l.is_finite()).map(|at| (entry, at))
+                entry
+                    .losses
+                    .iter()
+                    .position(|l| !l.is_finite())
+                    .map(|at| (entry, at))
             }) {
                 for (slot, snapshot) in lab.slots.iter_mut().zip(snapshots) {
                     slot.trainer.restore(snapshot);
@@ -548,7 +603,9 @@ impl Checkerlab {
                 };
                 (slot.trainer.model().clone(), info)
             };
-            let host = copy_to_host(&model, &Device::flex()).await.map_err(read_error)?;
+            let host = copy_to_host(&model, &Device::flex())
+                .await
+                .map_err(read_error)?;
             let bytes = weights::encode(host, &info).map_err(error)?;
             Ok(Uint8Array::from(&bytes[..]).into())
         })
