@@ -3,6 +3,8 @@
 # wasm-bindgen, package-lock.json for npm), so they cannot drift apart.
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Where `cargo install` puts wasm-bindgen-cli.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
