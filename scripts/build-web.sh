@@ -8,8 +8,9 @@ cd "$repo_root"
 ensure_wasm_toolchain
 ensure_npm_packages
 
-log "building crates/web for wasm32 (profile wasm-release)"
-cargo build -p checkerlab-web --target wasm32-unknown-unknown --profile wasm-release
+log "building crates/web for wasm32 (profile wasm-release${WEB_FEATURES:+, features $WEB_FEATURES})"
+cargo build -p checkerlab-web --target wasm32-unknown-unknown --profile wasm-release \
+  ${WEB_FEATURES:+--features "$WEB_FEATURES"}
 
 log "generating the JS glue in web/pkg"
 wasm-bindgen --target web --no-typescript --out-dir web/pkg \
