@@ -252,6 +252,40 @@ describe('without WebGPU', () => {
     await shot(page, 'cpu-fallback');
   });
 
+  test('the overlap explorer shows the known k3/s2 and k4/s2 patterns', async () => {
+    const interior = ({ side, map }, margin) => {
+      const values = new Set();
+      for (let r = margin; r < side - margin; r++) {
+        for (let c = margin; c < side - margin; c++) values.add(map[r * side + c]);
+      }
+      return [...values].sort((a, b) => a - b);
+    };
+    const settle = (kernel, layers) => page.waitForFunction(
+      ([k, n]) => window.checkerlab.overlap()?.layers[0].kernel === k && window.checkerlab.overlap().layers.length === n,
+      [kernel, layers],
+    );
+    await settle(3, 1);
+    let last = await page.evaluate(() => window.checkerlab.overlap());
+    assert.equal(last.side, 9); // (4 - 1) * 2 + 3
+    assert.deepEqual(interior(last, 2), [1, 2, 4]);
+    assert.match(await page.locator('#overlap-summary').innerText(), /uneven/);
+    await shot(page, 'overlap-k3s2');
+
+    await page.selectOption('#overlap-kernel-1', '4');
+    await settle(4, 1);
+    last = await page.evaluate(() => window.checkerlab.overlap());
+    assert.equal(last.side, 10);
+    assert.deepEqual(interior(last, 2), [4]);
+    assert.match(await page.locator('#overlap-summary').innerText(), /even overlap/);
+
+    await page.selectOption('#overlap-kernel-1', '3');
+    await page.check('#overlap-on-2');
+    await settle(3, 2);
+    last = await page.evaluate(() => window.checkerlab.overlap());
+    assert.equal(last.side, 19);
+    assert.ok(interior(last, 5).length > 3, 'two uneven layers compound the pattern');
+  });
+
   test('WebGPU and the CPU compute the same reconstructions', (t) => {
     if (!webgpuRun.firstOutputs) return t.skip('the WebGPU run did not get this far');
     return view(page).then(({ outputs }) => {

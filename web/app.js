@@ -6,6 +6,7 @@ import { toMnist } from './preprocess.js';
 import { paintImage, paintResidual, SIDE } from './render.js';
 import { Zoom } from './zoom.js';
 import { LineChart } from './charts.js';
+import { OverlapExplorer } from './overlap.js';
 
 const DECODERS = ['upsample', 'transposed'];
 const COLOURS = { upsample: '#4fc3f7', transposed: '#ff8a65' };
@@ -83,6 +84,9 @@ async function fetchBytes(url, what) {
 
 // ---- panels -----------------------------------------------------------
 
+/** Meters span five decades: small values in scientific notation. */
+const meterText = (value) => (value >= 0.01 ? value.toFixed(3) : value.toExponential(1));
+
 function paintPanels() {
   const input = $('panel-input');
   if (state.inputKind === 'code') {
@@ -112,7 +116,7 @@ function paintPanels() {
     const result = state.results[decoder];
     const bce = result.bce === undefined ? '' : `BCE ${result.bce.toFixed(3)} · `;
     $(`meter-${decoder}`).textContent =
-      `${bce}stride energy ${result.meters.stride_energy.toFixed(4)} · phase spread ${result.meters.polyphase_spread.toFixed(4)}`;
+      `${bce}stride energy ${meterText(result.meters.stride_energy)} · phase spread ${meterText(result.meters.polyphase_spread)}`;
     $(`bar-${decoder}`).value = Math.min(0.2, result.meters.stride_energy);
   }
   paintMain();
@@ -393,6 +397,16 @@ async function refreshDecoders() {
   probe.decoders = decoders;
 }
 
+// ---- overlap explorer ------------------------------------------------------
+
+const overlap = new OverlapExplorer(
+  $('overlap'),
+  (layers, inputSide) => client.run((lab) => lab.overlapMap(layers, inputSide)),
+  showError,
+);
+probe.overlap = () => overlap.last;
+probe.updateOverlap = () => overlap.update();
+
 // ---- start -----------------------------------------------------------------
 
 async function start() {
@@ -446,6 +460,7 @@ async function start() {
     probe.firstReconstructionMs = performance.now() - began;
     setStatus(`Ready: draw a digit (first reconstruction after ${(probe.firstReconstructionMs / 1000).toFixed(1)} s)`, false);
     await refreshDecoders();
+    await overlap.update();
   } catch (err) {
     showError(`The first reconstruction failed: ${errorText(err)}`);
     setStatus('Started with errors', false);

@@ -10,6 +10,7 @@ use checkerlab_model::evaluation::{
 };
 use checkerlab_model::host::copy_to_host;
 use checkerlab_model::init::SeededRng;
+use checkerlab_model::metrics::{self, OverlapLayer};
 use checkerlab_model::mnist::MnistSet;
 use checkerlab_model::weights::{self, TrainingRecipe, WeightsInfo};
 use checkerlab_model::{
@@ -575,6 +576,38 @@ impl Checkerlab {
                 milliseconds: now() - started,
             })?)
         })
+    }
+
+    /// How many kernel taps reach each output pixel of a stack of transposed
+    /// convolutions (`layers`: `[{kernel, stride}]`, one to three) on an
+    /// `inputSide` x `inputSide` map, computed by Burn's own layer with unit
+    /// weights. Resolves to `{side, map: Float32Array}`. Runs on the CPU: the
+    /// map is tiny and a synchronous read is fine there.
+    #[wasm_bindgen(js_name = overlapMap)]
+    pub fn overlap_map(
+        &self,
+        layers: JsValue,
+        #[wasm_bindgen(js_name = inputSide)] input_side: usize,
+    ) -> Result<JsValue, JsError> {
+        let layers: Vec<OverlapLayer> = serde_wasm_bindgen::from_value(layers)
+            .map_err(|err| error(format!("bad overlap layers: {err}")))?;
+        if !(1..=3).contains(&layers.len()) {
+            return Err(error("choose one to three layers"));
+        }
+        if let Some(bad) = layers
+            .iter()
+            .find(|l| !(1..=7).contains(&l.kernel) || !(1..=4).contains(&l.stride))
+        {
+            return Err(error(format!(
+                "kernel {} / stride {}: kernels run 1-7 and strides 1-4",
+                bad.kernel, bad.stride
+            )));
+        }
+        if !(1..=8).contains(&input_side) {
+            return Err(error("the input side runs from 1 to 8"));
+        }
+        let (side, map) = metrics::overlap_map(&layers, input_side, &Device::flex());
+        to_js_with(&OverlapResult { side }, "map", &map)
     }
 
     /// A decoder's current weights as a `.ckpt` file.

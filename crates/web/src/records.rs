@@ -84,6 +84,12 @@ pub struct DecoderLosses {
     pub losses: Vec<f32>,
 }
 
+/// An overlap map's side; the map itself is attached as `map`.
+#[derive(Serialize)]
+pub struct OverlapResult {
+    pub side: usize,
+}
+
 pub fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -92,12 +98,17 @@ pub fn to_js(value: &impl Serialize) -> Result<JsValue, JsError> {
 
 /// `record` as a JS object with `image` set to a `Float32Array`.
 pub fn with_image(record: &impl Serialize, image: &[f32]) -> Result<JsValue, JsError> {
+    to_js_with(record, "image", image)
+}
+
+/// `record` as a JS object with `key` set to a `Float32Array` of `values`.
+pub fn to_js_with(record: &impl Serialize, key: &str, values: &[f32]) -> Result<JsValue, JsError> {
     let object = to_js(record)?;
     js_sys::Reflect::set(
         &object,
-        &JsValue::from_str("image"),
-        &js_sys::Float32Array::from(image),
+        &JsValue::from_str(key),
+        &js_sys::Float32Array::from(values),
     )
-    .map_err(|_| JsError::new("could not attach an image to a record"))?;
+    .map_err(|_| JsError::new("could not attach an array to a record"))?;
     Ok(object)
 }

@@ -1,0 +1,104 @@
+// The overlap explorer: how many kernel taps reach each output pixel of a
+// stack of transposed convolutions, as Burn's own layer computes it.
+
+const LAYERS = 3;
+
+/** Colour for a tap count: dark for few, bright for many. */
+function heat(t) {
+  const r = Math.round(40 + 215 * Math.min(1, t * 1.4));
+  const g = Math.round(20 + 200 * Math.max(0, t - 0.35) / 0.65);
+  const b = Math.round(60 + 60 * (1 - t));
+  return `rgb(${r},${g},${b})`;
+}
+
+export class OverlapExplorer {
+  /**
+   * @param {HTMLElement} root the section holding the controls and canvases
+   * @param {(layers: {kernel: number, stride: number}[], inputSide: number) => Promise<{side: number, map: Float32Array}>} compute
+   * @param {(message: string) => void} onError
+   */
+  constructor(root, compute, onError) {
+    this.root = root;
+    this.compute = compute;
+    this.onError = onError;
+    this.last = null;
+    for (const control of root.querySelectorAll('select, input')) {
+      control.addEventListener('change', () => this.update());
+    }
+  }
+
+  /** The layers switched on, in order. */
+  layers() {
+    const layers = [];
+    for (let i = 1; i <= LAYERS; i++) {
+      const enabled = this.root.querySelector(`#overlap-on-${i}`);
+      if (enabled && !enabled.checked) break;
+      layers.push({
+        kernel: Number(this.root.querySelector(`#overlap-kernel-${i}`).value),
+        stride: Number(this.root.querySelector(`#overlap-stride-${i}`).value),
+      });
+    }
+    return layers;
+  }
+
+  async update() {
+    const layers = this.layers();
+    const inputSide = Number(this.root.querySelector('#overlap-input').value);
+    try {
+      const { side, map } = await this.compute(layers, inputSide);
+      this.last = { layers, inputSide, side, map: Array.from(map) };
+      this.#draw(side, map);
+    } catch (err) {
+      this.onError(`Overlap map failed: ${err.message ?? err}`);
+    }
+  }
+
+  #draw(side, map) {
+    const max = Math.max(...map), min = Math.min(...map);
+    const canvas = this.root.querySelector('#overlap-map');
+    const ctx = canvas.getContext('2d');
+    const cell = canvas.width / side;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    for (let r = 0; r < side; r++) {
+      for (let c = 0; c < side; c++) {
+        const v = map[r * side + c];
+        ctx.fillStyle = heat(max > 0 ? v / max : 0);
+        ctx.fillRect(c * cell, r * cell, Math.ceil(cell), Math.ceil(cell));
+        if (cell >= 14) {
+          ctx.fillStyle = '#000';
+          ctx.font = `${Math.floor(cell * 0.5)}px ui-monospace, monospace`;
+          ctx.textAlign = 'center';
+          ctx.textBaseline = 'middle';
+          ctx.fillText(String(v), c * cell + cell / 2, r * cell + cell / 2);
+        }
+      }
+    }
+
+    // 1D: the middle row, as bars.
+    const row = Array.from(map.slice(Math.floor(side / 2) * side, Math.floor(side / 2) * side + side));
+    const bars = this.root.querySelector('#overlap-row');
+    const bctx = bars.getContext('2d');
+    bctx.clearRect(0, 0, bars.width, bars.height);
+    const width = bars.width / side;
+    row.forEach((v, c) => {
+      const h = max > 0 ? (v / max) * (bars.height - 20) : 0;
+      bctx.fillStyle = heat(max > 0 ? v / max : 0);
+      bctx.fillRect(c * width + 1, bars.height - h, Math.max(1, width - 2), h);
+    });
+    bctx.fillStyle = '#aaa';
+    bctx.font = '11px system-ui';
+    bctx.fillText(`middle row: ${row.join(' ')}`.slice(0, 90), 4, 11);
+
+    // Away from the borders, where only the stride pattern remains.
+    const margin = Math.min(Math.floor(side / 4), this.last.layers.reduce((m, l) => m + l.kernel, 0));
+    const interior = [];
+    for (let r = margin; r < side - margin; r++) {
+      for (let c = margin; c < side - margin; c++) interior.push(map[r * side + c]);
+    }
+    const lo = Math.min(...interior), hi = Math.max(...interior);
+    this.root.querySelector('#overlap-summary').textContent =
+      `${side}x${side} output; taps per pixel from ${min} to ${max}; away from the borders ${lo} to ${hi}: ` +
+      (lo === hi ? 'even overlap, every pixel gets the same number of taps.'
+        : `uneven overlap (${(hi / lo).toFixed(1)}x), the checkerboard's cause.`);
+  }
+}
