@@ -197,9 +197,31 @@ describe('on WebGPU', () => {
     }
   });
 
+  test('a code unit decodes directly and the spectrum follows the main view', async () => {
+    const before = await page.evaluate(() => window.checkerlab.reconstructions);
+    await page.click('#input-unit');
+    await waitForNewReconstruction(page, before);
+    assert.equal(await page.locator('#caption-input').innerText(), 'code unit 0 of 128 on');
+    const { inputKind, outputs } = await view(page);
+    assert.equal(inputKind, 'unit');
+    assert.equal(outputs.transposed.length, 784);
+    const colours = await page.evaluate(() => {
+      const canvas = document.getElementById('spectrum');
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const seen = new Set();
+      for (let i = 0; i < data.length; i += 4) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+      return seen.size;
+    });
+    assert.ok(colours > 20, `the spectrum has ${colours} colours`);
+    await shot(page, 'webgpu-code-unit');
+  });
+
   test('a corrupt weights file gives a message and changes nothing', async () => {
     const bytes = readFileSync(path.join(repositoryRoot, 'weights', 'upsample.ckpt'));
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const shown = await page.evaluate(() => window.checkerlab.reconstructions);
+    await page.click('.digit[data-index="3"]');
+    await waitForNewReconstruction(page, shown);
     const beforeView = await view(page);
     await page.setInputFiles('#weights-file', { name: 'corrupt.ckpt', mimeType: 'application/octet-stream', buffer: bytes });
     await page.waitForSelector('.error', { timeout: 30_000 });

@@ -3,7 +3,7 @@
 import { LabClient, LatestOnly } from './lab-client.js';
 import { DrawPad } from './draw.js';
 import { toMnist } from './preprocess.js';
-import { paintImage, paintResidual, SIDE } from './render.js';
+import { paintImage, paintResidual, paintSpectrum, SIDE } from './render.js';
 import { Zoom } from './zoom.js';
 import { LineChart } from './charts.js';
 import { OverlapExplorer } from './overlap.js';
@@ -20,6 +20,7 @@ const state = {
   input: new Float32Array(SIDE * SIDE),
   inputKind: 'digit',
   codeSeed: 1,
+  codeUnit: -1,
   outputs: {},
   results: {},
   main: 'transposed',
@@ -89,14 +90,14 @@ const meterText = (value) => (value >= 0.01 ? value.toFixed(3) : value.toExponen
 
 function paintPanels() {
   const input = $('panel-input');
-  if (state.inputKind === 'code') {
+  if (isCode(state.inputKind)) {
     const ctx = input.getContext('2d');
     ctx.fillStyle = '#222';
     ctx.fillRect(0, 0, input.width, input.height);
     ctx.fillStyle = '#aaa';
     ctx.font = '13px system-ui';
-    ctx.fillText('no image: a code', 20, 80);
-    ctx.fillText(`assembled from digits`, 20, 100);
+    ctx.fillText('no image: the decoders', 16, 80);
+    ctx.fillText('get a code directly', 16, 100);
   } else {
     paintImage(input, state.input);
   }
@@ -107,6 +108,7 @@ function paintPanels() {
     grey: 'constant grey input',
     noise: 'noise input',
     code: `random code #${state.codeSeed}`,
+    unit: `code unit ${state.codeUnit} of 128 on`,
   }[state.inputKind];
 
   for (const decoder of DECODERS) {
@@ -128,6 +130,7 @@ function paintMain() {
   if (!image) return;
   if ($('residual').checked) paintResidual($('main'), image);
   else paintImage($('main'), image);
+  paintSpectrum($('spectrum'), client.lab.spectrum(image));
   for (const figure of document.querySelectorAll('figure[data-decoder]')) {
     figure.classList.toggle('selected', figure.dataset.decoder === state.main);
   }
@@ -146,6 +149,7 @@ function writeNote() {
     grey: 'A constant input is the plainest test. Upsampling then convolving gives every output pixel the same number of kernel taps; the transposed convolution does not, and the 2x2-phase pattern shows.',
     noise: 'Noise is nothing like the training digits, so nothing taught the transposed decoder to cancel its uneven overlap here.',
     code: 'This skips the encoder: each of the 128 code units comes from a different digit. The decoder\'s own structure shows through.',
+    unit: 'One code unit on, the rest off: the decoder\'s impulse response for that unit. A pixel-wise loss on digits never asked for these to be smooth.',
   };
   lines.push(byKind[state.inputKind]);
   lines.push('Meters: stride energy is the share of the image\'s spectrum at the stride-2 frequencies (0 smooth, 1 a pure checkerboard); phase spread is how far apart the four 2x2 phases\' mean levels are.');
@@ -156,11 +160,15 @@ function writeNote() {
 
 let client;
 
+const isCode = (kind) => kind === 'code' || kind === 'unit';
+
 async function refresh() {
   const started = performance.now();
-  const results = state.inputKind === 'code'
-    ? await client.run((lab) => lab.decodeShuffledCode(state.codeSeed))
-    : await client.run((lab) => lab.reconstruct(state.input));
+  const results = await client.run((lab) => {
+    if (state.inputKind === 'code') return lab.decodeShuffledCode(state.codeSeed);
+    if (state.inputKind === 'unit') return lab.decodeCodeUnit(state.codeUnit);
+    return lab.reconstruct(state.input);
+  });
   for (const result of results) {
     state.outputs[result.decoder] = result.image;
     state.results[result.decoder] = result;
@@ -210,6 +218,10 @@ $('input-code').addEventListener('click', () => {
   state.codeSeed += 1;
   useInput('code');
 });
+$('input-unit').addEventListener('click', () => {
+  state.codeUnit = (state.codeUnit + 1) % 128;
+  useInput('unit');
+});
 
 function fillDigitStrip() {
   const strip = $('digits');
@@ -230,7 +242,7 @@ function fillDigitStrip() {
 }
 
 const zoom = new Zoom($('zoom'));
-zoom.register($('panel-input'), 'input', () => (state.inputKind === 'code' ? null : state.input));
+zoom.register($('panel-input'), 'input', () => (isCode(state.inputKind) ? null : state.input));
 for (const decoder of DECODERS) zoom.register($(`panel-${decoder}`), decoder, () => state.outputs[decoder]);
 zoom.register($('main'), 'main', () => state.outputs[state.main], { shown: false });
 

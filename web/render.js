@@ -58,3 +58,32 @@ function paintRgb(canvas, colourAt) {
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
 }
+
+/**
+ * Paints a 28x28 power spectrum (row-major in frequency (u, v)) as log power
+ * with zero frequency in the centre, and outlines the three stride-2 bins
+ * (14,14), (14,0) and (0,14).
+ */
+export function paintSpectrum(canvas, power) {
+  const half = SIDE / 2;
+  const shifted = (i) => {
+    const y = Math.floor(i / SIDE), x = i % SIDE;
+    return ((y + half) % SIDE) * SIDE + ((x + half) % SIDE);
+  };
+  const logs = Array.from(power, (p) => Math.log10(p + 1e-12));
+  // The zero-frequency bin dwarfs the rest; scale to everything else.
+  const rest = logs.filter((_, i) => i !== 0);
+  const lo = Math.min(...rest), hi = Math.max(...rest);
+  paintRgb(canvas, (i) => {
+    const t = hi > lo ? Math.min(1, Math.max(0, (logs[shifted(i)] - lo) / (hi - lo))) : 0;
+    return [Math.round(255 * t ** 0.8), Math.round(200 * t ** 1.5), Math.round(90 + 120 * t)];
+  });
+  const ctx = canvas.getContext('2d');
+  const cell = canvas.width / SIDE;
+  ctx.strokeStyle = '#f5a623';
+  ctx.lineWidth = 2;
+  // Display (row, column) of each stride bin after the shift.
+  for (const [row, col] of [[0, 0], [0, half], [half, 0]]) {
+    ctx.strokeRect(col * cell + 1, row * cell + 1, cell - 2, cell - 2);
+  }
+}

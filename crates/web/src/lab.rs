@@ -6,7 +6,7 @@ use std::rc::Rc;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use checkerlab_model::evaluation::{
-    ProbeOutputs, Probes, code_maps, images_tensor, shuffled_codes,
+    ProbeOutputs, Probes, code_maps, images_tensor, shuffled_codes, unit_codes,
 };
 use checkerlab_model::host::copy_to_host;
 use checkerlab_model::init::SeededRng;
@@ -96,7 +96,7 @@ fn error(message: impl std::fmt::Display) -> JsError {
 
 fn read_error(err: impl std::fmt::Debug) -> JsError {
     error(format!(
-        "reading results from the device failed ({err:?}); the GPU may have been lost: reload the page"
+        "reading results from the device failed ({err:?}); the GPU may have been lost: reload the page, or add ?backend=cpu to its address to run on the CPU"
     ))
 }
 
@@ -358,40 +358,38 @@ impl Checkerlab {
     /// `[{decoder, meters, image}]`.
     #[wasm_bindgen(js_name = decodeShuffledCode)]
     pub fn decode_shuffled_code(&self, seed: u32) -> js_sys::Promise {
-        let lab = self.lab.clone();
-        future_to_promise(async move {
-            let _busy = Busy::begin(&lab)?;
-            let (kinds, transaction) = {
-                let lab = lab.borrow();
-                let test = lab.test_set()?;
-                let indices: Vec<usize> = (0..CODE_SOURCE_DIGITS.min(test.len())).collect();
-                let digits = images_tensor(test.batch(&indices), &lab.device);
-                let mut transaction = Transaction::default();
-                let mut kinds = Vec::new();
-                for slot in &lab.slots {
-                    let model = slot.trainer.inference_model();
-                    let codes = model
-                        .encode(digits.clone())
-                        .reshape([indices.len(), CODE_LEN]);
-                    let mut rng = SeededRng::new(seed as u64);
-                    let code = shuffled_codes(codes, 1, &mut rng);
-                    transaction = transaction.register(model.decode(code_maps(code)));
-                    kinds.push(slot.kind);
-                }
-                (kinds, transaction)
-            };
-            let data = transaction.execute_async().await.map_err(read_error)?;
-            let results = js_sys::Array::new();
-            for (kind, data) in kinds.into_iter().zip(data) {
-                let image = to_images(data)?;
-                let record = Decoded {
-                    decoder: kind.name(),
-                    meters: CheckerboardMetrics::of_batch(&image),
-                };
-                results.push(&with_image(&record, &image)?);
-            }
-            Ok(results.into())
+        decode_from_digit_codes(self.lab.clone(), move |codes| {
+            shuffled_codes(codes, 1, &mut SeededRng::new(seed as u64))
         })
+    }
+
+    /// Decodes the code with only unit `unit` (0-127) switched on, at its
+    /// largest value over the test digits: one impulse response per decoder.
+    /// Resolves to `[{decoder, meters, image}]`.
+    #[wasm_bindgen(js_name = decodeCodeUnit)]
+    pub fn decode_code_unit(&self, unit: usize) -> Result<js_sys::Promise, JsError> {
+        if unit >= CODE_LEN {
+            return Err(error(format!(
+                "the code has {CODE_LEN} units, not {}",
+                unit + 1
+            )));
+        }
+        Ok(decode_from_digit_codes(self.lab.clone(), move |codes| {
+            unit_codes(codes).slice([unit..unit + 1, 0..CODE_LEN])
+        }))
+    }
+
+    /// The power spectrum `|Y(u, v)|^2` of a 28x28 image (784 values,
+    /// row-major in `(u, v)`), the same DFT the stride-energy meter uses.
+    pub fn spectrum(&self, image: Float32Array) -> Result<Float32Array, JsError> {
+        if image.length() as usize != IMAGE_LEN {
+            return Err(error(format!("a spectrum needs {IMAGE_LEN} values")));
+        }
+        let power: Vec<f32> = metrics::dft_power(&image.to_vec())
+            .into_iter()
+            .map(|p| p as f32)
+            .collect();
+        Ok(Float32Array::from(&power[..]))
     }
 
     /// The checkerboard meters of every decoder on the probes (test digits,
@@ -643,6 +641,45 @@ impl Checkerlab {
             Ok(Uint8Array::from(&bytes[..]).into())
         })
     }
+}
+
+/// Decodes, with every decoder, the code `pick` makes from the codes of the
+/// first test digits (`[n, 128]` in, `[1, 128]` out).
+fn decode_from_digit_codes(
+    lab: Rc<RefCell<Lab>>,
+    pick: impl Fn(Tensor<2>) -> Tensor<2> + 'static,
+) -> js_sys::Promise {
+    future_to_promise(async move {
+        let _busy = Busy::begin(&lab)?;
+        let (kinds, transaction) = {
+            let lab = lab.borrow();
+            let test = lab.test_set()?;
+            let indices: Vec<usize> = (0..CODE_SOURCE_DIGITS.min(test.len())).collect();
+            let digits = images_tensor(test.batch(&indices), &lab.device);
+            let mut transaction = Transaction::default();
+            let mut kinds = Vec::new();
+            for slot in &lab.slots {
+                let model = slot.trainer.inference_model();
+                let codes = model
+                    .encode(digits.clone())
+                    .reshape([indices.len(), CODE_LEN]);
+                transaction = transaction.register(model.decode(code_maps(pick(codes))));
+                kinds.push(slot.kind);
+            }
+            (kinds, transaction)
+        };
+        let data = transaction.execute_async().await.map_err(read_error)?;
+        let results = js_sys::Array::new();
+        for (kind, data) in kinds.into_iter().zip(data) {
+            let image = to_images(data)?;
+            let record = Decoded {
+                decoder: kind.name(),
+                meters: CheckerboardMetrics::of_batch(&image),
+            };
+            results.push(&with_image(&record, &image)?);
+        }
+        Ok(results.into())
+    })
 }
 
 fn now() -> f64 {
