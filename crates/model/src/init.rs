@@ -70,18 +70,19 @@ pub fn glorot_uniform<const D: usize>(
     Tensor::from_data(TensorData::new(values, shape), device)
 }
 
+/// A Glorot-uniform 4D kernel. The limit depends only on fan-in plus
+/// fan-out, `(in + out) * kh * kw`, the same for the convolution layout
+/// `[out, in, kh, kw]` and the transposed one `[in, out, kh, kw]`.
+fn glorot_kernel(rng: &mut SeededRng, shape: [usize; 4], device: &Device) -> Param<Tensor<4>> {
+    let [a, b, kh, kw] = shape;
+    Param::from_tensor(glorot_uniform(rng, shape, a * kh * kw, b * kh * kw, device))
+}
+
 /// Glorot-uniform kernel and zero bias, as a Keras `Conv2D` starts.
 pub fn keras_init_conv(mut conv: Conv2d, rng: &mut SeededRng, device: &Device) -> Conv2d {
-    let [out_channels, in_channels, kh, kw] = conv.weight.dims();
-    let receptive = kh * kw;
-    conv.weight = Param::from_tensor(glorot_uniform(
-        rng,
-        [out_channels, in_channels, kh, kw],
-        in_channels * receptive,
-        out_channels * receptive,
-        device,
-    ));
-    conv.bias = Some(Param::from_tensor(Tensor::zeros([out_channels], device)));
+    let shape = conv.weight.dims();
+    conv.weight = glorot_kernel(rng, shape, device);
+    conv.bias = Some(Param::from_tensor(Tensor::zeros([shape[0]], device)));
     conv
 }
 
@@ -91,16 +92,9 @@ pub fn keras_init_conv_transpose(
     rng: &mut SeededRng,
     device: &Device,
 ) -> ConvTranspose2d {
-    let [in_channels, out_channels, kh, kw] = conv.weight.dims();
-    let receptive = kh * kw;
-    conv.weight = Param::from_tensor(glorot_uniform(
-        rng,
-        [in_channels, out_channels, kh, kw],
-        out_channels * receptive,
-        in_channels * receptive,
-        device,
-    ));
-    conv.bias = Some(Param::from_tensor(Tensor::zeros([out_channels], device)));
+    let shape = conv.weight.dims();
+    conv.weight = glorot_kernel(rng, shape, device);
+    conv.bias = Some(Param::from_tensor(Tensor::zeros([shape[1]], device)));
     conv
 }
 

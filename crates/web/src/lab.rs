@@ -14,7 +14,7 @@ use checkerlab_model::metrics::{self, OverlapLayer};
 use checkerlab_model::mnist::MnistSet;
 use checkerlab_model::weights::{self, TrainingRecipe, WeightsInfo};
 use checkerlab_model::{
-    AutoencoderConfig, CODE_LEN, CheckerboardMetrics, DecoderKind, IMAGE_LEN, Trainer,
+    Autoencoder, AutoencoderConfig, CODE_LEN, CheckerboardMetrics, DecoderKind, IMAGE_LEN, Trainer,
     bce_with_logits,
 };
 use js_sys::{Float32Array, Uint8Array};
@@ -153,6 +153,29 @@ impl Lab {
         self.test
             .as_ref()
             .ok_or_else(|| error("the MNIST test digits are not loaded yet"))
+    }
+
+    /// The first `count` test digits (or all, if fewer) on the lab's device.
+    fn test_digits(&self, count: usize) -> Result<Tensor<4>, JsError> {
+        let test = self.test_set()?;
+        let indices: Vec<usize> = (0..count.min(test.len())).collect();
+        Ok(images_tensor(test.batch(&indices), &self.device))
+    }
+
+    /// Registers what `outputs` makes of each decoder's inference model in one
+    /// transaction; returns the decoders in the order they were registered.
+    fn per_decoder(
+        &self,
+        mut outputs: impl FnMut(&Autoencoder, Transaction) -> Transaction,
+    ) -> (Vec<DecoderKind>, Transaction) {
+        let mut transaction = Transaction::default();
+        for slot in &self.slots {
+            transaction = outputs(&slot.trainer.inference_model(), transaction);
+        }
+        (
+            self.slots.iter().map(|slot| slot.kind).collect(),
+            transaction,
+        )
     }
 
     fn load_weights(&mut self, bytes: Vec<u8>, origin: String) -> Result<WeightsInfo, JsError> {
@@ -319,18 +342,13 @@ impl Checkerlab {
             let (kinds, transaction) = {
                 let lab = lab.borrow();
                 let input = image_tensor(&image, &lab.device)?;
-                let mut transaction = Transaction::default();
-                let mut kinds = Vec::new();
-                for slot in &lab.slots {
-                    let model = slot.trainer.inference_model();
+                lab.per_decoder(|model, transaction| {
                     let logits = model.forward(input.clone());
                     let bce = bce_with_logits(logits.clone(), input.clone());
-                    transaction = transaction
+                    transaction
                         .register(burn::tensor::activation::sigmoid(logits))
-                        .register(bce);
-                    kinds.push(slot.kind);
-                }
-                (kinds, transaction)
+                        .register(bce)
+                })
             };
             let mut data = transaction
                 .execute_async()
@@ -400,18 +418,10 @@ impl Checkerlab {
             let _busy = Busy::begin(&lab)?;
             let (kinds, transaction) = {
                 let lab = lab.borrow();
-                let test = lab.test_set()?;
-                let indices: Vec<usize> = (0..PROBE_DIGITS.min(test.len())).collect();
-                let digits = images_tensor(test.batch(&indices), &lab.device);
-                let mut transaction = Transaction::default();
-                let mut kinds = Vec::new();
-                for slot in &lab.slots {
-                    let model = slot.trainer.inference_model();
-                    transaction =
-                        ProbeOutputs::new(&model, digits.clone(), 0x5EED).register(transaction);
-                    kinds.push(slot.kind);
-                }
-                (kinds, transaction)
+                let digits = lab.test_digits(PROBE_DIGITS)?;
+                lab.per_decoder(|model, transaction| {
+                    ProbeOutputs::new(model, digits.clone(), 0x5EED).register(transaction)
+                })
             };
             let mut data = transaction
                 .execute_async()
@@ -653,20 +663,12 @@ fn decode_from_digit_codes(
         let _busy = Busy::begin(&lab)?;
         let (kinds, transaction) = {
             let lab = lab.borrow();
-            let test = lab.test_set()?;
-            let indices: Vec<usize> = (0..CODE_SOURCE_DIGITS.min(test.len())).collect();
-            let digits = images_tensor(test.batch(&indices), &lab.device);
-            let mut transaction = Transaction::default();
-            let mut kinds = Vec::new();
-            for slot in &lab.slots {
-                let model = slot.trainer.inference_model();
-                let codes = model
-                    .encode(digits.clone())
-                    .reshape([indices.len(), CODE_LEN]);
-                transaction = transaction.register(model.decode(code_maps(pick(codes))));
-                kinds.push(slot.kind);
-            }
-            (kinds, transaction)
+            let digits = lab.test_digits(CODE_SOURCE_DIGITS)?;
+            let count = digits.dims()[0];
+            lab.per_decoder(|model, transaction| {
+                let codes = model.encode(digits.clone()).reshape([count, CODE_LEN]);
+                transaction.register(model.decode(code_maps(pick(codes))))
+            })
         };
         let data = transaction.execute_async().await.map_err(read_error)?;
         let results = js_sys::Array::new();
