@@ -191,6 +191,8 @@ const liveRefresh = new LatestOnly(async () => {
 function useInput(kind, image) {
   state.inputKind = kind;
   if (image) state.input = image;
+  // The drawing stays, dimmed, while another input is shown; drawing again revives it.
+  $('pad').classList.toggle('inactive', kind !== 'drawing' && !pad.isEmpty);
   liveRefresh.request();
 }
 
