@@ -103,6 +103,7 @@ const webgpuRun = {};
 const kernelFailure = /shader|validation|panic|poison/i;
 
 async function drawSeven(page) {
+  await page.locator('#pad').scrollIntoViewIfNeeded();
   const box = await page.locator('#pad').boundingBox();
   const at = (fx, fy) => [box.x + fx * box.width, box.y + fy * box.height];
   const stroke = [[0.25, 0.22], [0.72, 0.22], [0.62, 0.45], [0.5, 0.65], [0.42, 0.82]];
@@ -172,6 +173,7 @@ describe('on WebGPU', () => {
 
   test('the zoom appears over the panels with every panel at pixel scale', async () => {
     await page.check('#residual');
+    await page.locator('#panel-transposed').scrollIntoViewIfNeeded();
     const box = await page.locator('#panel-transposed').boundingBox();
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
     await page.waitForSelector('#zoom:not([hidden])');
@@ -329,4 +331,35 @@ describe('without WebGPU', () => {
     }
     assert.deepEqual(consoleErrors.filter((line) => kernelFailure.test(line)), []);
   });
+  test('a shared address restores the drawing, the main view and the settings', async () => {
+    const before = await page.evaluate(() => window.checkerlab.reconstructions);
+    await drawSeven(page);
+    await page.waitForFunction(
+      (n) => window.checkerlab.reconstructions > n && window.checkerlab.view().inputKind === 'drawing',
+      before,
+      { timeout: 60_000 },
+    );
+    await page.click('#toggle');
+    await page.check('#residual');
+    await page.fill('#batch-size', '64');
+    await page.locator('#batch-size').dispatchEvent('change');
+    await page.waitForTimeout(500);
+    const original = await view(page);
+    const address = page.url();
+    assert.match(address, /#.*input=drawing/);
+
+    const copy = await openPage(browser, address.slice(baseUrl.length));
+    try {
+      const restored = await view(copy.page);
+      assert.equal(restored.inputKind, 'drawing');
+      assert.equal(restored.main, 'upsample');
+      assert.equal(await copy.page.locator('#residual').isChecked(), true);
+      assert.equal(await copy.page.locator('#batch-size').inputValue(), '64');
+      const gap = Math.max(...restored.input.map((v, i) => Math.abs(v - original.input[i])));
+      assert.ok(gap < 0.01, `the restored drawing differs by ${gap}`);
+    } finally {
+      await copy.page.close();
+    }
+  });
+
 });

@@ -7,6 +7,7 @@ import { paintImage, paintResidual, paintSpectrum, SIDE } from './render.js';
 import { Zoom } from './zoom.js';
 import { LineChart } from './charts.js';
 import { OverlapExplorer } from './overlap.js';
+import { decodeView, encodeView } from './share.js';
 
 const DECODERS = ['upsample', 'transposed'];
 const COLOURS = { upsample: '#4fc3f7', transposed: '#ff8a65' };
@@ -19,6 +20,7 @@ const $ = (id) => document.getElementById(id);
 const state = {
   input: new Float32Array(SIDE * SIDE),
   inputKind: 'digit',
+  digit: 0,
   codeSeed: 1,
   codeUnit: -1,
   outputs: {},
@@ -193,7 +195,73 @@ function useInput(kind, image) {
   if (image) state.input = image;
   // The drawing stays, dimmed, while another input is shown; drawing again revives it.
   $('pad').classList.toggle('inactive', kind !== 'drawing' && !pad.isEmpty);
+  writeAddress();
   liveRefresh.request();
+}
+
+/** Keeps the address in step with the view, so copying it shares the view. */
+function writeAddress() {
+  const settings = readSettings();
+  const hash = encodeView({
+    ...state,
+    strokes: pad.strokes,
+    residual: $('residual').checked,
+    ...settings,
+    seed: Math.round(Number($('seed').value)),
+  });
+  history.replaceState(null, '', `#${hash}`);
+}
+
+/** Applies a shared view from the address, once the lab and the digits are ready. */
+async function applyAddress() {
+  const shared = decodeView(location.hash);
+  if (shared.optimizer) $('optimizer').value = shared.optimizer;
+  if (shared.learningRate) $('learning-rate').value = String(shared.learningRate);
+  if (shared.batchSize) $('batch-size').value = String(shared.batchSize);
+  if (shared.seed !== undefined) $('seed').value = String(shared.seed);
+  if (shared.optimizer || shared.learningRate || shared.batchSize) {
+    await client.run((lab) => lab.configureTraining(readSettings()));
+  }
+  if (shared.main) state.main = shared.main;
+  $('residual').checked = shared.residual;
+  zoom.setMode(shared.residual ? 'residual' : 'pixels');
+  switch (shared.inputKind) {
+    case 'digit':
+      if (shared.digit !== undefined && shared.digit < 10_000) {
+        state.digit = shared.digit;
+        state.input = client.lab.testDigit(shared.digit);
+        state.inputKind = 'digit';
+      }
+      break;
+    case 'drawing':
+      pad.setStrokes(shared.strokes);
+      state.inputKind = 'drawing';
+      state.input = toMnist(pad.ink(), $('pad').width, $('pad').height);
+      break;
+    case 'blank':
+    case 'grey':
+    case 'noise':
+      state.inputKind = shared.inputKind;
+      state.input = inputImage(shared.inputKind);
+      break;
+    case 'code':
+      state.inputKind = 'code';
+      state.codeSeed = shared.codeSeed ?? state.codeSeed;
+      break;
+    case 'unit':
+      state.inputKind = 'unit';
+      state.codeUnit = shared.codeUnit ?? 0;
+      break;
+    default:
+  }
+}
+
+/** The synthetic inputs. */
+function inputImage(kind) {
+  const image = new Float32Array(SIDE * SIDE);
+  if (kind === 'grey') image.fill(0.5);
+  if (kind === 'noise') for (let i = 0; i < image.length; i++) image[i] = Math.random();
+  return image;
 }
 
 // ---- drawing, digits, zoom ------------------------------------------------
@@ -213,9 +281,9 @@ const pad = new DrawPad($('pad'), () => {
 $('undo').addEventListener('click', () => pad.undo());
 $('clear').addEventListener('click', () => pad.clear());
 
-$('input-blank').addEventListener('click', () => useInput('blank', new Float32Array(SIDE * SIDE)));
-$('input-grey').addEventListener('click', () => useInput('grey', new Float32Array(SIDE * SIDE).fill(0.5)));
-$('input-noise').addEventListener('click', () => useInput('noise', Float32Array.from({ length: SIDE * SIDE }, Math.random)));
+for (const kind of ['blank', 'grey', 'noise']) {
+  $(`input-${kind}`).addEventListener('click', () => useInput(kind, inputImage(kind)));
+}
 $('input-code').addEventListener('click', () => {
   state.codeSeed += 1;
   useInput('code');
@@ -238,7 +306,10 @@ function fillDigitStrip() {
     canvas.width = canvas.height = 42;
     paintImage(canvas, image);
     button.append(canvas);
-    button.addEventListener('click', () => useInput('digit', client.lab.testDigit(index)));
+    button.addEventListener('click', () => {
+      state.digit = index;
+      useInput('digit', client.lab.testDigit(index));
+    });
     strip.append(button);
   }
 }
@@ -251,11 +322,13 @@ zoom.register($('main'), 'main', () => state.outputs[state.main], { shown: false
 function toggleMain() {
   state.main = state.main === 'transposed' ? 'upsample' : 'transposed';
   paintMain();
+  writeAddress();
 }
 $('toggle').addEventListener('click', toggleMain);
 $('residual').addEventListener('change', () => {
   zoom.setMode($('residual').checked ? 'residual' : 'pixels');
   paintMain();
+  writeAddress();
 });
 document.addEventListener('keydown', (event) => {
   if (event.key.toLowerCase() === 't' && !event.target.closest('input, select, textarea')) toggleMain();
@@ -344,6 +417,7 @@ $('train').addEventListener('click', () => {
 for (const id of ['optimizer', 'learning-rate', 'batch-size']) {
   $(id).addEventListener('change', async () => {
     if ($(id).id === 'optimizer') $('learning-rate').value = $('optimizer').value === 'adadelta' ? '1' : '0.001';
+    writeAddress();
     try {
       await client.run((lab) => lab.configureTraining(readSettings()));
     } catch (err) {
@@ -464,6 +538,7 @@ async function start() {
     fillDigitStrip();
     state.input = client.lab.testDigit(0);
     state.inputKind = 'digit';
+    await applyAddress();
   } catch (err) {
     showError(`The test digits are unavailable: ${errorText(err)}`);
     state.inputKind = 'blank';
@@ -475,6 +550,7 @@ async function start() {
     setStatus(`Ready: draw a digit (first reconstruction after ${(probe.firstReconstructionMs / 1000).toFixed(1)} s)`, false);
     await refreshDecoders();
     await overlap.update();
+    writeAddress();
   } catch (err) {
     showError(`The first reconstruction failed: ${errorText(err)}`);
     setStatus('Started with errors', false);

@@ -1,0 +1,27 @@
+// The shareable view survives a round trip through the address.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeStrokes, decodeView, encodeStrokes, encodeView } from '../web/share.js';
+
+test('strokes round-trip to a tenth of a pixel', () => {
+  const strokes = [[{ x: 10.44, y: 200 }, { x: 279, y: 0 }], [{ x: 140.06, y: 140 }]];
+  assert.deepEqual(decodeStrokes(encodeStrokes(strokes)), [[{ x: 10.4, y: 200 }, { x: 279, y: 0 }], [{ x: 140.1, y: 140 }]]);
+  assert.deepEqual(decodeStrokes(''), []);
+});
+
+test('a view round-trips through the hash', () => {
+  const view = {
+    main: 'upsample', inputKind: 'drawing', strokes: [[{ x: 1, y: 2 }, { x: 30, y: 40 }]], residual: true,
+    optimizer: 'adadelta', learningRate: 1, batchSize: 64, seed: 7,
+  };
+  assert.deepEqual(decodeView(`#${encodeView(view)}`), view);
+  const digit = decodeView(encodeView({ ...view, inputKind: 'digit', digit: 3, residual: false }));
+  assert.equal(digit.inputKind, 'digit');
+  assert.equal(digit.digit, 3);
+  assert.equal(digit.strokes, undefined);
+});
+
+test('a garbled hash gives a partial view, never an exception', () => {
+  assert.deepEqual(decodeView('#main=sideways&input=drawing&strokes=zz.%21'), { residual: false });
+  assert.deepEqual(decodeView('input=unit:999&lr=-1'), { inputKind: 'unit', residual: false });
+});

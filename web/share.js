@@ -1,0 +1,78 @@
+// The view in the address: which input, which decoder in the main view, the
+// checkerboard view and the training settings, so a link restores them
+// (TensorFlow Playground keeps its whole state in its URL the same way).
+// Pure functions over strings: no DOM.
+
+const KINDS = new Set(['digit', 'drawing', 'blank', 'grey', 'noise', 'code', 'unit']);
+
+/** Points kept to a tenth of a pad pixel: the 28x28 input then matches to 1e-2. */
+const SCALE = 10;
+
+/** Strokes as `x.y_x.y-x.y_...`: base-36 tenths of a pixel, strokes joined by `-`. */
+export function encodeStrokes(strokes) {
+  const code = (v) => Math.round(v * SCALE).toString(36);
+  return strokes.map((points) => points.map(({ x, y }) => `${code(x)}.${code(y)}`).join('_')).join('-');
+}
+
+export function decodeStrokes(text) {
+  if (!text) return [];
+  return text.split('-').map((stroke) =>
+    stroke.split('_').map((pair) => {
+      const [x, y] = pair.split('.').map((v) => parseInt(v, 36) / SCALE);
+      if (!Number.isFinite(x) || !Number.isFinite(y)) throw new Error(`bad point '${pair}'`);
+      return { x, y };
+    }));
+}
+
+/**
+ * @param {{inputKind: string, digit?: number, codeSeed?: number, codeUnit?: number,
+ *   strokes?: {x: number, y: number}[][], main: string, residual: boolean,
+ *   optimizer: string, learningRate: number, batchSize: number, seed: number}} view
+ * @returns {string} a hash, without the leading '#'
+ */
+export function encodeView(view) {
+  const params = new URLSearchParams();
+  params.set('main', view.main);
+  let input = view.inputKind;
+  if (input === 'digit') input += `:${view.digit}`;
+  if (input === 'code') input += `:${view.codeSeed}`;
+  if (input === 'unit') input += `:${view.codeUnit}`;
+  params.set('input', input);
+  if (view.inputKind === 'drawing') params.set('strokes', encodeStrokes(view.strokes));
+  if (view.residual) params.set('residual', '1');
+  params.set('optimizer', view.optimizer);
+  params.set('lr', String(view.learningRate));
+  params.set('batch', String(view.batchSize));
+  params.set('seed', String(view.seed));
+  return params.toString();
+}
+
+/** The view a hash describes; fields it lacks or garbles are left out. */
+export function decodeView(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const view = {};
+  const main = params.get('main');
+  if (main === 'upsample' || main === 'transposed') view.main = main;
+  const [kind, argument] = (params.get('input') ?? '').split(':');
+  if (KINDS.has(kind)) {
+    view.inputKind = kind;
+    const number = Number(argument);
+    if (kind === 'digit' && Number.isInteger(number) && number >= 0) view.digit = number;
+    if (kind === 'code' && Number.isInteger(number)) view.codeSeed = number;
+    if (kind === 'unit' && Number.isInteger(number) && number >= 0 && number < 128) view.codeUnit = number;
+    if (kind === 'drawing') {
+      try {
+        view.strokes = decodeStrokes(params.get('strokes') ?? '');
+      } catch {
+        delete view.inputKind;
+      }
+    }
+  }
+  view.residual = params.get('residual') === '1';
+  if (params.get('optimizer') === 'adam' || params.get('optimizer') === 'adadelta') view.optimizer = params.get('optimizer');
+  for (const [key, field] of [['lr', 'learningRate'], ['batch', 'batchSize'], ['seed', 'seed']]) {
+    const value = Number(params.get(key));
+    if (params.has(key) && Number.isFinite(value) && value >= 0) view[field] = value;
+  }
+  return view;
+}
