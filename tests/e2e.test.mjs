@@ -331,6 +331,19 @@ describe('without WebGPU', () => {
     }
     assert.deepEqual(consoleErrors.filter((line) => kernelFailure.test(line)), []);
   });
+  test('after training from scratch, a reset brings the shipped weights back', async () => {
+    await page.selectOption('#start-from', 'pretrained');
+    await page.click('#reset');
+    await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'shipped weights');
+    const before = await page.evaluate(() => window.checkerlab.reconstructions);
+    await page.click('.digit[data-index="3"]');
+    await waitForNewReconstruction(page, before);
+    const { input, outputs } = await view(page);
+    for (const decoder of ['upsample', 'transposed']) {
+      assert.ok(bce(outputs[decoder], input) < 0.25, `${decoder}: ${bce(outputs[decoder], input)}`);
+    }
+  });
+
   test('a shared address restores the drawing, the main view and the settings', async () => {
     const before = await page.evaluate(() => window.checkerlab.reconstructions);
     await drawSeven(page);

@@ -56,8 +56,9 @@ struct Slot {
     /// Seed of the initial weights this model's training started from.
     seed: u64,
     origin: String,
-    /// The file to go back to on "reset to pretrained".
-    pretrained: Option<Vec<u8>>,
+    /// The last weights file loaded and where it came from: what "reset to
+    /// pretrained" goes back to.
+    pretrained: Option<(Vec<u8>, String)>,
 }
 
 /// Shuffled passes over the training set, so both models see the same batches.
@@ -186,8 +187,8 @@ impl Lab {
         let slot = self.slot_mut(info.decoder);
         slot.trainer = Trainer::new(model, optimizer, learning_rate);
         slot.seed = info.seed;
-        slot.origin = origin;
-        slot.pretrained = Some(bytes);
+        slot.origin = origin.clone();
+        slot.pretrained = Some((bytes, origin));
         Ok(info)
     }
 }
@@ -470,36 +471,33 @@ impl Checkerlab {
         let _busy = Busy::begin(&self.lab)?;
         let mut lab = self.lab.borrow_mut();
         let kinds: Vec<DecoderKind> = lab.slots.iter().map(|slot| slot.kind).collect();
-        for kind in kinds {
-            match from {
-                "scratch" => {
+        match from {
+            "scratch" => {
+                for kind in kinds {
                     let pretrained = lab.slot_mut(kind).pretrained.take();
                     let mut fresh = lab.fresh_slot(kind, seed as u64);
                     fresh.pretrained = pretrained;
                     *lab.slot_mut(kind) = fresh;
                 }
-                "pretrained" => {
-                    let slot = lab.slot_mut(kind);
-                    let (bytes, origin) = match &slot.pretrained {
-                        Some(bytes) => (bytes.clone(), slot.origin.clone()),
-                        None => {
-                            return Err(error(format!(
-                                "no weights were loaded for the {kind} decoder"
-                            )));
-                        }
-                    };
-                    let origin = if origin.contains("untrained") {
-                        "pretrained".into()
-                    } else {
-                        origin
-                    };
+            }
+            "pretrained" => {
+                // All files first, so a missing one changes nothing.
+                let files = kinds
+                    .into_iter()
+                    .map(|kind| {
+                        lab.slot_mut(kind).pretrained.clone().ok_or_else(|| {
+                            error(format!("no weights were loaded for the {kind} decoder"))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                for (bytes, origin) in files {
                     lab.load_weights(bytes, origin)?;
                 }
-                other => {
-                    return Err(error(format!(
-                        "reset from '{other}'? (scratch or pretrained)"
-                    )));
-                }
+            }
+            other => {
+                return Err(error(format!(
+                    "reset from '{other}'? (scratch or pretrained)"
+                )));
             }
         }
         lab.batches = BatchOrder::new(seed as u64);
