@@ -331,8 +331,41 @@ describe('without WebGPU', () => {
     }
     assert.deepEqual(consoleErrors.filter((line) => kernelFailure.test(line)), []);
   });
+  test('a reload brings back the models trained before it', async () => {
+    await page.waitForFunction(() => window.checkerlab.kept === true);
+    const trained = await view(page);
+    await page.reload();
+    await page.waitForFunction(() => window.checkerlab?.ready === true, null, { timeout: STARTUP_MS });
+    const decoders = await page.evaluate(() => window.checkerlab.decoders);
+    assert.deepEqual(decoders.map((d) => d.origin), ['kept from your last visit', 'kept from your last visit']);
+    assert.match(await page.locator('#train-status').innerText(), /restored the models you trained/);
+    const restored = await view(page);
+    assert.equal(restored.inputKind, trained.inputKind);
+    assert.deepEqual(restored.outputs, trained.outputs);
+  });
+
+  test('saved weights load back to identical reconstructions', async () => {
+    const shown = await page.evaluate(() => window.checkerlab.reconstructions);
+    await page.click('.digit[data-index="5"]');
+    await waitForNewReconstruction(page, shown);
+    const trained = await view(page);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-transposed')]);
+    assert.equal(download.suggestedFilename(), 'transposed.ckpt');
+    const bytes = readFileSync(await download.path());
+
+    await page.selectOption('#start-from', 'scratch');
+    await page.click('#reset');
+    await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'untrained models');
+    await page.setInputFiles('#weights-file', { name: 'transposed.ckpt', mimeType: 'application/octet-stream', buffer: bytes });
+    await page.waitForFunction(() => /Loaded transposed\.ckpt/.test(document.querySelector('#status-text').textContent));
+    const before = await page.evaluate(() => window.checkerlab.reconstructions);
+    await page.click('.digit[data-index="5"]');
+    await waitForNewReconstruction(page, before);
+    assert.deepEqual((await view(page)).outputs.transposed, trained.outputs.transposed);
+  });
+
   test('after training from scratch, a reset brings the shipped weights back', async () => {
-    await page.selectOption('#start-from', 'pretrained');
+    await page.selectOption('#start-from', 'shipped');
     await page.click('#reset');
     await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'shipped weights');
     const before = await page.evaluate(() => window.checkerlab.reconstructions);

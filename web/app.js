@@ -8,6 +8,7 @@ import { Zoom } from './zoom.js';
 import { LineChart } from './charts.js';
 import { OverlapExplorer } from './overlap.js';
 import { decodeView, encodeView } from './share.js';
+import { forgetModels, keepModels, keptModels } from './keep.js';
 
 const DECODERS = ['upsample', 'transposed'];
 const COLOURS = { upsample: '#4fc3f7', transposed: '#ff8a65' };
@@ -404,6 +405,42 @@ async function trainLoop() {
     state.training = false;
     $('train').textContent = 'Train';
     await refreshDecoders();
+    await keepTrainedModels();
+  }
+}
+
+/** Stores both models in this browser, so a reload brings them back. */
+async function keepTrainedModels() {
+  try {
+    const files = {};
+    for (const decoder of DECODERS) files[decoder] = await client.run((lab) => lab.saveWeights(decoder));
+    await keepModels(files);
+    probe.kept = true;
+  } catch (err) {
+    console.warn(`could not keep the trained models in this browser: ${errorText(err)}`);
+  }
+}
+
+/** Loads the models kept from an earlier visit, if any; says so. */
+async function restoreKeptModels() {
+  let record;
+  try {
+    record = await keptModels();
+  } catch (err) {
+    console.warn(`no access to kept models: ${errorText(err)}`);
+    return;
+  }
+  if (!record) return;
+  try {
+    for (const decoder of DECODERS) {
+      await client.run((lab) => lab.loadWeights(record.files[decoder], 'kept from your last visit'));
+    }
+    $('train-status').textContent =
+      `restored the models you trained on ${new Date(record.kept).toLocaleString()} (Reset models for the shipped ones)`;
+  } catch (err) {
+    showError(`The models kept from your last visit could not be restored (${errorText(err)}); starting from the shipped weights.`);
+    await forgetModels().catch(() => {});
+    await loadShippedWeights().catch((e) => showError(errorText(e)));
   }
 }
 
@@ -426,11 +463,27 @@ for (const id of ['optimizer', 'learning-rate', 'batch-size']) {
   });
 }
 
+/** The shipped weights files as fetched at start, for "Reset models". */
+const shippedWeights = {};
+
+async function loadShippedWeights() {
+  for (const decoder of DECODERS) {
+    const bytes = shippedWeights[decoder];
+    if (!bytes) throw new Error(`the shipped ${decoder} weights did not load at start`);
+    await client.run((lab) => lab.loadWeights(bytes, 'shipped weights'));
+  }
+}
+
 $('reset').addEventListener('click', async () => {
   state.training = false;
   const from = $('start-from').value;
   try {
-    await client.run((lab) => lab.reset(from, Math.max(0, Math.round(Number($('seed').value)))));
+    if (from === 'scratch') {
+      await client.run((lab) => lab.reset(Math.max(0, Math.round(Number($('seed').value)))));
+    } else {
+      await loadShippedWeights();
+    }
+    await forgetModels().catch(() => {});
     await client.run((lab) => lab.configureTraining(readSettings()));
     state.untrained = from === 'scratch';
     for (const chart of Object.values(charts)) chart.clear();
@@ -520,6 +573,7 @@ async function start() {
     try {
       const bytes = await fetchBytes(`weights/${decoder}.ckpt`, `the ${decoder} weights`);
       await client.run((lab) => lab.loadWeights(bytes, 'shipped weights'));
+      shippedWeights[decoder] = bytes;
     } catch (err) {
       state.untrained = true;
       showError(`The ${decoder} decoder starts untrained: ${errorText(err)}`);
@@ -533,6 +587,7 @@ async function start() {
     await client.run((lab) => lab.loadMnist('test', images, labels));
   })();
   await Promise.all(weights);
+  await restoreKeptModels();
   try {
     await digits;
     fillDigitStrip();

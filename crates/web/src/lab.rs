@@ -56,9 +56,6 @@ struct Slot {
     /// Seed of the initial weights this model's training started from.
     seed: u64,
     origin: String,
-    /// The last weights file loaded and where it came from: what "reset to
-    /// pretrained" goes back to.
-    pretrained: Option<(Vec<u8>, String)>,
 }
 
 /// Shuffled passes over the training set, so both models see the same batches.
@@ -139,7 +136,6 @@ impl Lab {
             trainer: Trainer::new(model, self.settings.optimizer, self.settings.learning_rate),
             seed,
             origin: format!("seed {seed}, untrained"),
-            pretrained: None,
         }
     }
 
@@ -179,16 +175,15 @@ impl Lab {
         )
     }
 
-    fn load_weights(&mut self, bytes: Vec<u8>, origin: String) -> Result<WeightsInfo, JsError> {
-        let info = weights::read_info(&bytes).map_err(error)?;
+    fn load_weights(&mut self, bytes: &[u8], origin: String) -> Result<WeightsInfo, JsError> {
+        let info = weights::read_info(bytes).map_err(error)?;
         let (model, info) =
-            weights::decode(&bytes, info.decoder, &self.autodiff()).map_err(error)?;
+            weights::decode(bytes, info.decoder, &self.autodiff()).map_err(error)?;
         let (optimizer, learning_rate) = (self.settings.optimizer, self.settings.learning_rate);
         let slot = self.slot_mut(info.decoder);
         slot.trainer = Trainer::new(model, optimizer, learning_rate);
         slot.seed = info.seed;
-        slot.origin = origin.clone();
-        slot.pretrained = Some((bytes, origin));
+        slot.origin = origin;
         Ok(info)
     }
 }
@@ -283,7 +278,7 @@ impl Checkerlab {
     #[wasm_bindgen(js_name = loadWeights)]
     pub fn load_weights(&self, bytes: Vec<u8>, origin: String) -> Result<JsValue, JsError> {
         let _busy = Busy::begin(&self.lab)?;
-        let info = self.lab.borrow_mut().load_weights(bytes, origin)?;
+        let info = self.lab.borrow_mut().load_weights(&bytes, origin)?;
         to_js(&info)
     }
 
@@ -465,40 +460,14 @@ impl Checkerlab {
         Ok(())
     }
 
-    /// Puts every model back to `from`: `"scratch"` (fresh weights from
-    /// `seed`) or `"pretrained"` (the last weights file loaded for it).
-    pub fn reset(&self, from: &str, seed: u32) -> Result<(), JsError> {
+    /// Replaces every model with an untrained one drawn from `seed`; the
+    /// batch order restarts from the same seed.
+    pub fn reset(&self, seed: u32) -> Result<(), JsError> {
         let _busy = Busy::begin(&self.lab)?;
         let mut lab = self.lab.borrow_mut();
         let kinds: Vec<DecoderKind> = lab.slots.iter().map(|slot| slot.kind).collect();
-        match from {
-            "scratch" => {
-                for kind in kinds {
-                    let pretrained = lab.slot_mut(kind).pretrained.take();
-                    let mut fresh = lab.fresh_slot(kind, seed as u64);
-                    fresh.pretrained = pretrained;
-                    *lab.slot_mut(kind) = fresh;
-                }
-            }
-            "pretrained" => {
-                // All files first, so a missing one changes nothing.
-                let files = kinds
-                    .into_iter()
-                    .map(|kind| {
-                        lab.slot_mut(kind).pretrained.clone().ok_or_else(|| {
-                            error(format!("no weights were loaded for the {kind} decoder"))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                for (bytes, origin) in files {
-                    lab.load_weights(bytes, origin)?;
-                }
-            }
-            other => {
-                return Err(error(format!(
-                    "reset from '{other}'? (scratch or pretrained)"
-                )));
-            }
+        for kind in kinds {
+            *lab.slot_mut(kind) = lab.fresh_slot(kind, seed as u64);
         }
         lab.batches = BatchOrder::new(seed as u64);
         Ok(())
