@@ -218,6 +218,17 @@ describe('on WebGPU', () => {
     await shot(page, 'webgpu-code-unit');
   });
 
+  test('the probes show the checkerboard surviving training off the digits', async () => {
+    await page.click('#measure-probes');
+    await page.waitForSelector('#probe-table tr[data-probe="grey"]', { timeout: 120_000 });
+    const probes = await page.evaluate(() => window.checkerlab.probes);
+    const ratio = (key) => probes.transposed[key].stride_energy / probes.upsample[key].stride_energy;
+    // The README's finding with the shipped weights: level on digits, far apart on grey.
+    assert.ok(ratio('grey') > 10, `grey: ${ratio('grey')}`);
+    assert.ok(ratio('digits') < 3, `digits: ${ratio('digits')}`);
+    assert.equal(await page.locator('#probe-table tr').count(), 6);
+  });
+
   test('a corrupt weights file gives a message and changes nothing', async () => {
     const bytes = readFileSync(path.join(repositoryRoot, 'weights', 'upsample.ckpt'));
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;

@@ -495,6 +495,38 @@ $('reset').addEventListener('click', async () => {
   }
 });
 
+// ---- probes -----------------------------------------------------------------
+
+const PROBES = [
+  ['digits', 'test digits'],
+  ['grey', 'constant grey'],
+  ['noise', 'noise'],
+  ['shuffled_codes', 'shuffled codes'],
+  ['code_units', 'single code units'],
+];
+
+$('measure-probes').addEventListener('click', async () => {
+  setStatus('Measuring the probes…');
+  try {
+    const results = await client.run((lab) => lab.probes());
+    const byDecoder = Object.fromEntries(results.map((r) => [r.decoder, r.probes]));
+    const table = $('probe-table');
+    const head = '<tr><th>input</th><th>upsample</th><th>transposed</th><th>transposed / upsample</th></tr>';
+    const rows = PROBES.map(([key, label]) => {
+      const up = byDecoder.upsample[key].stride_energy, tr = byDecoder.transposed[key].stride_energy;
+      const ratio = tr / up;
+      return `<tr data-probe="${key}"><td>${label}</td><td>${meterText(up)}</td><td>${meterText(tr)}</td>` +
+        `<td class="${ratio >= 3 ? 'stands-out' : ''}">${ratio.toFixed(1)}x</td></tr>`;
+    });
+    table.innerHTML = head + rows.join('');
+    probe.probes = byDecoder;
+    setStatus('Probes measured', false);
+  } catch (err) {
+    showError(`Measuring the probes failed: ${errorText(err)}`);
+    setStatus('Probes not measured', false);
+  }
+});
+
 // ---- weights files ----------------------------------------------------------
 
 $('weights-file').addEventListener('change', async (event) => {
