@@ -419,4 +419,33 @@ describe('without WebGPU', () => {
     }
   });
 
+  test('a latent walk between two digits decodes the path with both decoders', async () => {
+    const pick = async (index) => {
+      const before = await page.evaluate(() => window.checkerlab.reconstructions);
+      await page.click(`.digit[data-index="${index}"]`);
+      await waitForNewReconstruction(page, before);
+    };
+    await pick(0);
+    const start = (await view(page)).outputs;
+    await page.click('#walk-from');
+    await pick(1);
+    const end = (await view(page)).outputs;
+    await page.click('#walk-to');
+    await page.click('#walk');
+    await page.waitForSelector('.walk-row[data-decoder="transposed"] canvas');
+    const walk = await page.evaluate(() => window.checkerlab.walk);
+    assert.deepEqual(walk.map((w) => [w.decoder, w.steps, w.length]), [
+      ['upsample', 8, 8 * 784],
+      ['transposed', 8, 8 * 784],
+    ]);
+    assert.equal(await page.locator('.walk-row canvas').count(), 16);
+    // The ends of the walk are the two digits' own reconstructions.
+    for (const { decoder, first, last } of walk) {
+      const gap = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+      assert.ok(gap(first, start[decoder]) < 1e-4, `${decoder} start: ${gap(first, start[decoder])}`);
+      assert.ok(gap(last, end[decoder]) < 1e-4, `${decoder} end: ${gap(last, end[decoder])}`);
+    }
+    await shot(page, 'latent-walk');
+  });
+
 });

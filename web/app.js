@@ -488,6 +488,7 @@ $('reset').addEventListener('click', async () => {
     state.untrained = from === 'scratch';
     for (const chart of Object.values(charts)) chart.clear();
     $('train-status').textContent = from === 'scratch' ? 'untrained models' : 'shipped weights';
+    setStatus(from === 'scratch' ? `Models reset: untrained, seed ${$('seed').value}` : 'Models reset to the shipped weights', false);
     await refreshDecoders();
     liveRefresh.request();
   } catch (err) {
@@ -569,6 +570,54 @@ async function refreshDecoders() {
   }
   probe.decoders = decoders;
 }
+
+// ---- latent walk -------------------------------------------------------------
+
+const WALK_STEPS = 8;
+const walk = { from: null, to: null };
+
+function setWalkEnd(end) {
+  if (isCode(state.inputKind)) {
+    showError('A walk needs an image at each end: pick a test digit or draw one.');
+    return;
+  }
+  walk[end] = Float32Array.from(state.input);
+  $('walk-status').textContent = `start ${walk.from ? 'set' : 'not set'} · end ${walk.to ? 'set' : 'not set'}`;
+  $('walk').disabled = !(walk.from && walk.to);
+}
+$('walk-from').addEventListener('click', () => setWalkEnd('from'));
+$('walk-to').addEventListener('click', () => setWalkEnd('to'));
+
+$('walk').addEventListener('click', async () => {
+  try {
+    const results = await client.run((lab) => lab.latentWalk(walk.from, walk.to, WALK_STEPS));
+    const rows = results.map(({ decoder, steps, images }) => {
+      const row = document.createElement('div');
+      row.className = 'walk-row';
+      row.dataset.decoder = decoder;
+      const name = document.createElement('b');
+      name.textContent = decoder;
+      row.append(name);
+      for (let i = 0; i < steps; i++) {
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 84;
+        paintImage(canvas, images.subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE));
+        row.append(canvas);
+      }
+      return row;
+    });
+    $('walk-rows').replaceChildren(...rows);
+    probe.walk = results.map(({ decoder, steps, images }) => ({
+      decoder,
+      steps,
+      length: images.length,
+      first: Array.from(images.subarray(0, SIDE * SIDE)),
+      last: Array.from(images.subarray((steps - 1) * SIDE * SIDE)),
+    }));
+  } catch (err) {
+    showError(`The latent walk failed: ${errorText(err)}`);
+  }
+});
 
 // ---- overlap explorer ------------------------------------------------------
 

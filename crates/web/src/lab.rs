@@ -393,6 +393,56 @@ impl Checkerlab {
         }))
     }
 
+    /// Walks the 4x4x8 code in a straight line from the code of image `from`
+    /// to that of image `to` (784 intensities each) in `steps` steps, and
+    /// decodes every point with every decoder (each with its own encoder).
+    /// Resolves to `[{decoder, steps, images: Float32Array}]`, the images
+    /// back to back.
+    #[wasm_bindgen(js_name = latentWalk)]
+    pub fn latent_walk(
+        &self,
+        from: Float32Array,
+        to: Float32Array,
+        steps: usize,
+    ) -> Result<js_sys::Promise, JsError> {
+        if !(2..=16).contains(&steps) {
+            return Err(error("a walk has 2 to 16 steps"));
+        }
+        let lab = self.lab.clone();
+        let (from, to) = {
+            let device = &lab.borrow().device;
+            (image_tensor(&from, device)?, image_tensor(&to, device)?)
+        };
+        Ok(future_to_promise(async move {
+            let _busy = Busy::begin(&lab)?;
+            let (kinds, transaction) = {
+                let lab = lab.borrow();
+                let device = lab.device.clone();
+                // [steps, 1]: 0, 1/(steps-1), ..., 1
+                let weights: Vec<f32> = (0..steps).map(|i| i as f32 / (steps - 1) as f32).collect();
+                let t = Tensor::<2>::from_data(TensorData::new(weights, [steps, 1]), &device);
+                let ends = Tensor::cat(vec![from, to], 0); // [2, 1, 28, 28]
+                lab.per_decoder(|model, transaction| {
+                    let codes = model.encode(ends.clone()).reshape([2, CODE_LEN]);
+                    let start = codes.clone().slice([0..1, 0..CODE_LEN]); // [1, 128]
+                    let end = codes.slice([1..2, 0..CODE_LEN]);
+                    let path = start.clone() + (end - start) * t.clone(); // [steps, 128]
+                    transaction.register(model.decode(code_maps(path)))
+                })
+            };
+            let data = transaction.execute_async().await.map_err(read_error)?;
+            let results = js_sys::Array::new();
+            for (kind, data) in kinds.into_iter().zip(data) {
+                let record = WalkRecord {
+                    decoder: kind.name(),
+                    steps,
+                };
+                results.push(&to_js_with(&record, "images", &to_images(data)?)?);
+            }
+            Ok(results.into())
+        }))
+    }
+
     /// The power spectrum `|Y(u, v)|^2` of a 28x28 image (784 values,
     /// row-major in `(u, v)`), the same DFT the stride-energy meter uses.
     pub fn spectrum(&self, image: Float32Array) -> Result<Float32Array, JsError> {

@@ -84,6 +84,13 @@ pub struct DecoderLosses {
     pub losses: Vec<f32>,
 }
 
+/// One decoder's latent walk; the images are attached as `images`.
+#[derive(Serialize)]
+pub struct WalkRecord {
+    pub decoder: &'static str,
+    pub steps: usize,
+}
+
 /// An overlap map's side; the map itself is attached as `map`.
 #[derive(Serialize)]
 pub struct OverlapResult {
