@@ -8,13 +8,15 @@ cd "$repo_root"
 ensure_chromium
 ensure_npm_packages
 
-log "formatting"
+log "formatting and lints"
 cargo fmt --all --check
+cargo clippy --workspace --exclude checkerlab-web --all-targets -- -D warnings
 
 log "native tests (Burn's CPU backend)"
 cargo test --workspace --exclude checkerlab-web
 
 scripts/build-web.sh
+cargo clippy -p checkerlab-web --target wasm32-unknown-unknown -- -D warnings
 
 log "JavaScript unit tests and browser end-to-end tests"
 npm test

@@ -234,7 +234,7 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, &x)| {
-                let sign = if (i / IMAGE_SIDE + i % IMAGE_SIDE) % 2 == 0 {
+                let sign = if (i / IMAGE_SIDE + i % IMAGE_SIDE).is_multiple_of(2) {
                     1.0
                 } else {
                     -1.0
