@@ -113,6 +113,28 @@ async function drawSeven(page) {
   await page.mouse.up();
 }
 
+/** Draws a seven and waits until the page shows its reconstructions. */
+async function drawAndReconstruct(page) {
+  const before = await page.evaluate(() => window.checkerlab.reconstructions);
+  await drawSeven(page);
+  await page.waitForFunction(
+    (n) => window.checkerlab.reconstructions > n && window.checkerlab.view().inputKind === 'drawing',
+    before,
+    { timeout: 120_000 },
+  );
+  // The last pointer event may still be in flight: let the queue settle.
+  await page.waitForTimeout(500);
+}
+
+/** Clicks `selector` and waits for the reconstructions it brings. */
+async function clickAndReconstruct(page, selector) {
+  const before = await page.evaluate(() => window.checkerlab.reconstructions);
+  await page.click(selector);
+  await waitForNewReconstruction(page, before);
+}
+
+const showDigit = (page, index) => clickAndReconstruct(page, `.digit[data-index="${index}"]`);
+
 describe('on WebGPU', () => {
   let browser;
   let page;
@@ -139,15 +161,7 @@ describe('on WebGPU', () => {
   });
 
   test('a drawn digit gives two different reconstructions that resemble it', async () => {
-    const before = await page.evaluate(() => window.checkerlab.reconstructions);
-    await drawSeven(page);
-    await page.waitForFunction(
-      (n) => window.checkerlab.reconstructions > n && window.checkerlab.view().inputKind === 'drawing',
-      before,
-      { timeout: 120_000 },
-    );
-    // The last pointer event may still be in flight: let the queue settle.
-    await page.waitForTimeout(500);
+    await drawAndReconstruct(page);
     const { input, outputs } = await view(page);
     assert.ok(input.some((v) => v > 0.5), 'the drawing reached the model');
     const difference = Math.max(...outputs.upsample.map((v, i) => Math.abs(v - outputs.transposed[i])));
@@ -186,9 +200,7 @@ describe('on WebGPU', () => {
   });
 
   test('clicking a test digit reconstructs it', async () => {
-    const before = await page.evaluate(() => window.checkerlab.reconstructions);
-    await page.click('.digit[data-index="3"]');
-    await waitForNewReconstruction(page, before);
+    await showDigit(page, 3);
     const { inputKind, input, outputs } = await view(page);
     assert.equal(inputKind, 'digit');
     assert.equal(await page.locator('#caption-input').innerText(), 'MNIST test digit');
@@ -200,9 +212,7 @@ describe('on WebGPU', () => {
   });
 
   test('a code unit decodes directly and the spectrum follows the main view', async () => {
-    const before = await page.evaluate(() => window.checkerlab.reconstructions);
-    await page.click('#input-unit');
-    await waitForNewReconstruction(page, before);
+    await clickAndReconstruct(page, '#input-unit');
     assert.equal(await page.locator('#caption-input').innerText(), 'code unit 0 of 128 on');
     const { inputKind, outputs } = await view(page);
     assert.equal(inputKind, 'unit');
@@ -232,16 +242,12 @@ describe('on WebGPU', () => {
   test('a corrupt weights file gives a message and changes nothing', async () => {
     const bytes = readFileSync(path.join(repositoryRoot, 'weights', 'upsample.ckpt'));
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
-    const shown = await page.evaluate(() => window.checkerlab.reconstructions);
-    await page.click('.digit[data-index="3"]');
-    await waitForNewReconstruction(page, shown);
+    await showDigit(page, 3);
     const beforeView = await view(page);
     await page.setInputFiles('#weights-file', { name: 'corrupt.ckpt', mimeType: 'application/octet-stream', buffer: bytes });
     await page.waitForSelector('.error', { timeout: 30_000 });
     assert.match(await page.locator('#errors').innerText(), /corrupt\.ckpt.*corrupt.*unchanged/s);
-    const before = await page.evaluate(() => window.checkerlab.reconstructions);
-    await page.click('.digit[data-index="3"]');
-    await waitForNewReconstruction(page, before);
+    await showDigit(page, 3);
     assert.deepEqual((await view(page)).outputs, beforeView.outputs, 'the models were not touched');
     await shot(page, 'webgpu-corrupt-weights');
     await page.click('.error button');
@@ -356,9 +362,7 @@ describe('without WebGPU', () => {
   });
 
   test('saved weights load back to identical reconstructions', async () => {
-    const shown = await page.evaluate(() => window.checkerlab.reconstructions);
-    await page.click('.digit[data-index="5"]');
-    await waitForNewReconstruction(page, shown);
+    await showDigit(page, 5);
     const trained = await view(page);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-transposed')]);
     assert.equal(download.suggestedFilename(), 'transposed.ckpt');
@@ -369,9 +373,7 @@ describe('without WebGPU', () => {
     await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'untrained models');
     await page.setInputFiles('#weights-file', { name: 'transposed.ckpt', mimeType: 'application/octet-stream', buffer: bytes });
     await page.waitForFunction(() => /Loaded transposed\.ckpt/.test(document.querySelector('#status-text').textContent));
-    const before = await page.evaluate(() => window.checkerlab.reconstructions);
-    await page.click('.digit[data-index="5"]');
-    await waitForNewReconstruction(page, before);
+    await showDigit(page, 5);
     assert.deepEqual((await view(page)).outputs.transposed, trained.outputs.transposed);
   });
 
@@ -379,9 +381,7 @@ describe('without WebGPU', () => {
     await page.selectOption('#start-from', 'shipped');
     await page.click('#reset');
     await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'shipped weights');
-    const before = await page.evaluate(() => window.checkerlab.reconstructions);
-    await page.click('.digit[data-index="3"]');
-    await waitForNewReconstruction(page, before);
+    await showDigit(page, 3);
     const { input, outputs } = await view(page);
     for (const decoder of ['upsample', 'transposed']) {
       assert.ok(bce(outputs[decoder], input) < 0.25, `${decoder}: ${bce(outputs[decoder], input)}`);
@@ -389,13 +389,7 @@ describe('without WebGPU', () => {
   });
 
   test('a shared address restores the drawing, the main view and the settings', async () => {
-    const before = await page.evaluate(() => window.checkerlab.reconstructions);
-    await drawSeven(page);
-    await page.waitForFunction(
-      (n) => window.checkerlab.reconstructions > n && window.checkerlab.view().inputKind === 'drawing',
-      before,
-      { timeout: 60_000 },
-    );
+    await drawAndReconstruct(page);
     await page.click('#toggle');
     await page.check('#residual');
     await page.fill('#batch-size', '64');
@@ -420,15 +414,10 @@ describe('without WebGPU', () => {
   });
 
   test('a latent walk between two digits decodes the path with both decoders', async () => {
-    const pick = async (index) => {
-      const before = await page.evaluate(() => window.checkerlab.reconstructions);
-      await page.click(`.digit[data-index="${index}"]`);
-      await waitForNewReconstruction(page, before);
-    };
-    await pick(0);
+    await showDigit(page, 0);
     const start = (await view(page)).outputs;
     await page.click('#walk-from');
-    await pick(1);
+    await showDigit(page, 1);
     const end = (await view(page)).outputs;
     await page.click('#walk-to');
     await page.click('#walk');
