@@ -69,7 +69,6 @@ impl std::str::FromStr for OptimizerKind {
 pub struct Trainer {
     model: Autoencoder,
     optimizer: ModuleOptimizer,
-    optimizer_kind: OptimizerKind,
     learning_rate: f64,
     steps: u64,
 }
@@ -84,7 +83,6 @@ impl Trainer {
         Self {
             model,
             optimizer: optimizer.build(),
-            optimizer_kind: optimizer,
             learning_rate,
             steps: 0,
         }
@@ -112,7 +110,6 @@ impl Trainer {
     pub fn with_optimizer(self, optimizer: OptimizerKind, learning_rate: f64) -> Self {
         Self {
             optimizer: optimizer.build(),
-            optimizer_kind: optimizer,
             learning_rate,
             ..self
         }
@@ -130,14 +127,6 @@ impl Trainer {
 
     pub fn steps(&self) -> u64 {
         self.steps
-    }
-
-    pub fn optimizer_kind(&self) -> OptimizerKind {
-        self.optimizer_kind
-    }
-
-    pub fn learning_rate(&self) -> f64 {
-        self.learning_rate
     }
 
     /// Cheap: Burn tensors are immutable and shared, so this keeps handles, not copies.
