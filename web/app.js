@@ -200,8 +200,18 @@ function useInput(kind, image) {
   liveRefresh.request();
 }
 
-/** Keeps the address in step with the view, so copying it shares the view. */
+/**
+ * Keeps the address in step with the view, so copying it shares the view.
+ * Drawing changes the view every frame: the address is written once things
+ * settle, since browsers throttle (and warn about) rapid history updates.
+ */
+let addressTimer = null;
 function writeAddress() {
+  clearTimeout(addressTimer);
+  addressTimer = setTimeout(writeAddressNow, 250);
+}
+
+function writeAddressNow() {
   const settings = readSettings();
   const hash = encodeView({
     ...state,
