@@ -1,5 +1,5 @@
 //! Checkerlab's model core: the convolutional autoencoder of "Building
-//! Autoencoders in Keras" (2016) with two decoders side by side, everything
+//! Autoencoders in Keras" (2016) with seven decoders side by side, everything
 //! needed to train and judge them, and nothing that knows about a GPU or a
 //! browser.
 //!
@@ -21,6 +21,7 @@ pub mod init;
 pub mod loss;
 pub mod metrics;
 pub mod mnist;
+pub mod resample;
 pub mod train;
 pub mod weights;
 

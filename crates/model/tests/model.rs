@@ -44,25 +44,74 @@ fn upsample_model_has_the_blogs_layers_and_4385_parameters() {
     );
 }
 
-#[test]
-fn transposed_model_goes_4_7_14_28_with_the_same_parameter_count() {
-    let model = AutoencoderConfig::new(DecoderKind::Transposed).init(&Device::flex());
-    assert_eq!(model.num_params(), 4385);
-    let decoder_shapes: Vec<[usize; 4]> = model
+/// The decoder's layer shapes for one image, after the encoder's six.
+fn decoder_shapes(kind: DecoderKind) -> Vec<[usize; 3]> {
+    let model = AutoencoderConfig::new(kind).init(&Device::flex());
+    model
         .architecture()
         .into_iter()
         .skip(6)
-        .map(|(_, s)| s)
-        .collect();
+        .map(|(_, [_, c, h, w])| [c, h, w])
+        .collect()
+}
+
+#[test]
+fn transposed_models_go_4_7_14_28_and_the_hold_takes_one_pixel_off_each_step() {
+    let through_7_14_28 = vec![[8, 7, 7], [8, 14, 14], [16, 28, 28], [1, 28, 28]];
+    assert_eq!(decoder_shapes(DecoderKind::Transposed), through_7_14_28);
+    assert_eq!(decoder_shapes(DecoderKind::TransposedK4), through_7_14_28);
     assert_eq!(
-        decoder_shapes,
+        decoder_shapes(DecoderKind::TransposedHold),
         vec![
-            [1, 8, 7, 7],
-            [1, 8, 14, 14],
-            [1, 16, 28, 28],
-            [1, 1, 28, 28]
+            [8, 8, 8],
+            [8, 7, 7],
+            [8, 15, 15],
+            [8, 14, 14],
+            [16, 29, 29],
+            [16, 28, 28],
+            [1, 28, 28]
         ]
     );
+}
+
+#[test]
+fn resize_and_subpixel_models_go_through_16_and_14() {
+    assert_eq!(
+        decoder_shapes(DecoderKind::Bilinear),
+        decoder_shapes(DecoderKind::Upsample)
+    );
+    for kind in [DecoderKind::Subpixel, DecoderKind::SubpixelIcnr] {
+        assert_eq!(
+            decoder_shapes(kind),
+            vec![
+                [8, 4, 4],
+                [8, 8, 8],
+                [16, 16, 16],
+                [16, 14, 14],
+                [1, 28, 28]
+            ]
+        );
+    }
+}
+
+#[test]
+fn parameter_counts_are_the_ones_the_readme_gives() {
+    // Encoder 1,904 + decoder. The kernel-4 layers hold 16/9 of the taps; a
+    // sub-pixel layer emits four channels for each one it produces.
+    let expected = [
+        (DecoderKind::Upsample, 4_385),
+        (DecoderKind::Transposed, 4_385),
+        (DecoderKind::TransposedK4, 6_177),
+        (DecoderKind::TransposedHold, 4_385),
+        (DecoderKind::Subpixel, 10_076),
+        (DecoderKind::SubpixelIcnr, 10_076),
+        (DecoderKind::Bilinear, 4_385),
+    ];
+    assert_eq!(expected.len(), DecoderKind::ALL.len());
+    for (kind, parameters) in expected {
+        let model = AutoencoderConfig::new(kind).init(&Device::flex());
+        assert_eq!(model.num_params(), parameters, "{kind}");
+    }
 }
 
 #[test]

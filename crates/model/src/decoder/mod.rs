@@ -1,0 +1,224 @@
+//! The decoders: one enum arm per way of going from the 4x4x8 code back to 28x28.
+//!
+//! Adding a decoder means adding a [`DecoderKind`] variant and a [`Decoder`]
+//! arm; weights files, training, evaluation and the browser take the kind as
+//! data and need no other change. Each family lives in its own file:
+//! [`resize`] (upsample, then convolve), [`transposed`] (learned stride-2
+//! transposed convolutions) and [`subpixel`] (convolve, then pixel shuffle).
+
+pub mod resize;
+pub mod subpixel;
+pub mod transposed;
+
+use burn::module::Module;
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::encoder::LayerTrace;
+use crate::init::{SeededRng, keras_init_conv};
+pub use resize::{Resampling, ResizeDecoder};
+pub use subpixel::{SubpixelConv, SubpixelDecoder, SubpixelInit};
+pub use transposed::{TRANSPOSED_STRIDE, TransposedDecoder, TransposedDesign};
+
+/// Which decoder an autoencoder uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecoderKind {
+    /// The blog's UpSampling2D + Conv2D ("resize-convolution").
+    Upsample,
+    /// Conv2DTranspose, kernel 3, stride 2: the uneven-overlap case.
+    Transposed,
+    /// Conv2DTranspose, kernel 4, stride 2: even overlap, yet Distill warns
+    /// the artifacts can still be learned.
+    TransposedK4,
+    /// Kernel 3, stride 2, each followed by a fixed 2x2 zero-order hold
+    /// (Sugawara, Shiota and Kiya 2019).
+    TransposedHold,
+    /// Sub-pixel convolution: convolve to 4x the channels, then pixel shuffle
+    /// (Shi et al. 2016), initialised like any Keras convolution.
+    Subpixel,
+    /// Sub-pixel convolution with ICNR initialisation (Aitken et al. 2017).
+    SubpixelIcnr,
+    /// Bilinear UpSampling2D + Conv2D.
+    Bilinear,
+}
+
+impl DecoderKind {
+    /// Every decoder, in the order the app shows them: the two originals first.
+    pub const ALL: [DecoderKind; 7] = [
+        DecoderKind::Upsample,
+        DecoderKind::Transposed,
+        DecoderKind::TransposedK4,
+        DecoderKind::TransposedHold,
+        DecoderKind::Subpixel,
+        DecoderKind::SubpixelIcnr,
+        DecoderKind::Bilinear,
+    ];
+
+    /// The stable name used in files, logs, addresses and the browser API.
+    pub fn name(self) -> &'static str {
+        match self {
+            DecoderKind::Upsample => "upsample",
+            DecoderKind::Transposed => "transposed",
+            DecoderKind::TransposedK4 => "transposed-k4",
+            DecoderKind::TransposedHold => "transposed-hold",
+            DecoderKind::Subpixel => "subpixel",
+            DecoderKind::SubpixelIcnr => "subpixel-icnr",
+            DecoderKind::Bilinear => "bilinear",
+        }
+    }
+
+    /// A short human description.
+    pub fn label(self) -> &'static str {
+        match self {
+            DecoderKind::Upsample => "nearest upsample + conv 3x3 (resize-convolution)",
+            DecoderKind::Transposed => "transposed conv 3x3, stride 2 (deconvolution)",
+            DecoderKind::TransposedK4 => "transposed conv 4x4, stride 2 (even overlap)",
+            DecoderKind::TransposedHold => {
+                "transposed conv 3x3, stride 2 + fixed 2x2 zero-order hold"
+            }
+            DecoderKind::Subpixel => "sub-pixel conv (conv to 4x channels + pixel shuffle)",
+            DecoderKind::SubpixelIcnr => "sub-pixel conv with ICNR initialisation",
+            DecoderKind::Bilinear => "bilinear upsample + conv 3x3 (resize-convolution)",
+        }
+    }
+}
+
+impl std::fmt::Display for DecoderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for DecoderKind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        DecoderKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = DecoderKind::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown decoder '{name}' (known: {})", known.join(", "))
+            })
+    }
+}
+
+/// A decoder of any kind, as one module. Kinds that share a layout share a
+/// struct; the arm says how it is wired and was initialised.
+#[derive(Module, Debug)]
+pub enum Decoder {
+    Upsample(ResizeDecoder),
+    Transposed(TransposedDecoder),
+    TransposedK4(TransposedDecoder),
+    TransposedHold(TransposedDecoder),
+    Subpixel(SubpixelDecoder),
+    SubpixelIcnr(SubpixelDecoder),
+    Bilinear(ResizeDecoder),
+}
+
+impl Decoder {
+    /// Builds the decoder of `kind` with Keras' initialisation drawn from
+    /// `rng` (ICNR's for [`DecoderKind::SubpixelIcnr`]).
+    pub fn init(kind: DecoderKind, rng: &mut SeededRng, device: &Device) -> Self {
+        match kind {
+            DecoderKind::Upsample => Decoder::Upsample(ResizeDecoder::init(rng, device)),
+            DecoderKind::Bilinear => Decoder::Bilinear(ResizeDecoder::init(rng, device)),
+            DecoderKind::Transposed => Decoder::Transposed(TransposedDecoder::init(
+                TransposedDesign::Kernel3,
+                rng,
+                device,
+            )),
+            DecoderKind::TransposedK4 => Decoder::TransposedK4(TransposedDecoder::init(
+                TransposedDesign::Kernel4,
+                rng,
+                device,
+            )),
+            DecoderKind::TransposedHold => Decoder::TransposedHold(TransposedDecoder::init(
+                TransposedDesign::Kernel3Hold,
+                rng,
+                device,
+            )),
+            DecoderKind::Subpixel => {
+                Decoder::Subpixel(SubpixelDecoder::init(SubpixelInit::Keras, rng, device))
+            }
+            DecoderKind::SubpixelIcnr => {
+                Decoder::SubpixelIcnr(SubpixelDecoder::init(SubpixelInit::Icnr, rng, device))
+            }
+        }
+    }
+
+    pub fn kind(&self) -> DecoderKind {
+        match self {
+            Decoder::Upsample(_) => DecoderKind::Upsample,
+            Decoder::Transposed(_) => DecoderKind::Transposed,
+            Decoder::TransposedK4(_) => DecoderKind::TransposedK4,
+            Decoder::TransposedHold(_) => DecoderKind::TransposedHold,
+            Decoder::Subpixel(_) => DecoderKind::Subpixel,
+            Decoder::SubpixelIcnr(_) => DecoderKind::SubpixelIcnr,
+            Decoder::Bilinear(_) => DecoderKind::Bilinear,
+        }
+    }
+
+    /// # Shapes
+    /// - `code`: `[batch, 8, 4, 4]`
+    /// - output: `[batch, 1, 28, 28]`, logits (apply a sigmoid for intensities)
+    pub fn forward(&self, code: Tensor<4>) -> Tensor<4> {
+        self.forward_traced(code, &mut |_, _| {})
+    }
+
+    /// [`forward`](Self::forward), showing each layer's output to `trace`.
+    pub fn forward_traced(&self, code: Tensor<4>, trace: &mut LayerTrace<'_>) -> Tensor<4> {
+        match self {
+            Decoder::Upsample(decoder) => decoder.forward(Resampling::Nearest, code, trace),
+            Decoder::Bilinear(decoder) => decoder.forward(Resampling::Bilinear, code, trace),
+            Decoder::Transposed(decoder) => decoder.forward(TransposedDesign::Kernel3, code, trace),
+            Decoder::TransposedK4(decoder) => {
+                decoder.forward(TransposedDesign::Kernel4, code, trace)
+            }
+            Decoder::TransposedHold(decoder) => {
+                decoder.forward(TransposedDesign::Kernel3Hold, code, trace)
+            }
+            Decoder::Subpixel(decoder) | Decoder::SubpixelIcnr(decoder) => {
+                decoder.forward(code, trace)
+            }
+        }
+    }
+}
+
+/// A 3x3 convolution with Keras' initialisation.
+fn conv3x3(
+    channels: [usize; 2],
+    padding: PaddingConfig2d,
+    rng: &mut SeededRng,
+    device: &Device,
+) -> Conv2d {
+    let layer = Conv2dConfig::new(channels, [3, 3])
+        .with_padding(padding)
+        .init(device);
+    keras_init_conv(layer, rng, device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_match_the_serialised_form() {
+        for kind in DecoderKind::ALL {
+            assert_eq!(kind.name().parse::<DecoderKind>(), Ok(kind));
+            assert_eq!(
+                serde_json::to_string(&kind).unwrap(),
+                format!("\"{}\"", kind.name())
+            );
+        }
+        assert!(
+            "deconv"
+                .parse::<DecoderKind>()
+                .unwrap_err()
+                .contains("known: upsample")
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! Fixed, parameter-free resampling steps the decoders are built from.
+//!
+//! Each is written with plain tensor operations (slices, sums, stacks,
+//! reshapes), so each has a backward pass on every backend: Burn's own
+//! bilinear interpolation has none on WebGPU, and the browser must train.
+
+use burn::tensor::Tensor;
+use burn::tensor::module::interpolate;
+use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+
+/// Repeats each pixel into a 2x2 block (Keras `UpSampling2D`).
+///
+/// # Shapes
+/// - `x`: `[batch, channels, height, width]`
+/// - output: `[batch, channels, 2 * height, 2 * width]`
+pub fn nearest_2x(x: Tensor<4>) -> Tensor<4> {
+    let [_, _, height, width] = x.dims();
+    interpolate(
+        x,
+        InterpolateOptions::new(InterpolateMode::Nearest).with_output_size([height * 2, width * 2]),
+    )
+}
+
+/// Bilinear 2x upsampling with half-pixel centres and clamped edges, the
+/// convention of Keras `UpSampling2D(interpolation="bilinear")` and of Burn's
+/// `interpolate` with `align_corners = false`.
+///
+/// Output pixel `2i` sits a quarter pixel before input pixel `i` and `2i + 1`
+/// a quarter after, so each is `3/4` of its own pixel and `1/4` of the
+/// neighbour on that side.
+///
+/// # Shapes
+/// - `x`: `[batch, channels, height, width]`
+/// - output: `[batch, channels, 2 * height, 2 * width]`
+pub fn bilinear_2x(x: Tensor<4>) -> Tensor<4> {
+    let [batch, channels, height, width] = x.dims();
+    let rows = bilinear_2x_along(x, 2); // [batch, channels, height, 2, width]
+    let x = rows.reshape([batch, channels, height * 2, width]);
+    let columns = bilinear_2x_along(x, 3); // [batch, channels, 2 * height, width, 2]
+    columns.reshape([batch, channels, height * 2, width * 2])
+}
+
+/// The two interpolated phases of axis `dim`, stacked on a new axis after it.
+fn bilinear_2x_along(x: Tensor<4>, dim: usize) -> Tensor<5> {
+    let len = x.dims()[dim];
+    let previous = Tensor::cat(
+        vec![
+            x.clone().narrow(dim, 0, 1),
+            x.clone().narrow(dim, 0, len - 1),
+        ],
+        dim,
+    );
+    let next = Tensor::cat(
+        vec![
+            x.clone().narrow(dim, 1, len - 1),
+            x.clone().narrow(dim, len - 1, 1),
+        ],
+        dim,
+    );
+    let even = x.clone() * 0.75 + previous * 0.25;
+    let odd = x * 0.75 + next * 0.25;
+    Tensor::stack(vec![even, odd], dim + 1)
+}
+
+/// A fixed 2x2 box filter, stride 1, no padding: the zero-order hold of
+/// Sugawara, Shiota and Kiya ("Checkerboard artifacts free convolutional
+/// neural networks", 2019). After a stride-2 transposed convolution it sums
+/// one full period of the stride in each direction, so a constant input gives
+/// a constant output whatever the learned kernel is.
+///
+/// # Shapes
+/// - `x`: `[batch, channels, height, width]`
+/// - output: `[batch, channels, height - 1, width - 1]`
+pub fn zero_order_hold(x: Tensor<4>) -> Tensor<4> {
+    let [_, _, height, width] = x.dims();
+    let x = (x.clone().narrow(2, 0, height - 1) + x.narrow(2, 1, height - 1)) * 0.5;
+    (x.clone().narrow(3, 0, width - 1) + x.narrow(3, 1, width - 1)) * 0.5
+}
+
+/// Drops `border` pixels from every side.
+///
+/// # Shapes
+/// - `x`: `[batch, channels, height, width]`
+/// - output: `[batch, channels, height - 2 * border, width - 2 * border]`
+pub fn crop(x: Tensor<4>, border: usize) -> Tensor<4> {
+    let [_, _, height, width] = x.dims();
+    x.narrow(2, border, height - 2 * border)
+        .narrow(3, border, width - 2 * border)
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::nn::conv::ConvTranspose2dConfig;
+    use burn::tensor::{Device, TensorData};
+
+    use super::*;
+    use crate::init::{SeededRng, glorot_uniform};
+
+    fn random(shape: [usize; 4], seed: u64, device: &Device) -> Tensor<4> {
+        glorot_uniform(&mut SeededRng::new(seed), shape, 1, 1, device)
+    }
+
+    fn values(x: Tensor<4>) -> Vec<f32> {
+        x.into_data().try_to_vec().unwrap()
+    }
+
+    #[test]
+    fn bilinear_2x_matches_burns_half_pixel_bilinear() {
+        let device = Device::flex();
+        let x = random([2, 3, 5, 4], 1, &device);
+        let ours = values(bilinear_2x(x.clone()));
+        let burns = values(interpolate(
+            x,
+            InterpolateOptions::new(InterpolateMode::Bilinear)
+                .with_align_corners(false)
+                .with_output_size([10, 8]),
+        ));
+        assert_eq!(ours.len(), burns.len());
+        for (a, b) in ours.iter().zip(&burns) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn bilinear_2x_has_a_gradient() {
+        let device = Device::flex().autodiff();
+        let x = random([1, 1, 3, 3], 2, &device).require_grad();
+        let gradients = bilinear_2x(x.clone()).sum().backward();
+        let grad: Vec<f32> = x
+            .grad(&gradients)
+            .unwrap()
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        // Every input pixel's weights over the output sum to 4 (2x2 outputs per input).
+        assert!(grad.iter().all(|g| (g - 4.0).abs() < 1e-5), "{grad:?}");
+    }
+
+    #[test]
+    fn zero_order_hold_gives_a_flat_step_response_after_a_stride_2_transposed_conv() {
+        let device = Device::flex();
+        let mut rng = SeededRng::new(3);
+        for kernel in [3, 4, 5] {
+            let mut layer = ConvTranspose2dConfig::new([1, 1], [kernel; 2])
+                .with_stride([2, 2])
+                .init(&device);
+            layer.weight = burn::module::Param::from_tensor(glorot_uniform(
+                &mut rng,
+                [1, 1, kernel, kernel],
+                1,
+                1,
+                &device,
+            ));
+            // The step response: a constant input, looked at away from the border.
+            let step = Tensor::<4>::ones([1, 1, 10, 10], &device);
+            let deconvolved = layer.forward(step);
+            let spread = |x: Tensor<4>| {
+                let inner = values(crop(x, kernel));
+                let max = inner.iter().cloned().fold(f32::MIN, f32::max);
+                let min = inner.iter().cloned().fold(f32::MAX, f32::min);
+                max - min
+            };
+            let held = zero_order_hold(deconvolved.clone());
+            assert!(spread(held) < 1e-5, "kernel {kernel}: held output not flat");
+            if kernel % 2 == 1 {
+                // Without the hold, the uneven overlap shows in the step response.
+                assert!(spread(deconvolved) > 1e-2, "kernel {kernel}");
+            }
+        }
+    }
+
+    #[test]
+    fn nearest_2x_repeats_and_crop_removes_the_border() {
+        let device = Device::flex();
+        let x = Tensor::<4>::from_data(
+            TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [1, 1, 2, 2]),
+            &device,
+        );
+        assert_eq!(
+            values(nearest_2x(x.clone())),
+            vec![
+                1.0, 1.0, 2.0, 2.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0, 4.0, 3.0, 3.0, 4.0, 4.0
+            ]
+        );
+        assert_eq!(values(crop(nearest_2x(x), 1)), vec![1.0, 2.0, 3.0, 4.0]);
+    }
+}
