@@ -76,7 +76,7 @@ async function waitForNewReconstruction(page, since) {
   await page.waitForFunction((n) => window.checkerlab.reconstructions > n, since, { timeout: 120_000 });
 }
 
-/** Trains both models from scratch (seed 0) for `steps` steps; returns each decoder's losses. */
+/** Trains the shown models from scratch (seed 0) for `steps` steps; returns each one's losses. */
 async function trainFromScratch(page, steps) {
   await page.selectOption('#start-from', 'scratch');
   await page.fill('#seed', '0');
@@ -90,8 +90,9 @@ async function trainFromScratch(page, steps) {
   });
   await page.click('#train'); // pause
   await page.waitForFunction(() => document.querySelector('#train').textContent === 'Train');
-  const series = await page.evaluate(() =>
-    Object.fromEntries(window.checkerlab.charts.loss.series.map((s) => [s.name, s.points.map((p) => p[1])])));
+  const series = await page.evaluate(() => Object.fromEntries(window.checkerlab.charts.loss.series
+    .filter((s) => s.points.length > 0)
+    .map((s) => [s.name, s.points.map((p) => p[1])])));
   for (const name of Object.keys(series)) series[name] = series[name].slice(0, steps);
   return series;
 }
@@ -124,6 +125,13 @@ async function drawAndReconstruct(page) {
   );
   // The last pointer event may still be in flight: let the queue settle.
   await page.waitForTimeout(500);
+}
+
+/** Shows every decoder in `names` that is not shown yet, one toggle at a time. */
+async function showAll(page, names) {
+  for (const name of names) {
+    if (!(await view(page)).shown.includes(name)) await clickAndReconstruct(page, `#show-${name}`);
+  }
 }
 
 /** Clicks `selector` and waits for the reconstructions it brings. */
@@ -253,15 +261,40 @@ describe('on WebGPU', () => {
     await page.click('.error button');
   });
 
-  test('a few training steps on WebGPU lower both losses', { timeout: 15 * 60_000 }, async () => {
+  test('each decoder toggle shows that decoder, trained, beside the others', async () => {
+    const names = await page.evaluate(() => window.checkerlab.decoders.map((d) => d.name));
+    assert.deepEqual(names, ['upsample', 'transposed', 'transposed-k4', 'transposed-hold', 'subpixel', 'subpixel-icnr', 'bilinear']);
+    await showDigit(page, 3);
+    for (const name of names.slice(2)) {
+      assert.equal(await page.locator(`#panel-${name}`).isVisible(), false, `${name} starts hidden`);
+      await clickAndReconstruct(page, `#show-${name}`);
+      assert.equal(await page.locator(`#panel-${name}`).isVisible(), true, `${name} is shown`);
+      assert.equal(await page.locator(`#show-${name}`).getAttribute('aria-pressed'), 'true');
+      const { input, outputs, main } = await view(page);
+      assert.equal(main, name, 'a decoder switched on takes the main view');
+      assert.equal(await page.locator('#main-name').innerText(), name);
+      // Its shipped weights reconstruct a test digit well.
+      assert.ok(bce(outputs[name], input) < 0.25, `${name}: ${bce(outputs[name], input)}`);
+    }
+    const { outputs } = await view(page);
+    assert.deepEqual(Object.keys(outputs), names);
+    await shot(page, 'webgpu-all-decoders');
+    await clickAndReconstruct(page, '#show-bilinear');
+    assert.equal(await page.locator('#panel-bilinear').isVisible(), false);
+    assert.equal((await view(page)).outputs.bilinear, undefined);
+    await clickAndReconstruct(page, '#show-bilinear');
+  });
+
+  test('a few training steps on WebGPU lower every shown decoder\'s loss', { timeout: 15 * 60_000 }, async () => {
     const losses = await trainFromScratch(page, 12);
+    assert.equal(Object.keys(losses).length, 7, 'all seven decoders trained');
     for (const [decoder, series] of Object.entries(losses)) {
       const last = series.slice(-3).reduce((s, v) => s + v, 0) / 3;
       assert.ok(last < series[0] - 0.02, `${decoder}: ${series[0].toFixed(4)} -> ${last.toFixed(4)}`);
     }
     webgpuRun.losses = losses;
     const report = await page.evaluate(() => window.checkerlab.lastTrainReport);
-    console.log(`# WebGPU training, both models, batch 16: ${(report.milliseconds / report.losses[0].losses.length).toFixed(0)} ms per step`);
+    console.log(`# WebGPU training, seven models, batch 16: ${(report.milliseconds / report.losses[0].losses.length).toFixed(0)} ms per step`);
     await shot(page, 'webgpu-trained');
   });
 
@@ -338,11 +371,13 @@ describe('without WebGPU', () => {
   });
 
   test('training on the CPU follows the same losses as on WebGPU', { timeout: 10 * 60_000 }, async (t) => {
+    await showAll(page, await page.evaluate(() => window.checkerlab.decoders.map((d) => d.name)));
     const losses = await trainFromScratch(page, 12);
     const report = await page.evaluate(() => window.checkerlab.lastTrainReport);
-    console.log(`# CPU training, both models, batch 16: ${(report.milliseconds / report.losses[0].losses.length).toFixed(0)} ms per step`);
+    console.log(`# CPU training, seven models, batch 16: ${(report.milliseconds / report.losses[0].losses.length).toFixed(0)} ms per step`);
     if (!webgpuRun.losses) return t.skip('the WebGPU run did not train');
-    for (const decoder of ['upsample', 'transposed']) {
+    assert.deepEqual(Object.keys(losses), Object.keys(webgpuRun.losses));
+    for (const decoder of Object.keys(losses)) {
       const gap = Math.max(...losses[decoder].map((v, i) => Math.abs(v - webgpuRun.losses[decoder][i])));
       assert.ok(gap < 1e-3, `${decoder}: losses differ by up to ${gap}`);
     }
@@ -354,7 +389,8 @@ describe('without WebGPU', () => {
     await page.reload();
     await page.waitForFunction(() => window.checkerlab?.ready === true, null, { timeout: STARTUP_MS });
     const decoders = await page.evaluate(() => window.checkerlab.decoders);
-    assert.deepEqual(decoders.map((d) => d.origin), ['kept from your last visit', 'kept from your last visit']);
+    assert.equal(decoders.length, 7);
+    for (const { name, origin } of decoders) assert.equal(origin, 'kept from your last visit', name);
     assert.match(await page.locator('#train-status').innerText(), /restored the models you trained/);
     const restored = await view(page);
     assert.equal(restored.inputKind, trained.inputKind);
@@ -383,12 +419,14 @@ describe('without WebGPU', () => {
     await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'shipped weights');
     await showDigit(page, 3);
     const { input, outputs } = await view(page);
-    for (const decoder of ['upsample', 'transposed']) {
+    assert.equal(Object.keys(outputs).length, 7);
+    for (const decoder of Object.keys(outputs)) {
       assert.ok(bce(outputs[decoder], input) < 0.25, `${decoder}: ${bce(outputs[decoder], input)}`);
     }
   });
 
-  test('a shared address restores the drawing, the main view and the settings', async () => {
+  test('a shared address restores the drawing, the decoders shown, the main view and the settings', async () => {
+    await clickAndReconstruct(page, '#show-subpixel');
     await drawAndReconstruct(page);
     await page.click('#toggle');
     await page.check('#residual');
@@ -403,7 +441,10 @@ describe('without WebGPU', () => {
     try {
       const restored = await view(copy.page);
       assert.equal(restored.inputKind, 'drawing');
-      assert.equal(restored.main, 'upsample');
+      assert.equal(restored.main, original.main);
+      assert.deepEqual(restored.shown, original.shown);
+      assert.equal(restored.shown.includes('subpixel'), false);
+      assert.equal(await copy.page.locator('#panel-subpixel').isVisible(), false);
       assert.equal(await copy.page.locator('#residual').isChecked(), true);
       assert.equal(await copy.page.locator('#batch-size').inputValue(), '64');
       const gap = Math.max(...restored.input.map((v, i) => Math.abs(v - original.input[i])));
@@ -413,7 +454,7 @@ describe('without WebGPU', () => {
     }
   });
 
-  test('a latent walk between two digits decodes the path with both decoders', async () => {
+  test('a latent walk between two digits decodes the path with every shown decoder', async () => {
     await showDigit(page, 0);
     const start = (await view(page)).outputs;
     await page.click('#walk-from');
@@ -423,11 +464,9 @@ describe('without WebGPU', () => {
     await page.click('#walk');
     await page.waitForSelector('.walk-row[data-decoder="transposed"] canvas');
     const walk = await page.evaluate(() => window.checkerlab.walk);
-    assert.deepEqual(walk.map((w) => [w.decoder, w.steps, w.length]), [
-      ['upsample', 8, 8 * 784],
-      ['transposed', 8, 8 * 784],
-    ]);
-    assert.equal(await page.locator('.walk-row canvas').count(), 16);
+    const { shown } = await view(page);
+    assert.deepEqual(walk.map((w) => [w.decoder, w.steps, w.length]), shown.map((d) => [d, 8, 8 * 784]));
+    assert.equal(await page.locator('.walk-row canvas').count(), 8 * shown.length);
     // The ends of the walk are the two digits' own reconstructions.
     for (const { decoder, first, last } of walk) {
       const gap = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));

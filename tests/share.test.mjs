@@ -11,7 +11,7 @@ test('strokes round-trip to a tenth of a pixel', () => {
 
 test('a view round-trips through the hash', () => {
   const view = {
-    main: 'upsample', inputKind: 'drawing', strokes: [[{ x: 1, y: 2 }, { x: 30, y: 40 }]], residual: true,
+    main: 'upsample', shown: ['upsample', 'transposed-k4'], inputKind: 'drawing', strokes: [[{ x: 1, y: 2 }, { x: 30, y: 40 }]], residual: true,
     optimizer: 'adadelta', learningRate: 1, batchSize: 64, seed: 7,
   };
   assert.deepEqual(decodeView(`#${encodeView(view)}`), view);
@@ -22,6 +22,7 @@ test('a view round-trips through the hash', () => {
 });
 
 test('a garbled hash gives a partial view, never an exception', () => {
-  assert.deepEqual(decodeView('#main=sideways&input=drawing&strokes=zz.%21'), { residual: false });
+  assert.deepEqual(decodeView('#main=%3Cb%3E&shown=,,&input=drawing&strokes=zz.%21'), { residual: false });
+  assert.deepEqual(decodeView('#shown=upsample,Bad%20name,subpixel').shown, ['upsample', 'subpixel']);
   assert.deepEqual(decodeView('input=unit:999&lr=-1'), { inputKind: 'unit', residual: false });
 });

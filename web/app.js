@@ -9,14 +9,20 @@ import { LineChart } from './charts.js';
 import { OverlapExplorer } from './overlap.js';
 import { decodeView, encodeView } from './share.js';
 import { forgetModels, keepModels, keptModels } from './keep.js';
+import { buildDecoderViews, showDecoderViews } from './panels.js';
+import { whyDecoder } from './explain.js';
 
-const DECODERS = ['upsample', 'transposed'];
-const COLOURS = { upsample: '#4fc3f7', transposed: '#ff8a65' };
+/** What a first visit shows: the two decoders the question is about. */
+const FIRST_SHOWN = ['upsample', 'transposed'];
 const DIGIT_STRIP = 24;
 /** A training chunk should take about this long, so the page stays lively. */
 const CHUNK_TARGET_MS = 250;
 
 const $ = (id) => document.getElementById(id);
+
+/** Every decoder's panel, toggle and save button, in the lab's order. */
+let decoderViews = new Map();
+const decoderNames = () => [...decoderViews.keys()];
 
 const state = {
   input: new Float32Array(SIDE * SIDE),
@@ -27,6 +33,7 @@ const state = {
   outputs: {},
   results: {},
   main: 'transposed',
+  shown: FIRST_SHOWN,
   training: false,
   trainLoaded: false,
   untrained: false,
@@ -43,9 +50,10 @@ const probe = {
   view: () => ({
     inputKind: state.inputKind,
     input: Array.from(state.input),
-    outputs: Object.fromEntries(DECODERS.map((d) => [d, state.outputs[d] ? Array.from(state.outputs[d]) : null])),
-    results: Object.fromEntries(DECODERS.map((d) => [d, state.results[d] ? { bce: state.results[d].bce, meters: state.results[d].meters } : null])),
+    outputs: Object.fromEntries(state.shown.map((d) => [d, state.outputs[d] ? Array.from(state.outputs[d]) : null])),
+    results: Object.fromEntries(state.shown.map((d) => [d, state.results[d] ? { bce: state.results[d].bce, meters: state.results[d].meters } : null])),
     main: state.main,
+    shown: [...state.shown],
   }),
 };
 window.checkerlab = probe;
@@ -114,15 +122,16 @@ function paintPanels() {
     unit: `code unit ${state.codeUnit} of 128 on`,
   }[state.inputKind];
 
-  for (const decoder of DECODERS) {
+  for (const decoder of state.shown) {
     const image = state.outputs[decoder];
     if (!image) continue;
-    paintImage($(`panel-${decoder}`), image);
+    const view = decoderViews.get(decoder);
+    paintImage(view.canvas, image);
     const result = state.results[decoder];
     const bce = result.bce === undefined ? '' : `BCE ${result.bce.toFixed(3)} · `;
-    $(`meter-${decoder}`).textContent =
+    view.meter.textContent =
       `${bce}stride energy ${meterText(result.meters.stride_energy)} · phase spread ${meterText(result.meters.polyphase_spread)}`;
-    $(`bar-${decoder}`).value = Math.min(0.2, result.meters.stride_energy);
+    view.bar.value = Math.min(0.2, result.meters.stride_energy);
   }
   paintMain();
 }
@@ -134,14 +143,14 @@ function paintMain() {
   if ($('residual').checked) paintResidual($('main'), image);
   else paintImage($('main'), image);
   paintSpectrum($('spectrum'), client.lab.spectrum(image));
-  for (const figure of document.querySelectorAll('figure[data-decoder]')) {
-    figure.classList.toggle('selected', figure.dataset.decoder === state.main);
+  for (const view of decoderViews.values()) {
+    view.figure.classList.toggle('selected', view.name === state.main);
   }
   writeNote();
 }
 
 function writeNote() {
-  const lines = [];
+  const lines = [whyDecoder(state.main)];
   if (state.untrained) {
     lines.push('These models are untrained: the transposed decoder\'s checkerboard is there before any learning, because its 3x3 kernel with stride 2 overlaps unevenly: each output pixel gets 1, 2 or 4 taps depending on its position in the 2x2 grid.');
   }
@@ -172,6 +181,8 @@ async function refresh() {
     if (state.inputKind === 'unit') return lab.decodeCodeUnit(state.codeUnit);
     return lab.reconstruct(state.input);
   });
+  state.outputs = {};
+  state.results = {};
   for (const result of results) {
     state.outputs[result.decoder] = result.image;
     state.results[result.decoder] = result;
@@ -233,7 +244,11 @@ async function applyAddress() {
   if (shared.optimizer || shared.learningRate || shared.batchSize) {
     await client.run((lab) => lab.configureTraining(readSettings()));
   }
-  if (shared.main) state.main = shared.main;
+  if (shared.shown) {
+    const known = shared.shown.filter((name) => decoderViews.has(name));
+    if (known.length > 0) await showDecoders(known);
+  }
+  if (shared.main && state.shown.includes(shared.main)) state.main = shared.main;
   $('residual').checked = shared.residual;
   zoom.setMode(shared.residual ? 'residual' : 'pixels');
   switch (shared.inputKind) {
@@ -327,13 +342,39 @@ function fillDigitStrip() {
 
 const zoom = new Zoom($('zoom'));
 zoom.register($('panel-input'), 'input', () => (isCode(state.inputKind) ? null : state.input));
-for (const decoder of DECODERS) zoom.register($(`panel-${decoder}`), decoder, () => state.outputs[decoder]);
 zoom.register($('main'), 'main', () => state.outputs[state.main], { shown: false });
 
+/** The main view moves to the next shown decoder. */
 function toggleMain() {
-  state.main = state.main === 'transposed' ? 'upsample' : 'transposed';
+  const at = state.shown.indexOf(state.main);
+  state.main = state.shown[(at + 1) % state.shown.length];
   paintMain();
   writeAddress();
+}
+
+/** Shows exactly `names` (in the lab's order), keeping the main view on a shown one. */
+async function showDecoders(names) {
+  const shown = decoderNames().filter((name) => names.includes(name));
+  await client.run((lab) => lab.showDecoders(shown));
+  state.shown = shown;
+  if (!shown.includes(state.main)) state.main = shown[shown.length - 1];
+  showDecoderViews(decoderViews, shown);
+}
+
+async function toggleDecoder(name) {
+  const on = state.shown.includes(name);
+  if (on && state.shown.length === 1) {
+    setStatus('At least one decoder stays shown', false);
+    return;
+  }
+  try {
+    await showDecoders(on ? state.shown.filter((d) => d !== name) : [...state.shown, name]);
+    if (!on) state.main = name;
+    writeAddress();
+    liveRefresh.request();
+  } catch (err) {
+    showError(`Could not change the decoders shown: ${errorText(err)}`);
+  }
 }
 $('toggle').addEventListener('click', toggleMain);
 $('residual').addEventListener('change', () => {
@@ -347,16 +388,21 @@ document.addEventListener('keydown', (event) => {
 
 // ---- training -------------------------------------------------------------
 
-const series = DECODERS.map((name) => ({ name, colour: COLOURS[name] }));
-const charts = {
-  loss: new LineChart($('chart-loss'), { title: 'training loss (BCE)', series, log: true }),
-  energy: new LineChart($('chart-energy'), { title: 'stride energy of the current input', series, log: true }),
-  spread: new LineChart($('chart-spread'), { title: 'phase spread of the current input', series, log: true }),
-};
-probe.charts = charts;
+/** One line per decoder; made once the lab has listed the decoders. */
+let charts;
+
+function makeCharts() {
+  const series = [...decoderViews.values()].map(({ name, colour }) => ({ name, colour }));
+  charts = {
+    loss: new LineChart($('chart-loss'), { title: 'training loss (BCE)', series, log: true }),
+    energy: new LineChart($('chart-energy'), { title: 'stride energy of the current input', series, log: true }),
+    spread: new LineChart($('chart-spread'), { title: 'phase spread of the current input', series, log: true }),
+  };
+  probe.charts = charts;
+}
 
 function recordMeters(step) {
-  for (const decoder of DECODERS) {
+  for (const decoder of state.shown) {
     const result = state.results[decoder];
     if (!result) continue;
     charts.energy.add(decoder, step, result.meters.stride_energy);
@@ -399,7 +445,8 @@ async function trainLoop() {
       charts.loss.draw();
       const msPerStep = report.milliseconds / state.chunk;
       state.chunk = Math.max(1, Math.min(20, Math.round(CHUNK_TARGET_MS / msPerStep)));
-      $('train-status').textContent = `step ${report.step} · ${msPerStep.toFixed(0)} ms per step (both models)`;
+      const models = report.losses.length === 1 ? '1 model' : `${report.losses.length} models`;
+      $('train-status').textContent = `step ${report.step} · ${msPerStep.toFixed(0)} ms per step (${models})`;
       probe.lastTrainReport = report;
       state.untrained = false;
       await refresh();
@@ -419,11 +466,11 @@ async function trainLoop() {
   }
 }
 
-/** Stores both models in this browser, so a reload brings them back. */
+/** Stores every model in this browser, so a reload brings them back. */
 async function keepTrainedModels() {
   try {
     const files = {};
-    for (const decoder of DECODERS) files[decoder] = await client.run((lab) => lab.saveWeights(decoder));
+    for (const decoder of decoderNames()) files[decoder] = await client.run((lab) => lab.saveWeights(decoder));
     await keepModels(files);
     probe.kept = true;
   } catch (err) {
@@ -442,7 +489,8 @@ async function restoreKeptModels() {
   }
   if (!record) return;
   try {
-    for (const decoder of DECODERS) {
+    // A record from a version with fewer decoders restores the ones it has.
+    for (const decoder of decoderNames().filter((d) => record.files[d])) {
       await client.run((lab) => lab.loadWeights(record.files[decoder], 'kept from your last visit'));
     }
     $('train-status').textContent =
@@ -477,7 +525,7 @@ for (const id of ['optimizer', 'learning-rate', 'batch-size']) {
 const shippedWeights = {};
 
 async function loadShippedWeights() {
-  for (const decoder of DECODERS) {
+  for (const decoder of decoderNames()) {
     const bytes = shippedWeights[decoder];
     if (!bytes) throw new Error(`the shipped ${decoder} weights did not load at start`);
     await client.run((lab) => lab.loadWeights(bytes, 'shipped weights'));
@@ -521,15 +569,7 @@ $('measure-probes').addEventListener('click', async () => {
   try {
     const results = await client.run((lab) => lab.probes());
     const byDecoder = Object.fromEntries(results.map((r) => [r.decoder, r.probes]));
-    const table = $('probe-table');
-    const head = '<tr><th>input</th><th>upsample</th><th>transposed</th><th>transposed / upsample</th></tr>';
-    const rows = PROBES.map(([key, label]) => {
-      const up = byDecoder.upsample[key].stride_energy, tr = byDecoder.transposed[key].stride_energy;
-      const ratio = tr / up;
-      return `<tr data-probe="${key}"><td>${label}</td><td>${meterText(up)}</td><td>${meterText(tr)}</td>` +
-        `<td class="${ratio >= 3 ? 'stands-out' : ''}">${ratio.toFixed(1)}x</td></tr>`;
-    });
-    table.innerHTML = head + rows.join('');
+    $('probe-table').replaceChildren(...probeRows(results.map((r) => r.decoder), byDecoder));
     probe.probes = byDecoder;
     setStatus('Probes measured', false);
   } catch (err) {
@@ -537,6 +577,33 @@ $('measure-probes').addEventListener('click', async () => {
     setStatus('Probes not measured', false);
   }
 });
+
+/**
+ * One row per probe, one column per decoder: its stride energy and, beside
+ * the resize-convolution reference when that is shown, how many times it.
+ */
+function probeRows(decoders, byDecoder) {
+  const cell = (tag, text, className = '') => Object.assign(document.createElement(tag), { textContent: text, className });
+  const reference = byDecoder.upsample ? 'upsample' : null;
+  const head = document.createElement('tr');
+  head.append(cell('th', 'input'), ...decoders.map((d) => cell('th', d)));
+  const rows = PROBES.map(([key, label]) => {
+    const row = document.createElement('tr');
+    row.dataset.probe = key;
+    row.append(cell('td', label));
+    for (const decoder of decoders) {
+      const energy = byDecoder[decoder][key].stride_energy;
+      if (!reference || decoder === reference) {
+        row.append(cell('td', meterText(energy)));
+        continue;
+      }
+      const ratio = energy / byDecoder[reference][key].stride_energy;
+      row.append(cell('td', `${meterText(energy)} (${ratio.toFixed(1)}x)`, ratio >= 3 ? 'stands-out' : ''));
+    }
+    return row;
+  });
+  return [head, ...rows];
+}
 
 // ---- weights files ----------------------------------------------------------
 
@@ -556,26 +623,23 @@ $('weights-file').addEventListener('change', async (event) => {
   }
 });
 
-for (const decoder of DECODERS) {
-  $(`save-${decoder}`).addEventListener('click', async () => {
-    try {
-      const bytes = await client.run((lab) => lab.saveWeights(decoder));
-      const link = document.createElement('a');
-      link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-      link.download = `${decoder}.ckpt`;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-    } catch (err) {
-      showError(`Could not save the ${decoder} weights: ${errorText(err)}`);
-    }
-  });
+async function saveWeights(decoder) {
+  try {
+    const bytes = await client.run((lab) => lab.saveWeights(decoder));
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    link.download = `${decoder}.ckpt`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch (err) {
+    showError(`Could not save the ${decoder} weights: ${errorText(err)}`);
+  }
 }
 
 async function refreshDecoders() {
   const decoders = await client.run((lab) => lab.decoders());
   for (const d of decoders) {
-    const figure = document.querySelector(`figure[data-decoder="${d.name}"]`);
-    figure.title = `${d.label}\n${d.parameters} parameters · ${d.origin} · ${d.steps} steps here\n` +
+    decoderViews.get(d.name).figure.title = `${d.label}\n${d.parameters} parameters · ${d.origin} · ${d.steps} steps here\n` +
       d.layers.map((l) => `${l.name}: ${l.shape.slice(1).join('x')}`).join('\n');
   }
   probe.decoders = decoders;
@@ -605,6 +669,7 @@ $('walk').addEventListener('click', async () => {
       const row = document.createElement('div');
       row.className = 'walk-row';
       row.dataset.decoder = decoder;
+      row.style.setProperty('--decoder-colour', decoderViews.get(decoder).colour);
       const name = document.createElement('b');
       name.textContent = decoder;
       row.append(name);
@@ -659,8 +724,21 @@ async function start() {
     : `Running on ${backend.description}.`;
   $('backend').dataset.kind = backend.kind;
 
+  decoderViews = buildDecoderViews(client.lab.decoders(), {
+    panels: $('panels'),
+    chooser: $('decoder-chooser'),
+    saves: $('save-buttons'),
+    onToggle: toggleDecoder,
+    onSave: saveWeights,
+  });
+  for (const [name, view] of decoderViews) {
+    zoom.register(view.canvas, name, () => (state.shown.includes(name) ? state.outputs[name] : null));
+  }
+  showDecoderViews(decoderViews, state.shown);
+  makeCharts();
+
   setStatus('Loading the shipped weights and the MNIST test digits…');
-  const weights = DECODERS.map(async (decoder) => {
+  const weights = decoderNames().map(async (decoder) => {
     try {
       const bytes = await fetchBytes(`weights/${decoder}.ckpt`, `the ${decoder} weights`);
       await client.run((lab) => lab.loadWeights(bytes, 'shipped weights'));

@@ -1,9 +1,12 @@
-// The view in the address: which input, which decoder in the main view, the
-// checkerboard view and the training settings, so a link restores them
+// The view in the address: which input, which decoders are shown and which
+// is in the main view, the checkerboard view and the training settings, so a link restores them
 // (TensorFlow Playground keeps its whole state in its URL the same way).
 // Pure functions over strings: no DOM.
 
 const KINDS = new Set(['digit', 'drawing', 'blank', 'grey', 'noise', 'code', 'unit']);
+
+/** A decoder's name as the lab spells it; the app checks it is one it knows. */
+const DECODER_NAME = /^[a-z0-9-]{1,32}$/;
 
 /** Points kept to a tenth of a pad pixel: the 28x28 input then matches to 1e-2. */
 const SCALE = 10;
@@ -26,13 +29,14 @@ export function decodeStrokes(text) {
 
 /**
  * @param {{inputKind: string, digit?: number, codeSeed?: number, codeUnit?: number,
- *   strokes?: {x: number, y: number}[][], main: string, residual: boolean,
+ *   strokes?: {x: number, y: number}[][], main: string, shown: string[], residual: boolean,
  *   optimizer: string, learningRate: number, batchSize: number, seed: number}} view
  * @returns {string} a hash, without the leading '#'
  */
 export function encodeView(view) {
   const params = new URLSearchParams();
   params.set('main', view.main);
+  params.set('shown', view.shown.join(','));
   let input = view.inputKind;
   if (input === 'digit') input += `:${view.digit}`;
   if (input === 'code') input += `:${view.codeSeed}`;
@@ -52,7 +56,9 @@ export function decodeView(hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const view = {};
   const main = params.get('main');
-  if (main === 'upsample' || main === 'transposed') view.main = main;
+  if (main && DECODER_NAME.test(main)) view.main = main;
+  const shown = (params.get('shown') ?? '').split(',').filter((name) => DECODER_NAME.test(name));
+  if (shown.length > 0) view.shown = shown;
   const [kind, argument] = (params.get('input') ?? '').split(':');
   if (KINDS.has(kind)) {
     view.inputKind = kind;

@@ -43,6 +43,9 @@ struct Lab {
     device: Device,
     backend: BackendInfo,
     slots: Vec<Slot>,
+    /// The decoders the page shows: the ones reconstructions, probes, walks
+    /// and training cover. The others keep their weights untouched.
+    shown: Vec<DecoderKind>,
     train: Option<MnistSet>,
     test: Option<MnistSet>,
     settings: TrainSettings,
@@ -58,7 +61,7 @@ struct Slot {
     origin: String,
 }
 
-/// Shuffled passes over the training set, so both models see the same batches.
+/// Shuffled passes over the training set, so every model trained sees the same batches.
 struct BatchOrder {
     rng: SeededRng,
     order: Vec<usize>,
@@ -159,18 +162,25 @@ impl Lab {
         Ok(images_tensor(test.batch(&indices), &self.device))
     }
 
-    /// Registers what `outputs` makes of each decoder's inference model in one
-    /// transaction; returns the decoders in the order they were registered.
+    fn shown_slots(&self) -> impl Iterator<Item = &Slot> {
+        self.slots
+            .iter()
+            .filter(|slot| self.shown.contains(&slot.kind))
+    }
+
+    /// Registers what `outputs` makes of each shown decoder's inference model
+    /// in one transaction; returns the decoders in the order they were
+    /// registered.
     fn per_decoder(
         &self,
         mut outputs: impl FnMut(&Autoencoder, Transaction) -> Transaction,
     ) -> (Vec<DecoderKind>, Transaction) {
         let mut transaction = Transaction::default();
-        for slot in &self.slots {
+        for slot in self.shown_slots() {
             transaction = outputs(&slot.trainer.inference_model(), transaction);
         }
         (
-            self.slots.iter().map(|slot| slot.kind).collect(),
+            self.shown_slots().map(|slot| slot.kind).collect(),
             transaction,
         )
     }
@@ -218,7 +228,7 @@ fn to_images(data: TensorData) -> Result<Vec<f32>, JsError> {
 impl Checkerlab {
     /// Starts on WebGPU when `adapter` (a description of the adapter the page
     /// obtained) is given, else on the CPU with `reasonWithout` as the reason
-    /// shown. Both models start untrained from seed 0.
+    /// shown. Every model starts untrained from seed 0.
     pub async fn create(
         adapter: Option<String>,
         #[wasm_bindgen(js_name = reasonWithout)] reason_without: String,
@@ -228,6 +238,7 @@ impl Checkerlab {
             device,
             backend,
             slots: Vec::new(),
+            shown: vec![DecoderKind::Upsample, DecoderKind::Transposed],
             train: None,
             test: None,
             settings: TrainSettings::default(),
@@ -248,7 +259,28 @@ impl Checkerlab {
         to_js(&self.lab.borrow().backend)
     }
 
-    /// The decoders with their layers, parameter counts and weights' origin.
+    /// Chooses the decoders that reconstructions, probes, walks and training
+    /// cover, by name; the page shows these. At least one.
+    #[wasm_bindgen(js_name = showDecoders)]
+    pub fn show_decoders(&self, names: Vec<String>) -> Result<(), JsError> {
+        let kinds = names
+            .iter()
+            .map(|name| parse_decoder(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        if kinds.is_empty() {
+            return Err(error("show at least one decoder"));
+        }
+        let _busy = Busy::begin(&self.lab)?;
+        let mut lab = self.lab.borrow_mut();
+        lab.shown = DecoderKind::ALL
+            .into_iter()
+            .filter(|kind| kinds.contains(kind))
+            .collect();
+        Ok(())
+    }
+
+    /// Every decoder with its layers, parameter count, weights' origin and
+    /// whether it is shown.
     pub fn decoders(&self) -> Result<JsValue, JsError> {
         let lab = self.lab.borrow();
         let list: Vec<DecoderDescription> = lab
@@ -262,6 +294,7 @@ impl Checkerlab {
                     parameters: model.num_params(),
                     origin: slot.origin.clone(),
                     steps: slot.trainer.steps(),
+                    shown: lab.shown.contains(&slot.kind),
                     layers: model
                         .architecture()
                         .into_iter()
@@ -523,9 +556,9 @@ impl Checkerlab {
         Ok(())
     }
 
-    /// Runs `steps` training steps on both models, on the same batches of
-    /// MNIST training digits. Resolves to `{step, losses: [{decoder,
-    /// losses}], milliseconds}`. A NaN or infinite loss rolls both models
+    /// Runs `steps` training steps on every shown model, on the same batches
+    /// of MNIST training digits. Resolves to `{step, losses: [{decoder,
+    /// losses}], milliseconds}`. A NaN or infinite loss rolls those models
     /// back to where the call began and rejects with the reason.
     #[wasm_bindgen(js_name = trainSteps)]
     pub fn train_steps(&self, steps: u32) -> js_sys::Promise {
@@ -541,16 +574,21 @@ impl Checkerlab {
                     .as_ref()
                     .ok_or_else(|| error("the MNIST training digits are not loaded yet"))?;
                 let autodiff = lab.device.clone().autodiff();
-                let snapshots: Vec<_> = lab
+                let shown = &lab.shown;
+                let mut training: Vec<&mut Slot> = lab
                     .slots
+                    .iter_mut()
+                    .filter(|slot| shown.contains(&slot.kind))
+                    .collect();
+                let snapshots: Vec<_> = training
                     .iter()
                     .map(|slot| slot.trainer.snapshot())
                     .collect();
-                let mut losses: Vec<Vec<Tensor<1>>> = vec![Vec::new(); lab.slots.len()];
+                let mut losses: Vec<Vec<Tensor<1>>> = vec![Vec::new(); training.len()];
                 for _ in 0..steps {
                     let indices = lab.batches.next(lab.settings.batch_size, train.len());
                     let images = images_tensor(train.batch(&indices), &autodiff);
-                    for (slot, losses) in lab.slots.iter_mut().zip(&mut losses) {
+                    for (slot, losses) in training.iter_mut().zip(&mut losses) {
                         losses.push(slot.trainer.step(images.clone()));
                     }
                 }
@@ -558,7 +596,7 @@ impl Checkerlab {
                 for loss in losses.into_iter().flatten() {
                     transaction = transaction.register(loss);
                 }
-                let kinds: Vec<DecoderKind> = lab.slots.iter().map(|slot| slot.kind).collect();
+                let kinds: Vec<DecoderKind> = training.iter().map(|slot| slot.kind).collect();
                 (snapshots, transaction, kinds)
             };
             let data = transaction.execute_async().await.map_err(read_error)?;
@@ -582,19 +620,21 @@ impl Checkerlab {
                     .position(|l| !l.is_finite())
                     .map(|at| (entry, at))
             }) {
-                for (slot, snapshot) in lab.slots.iter_mut().zip(snapshots) {
-                    slot.trainer.restore(snapshot);
+                for (kind, snapshot) in kinds.iter().zip(snapshots) {
+                    lab.slot_mut(*kind).trainer.restore(snapshot);
                 }
                 return Err(error(format!(
-                    "the {} decoder's loss became {} at step {} of this chunk; both models were \
-                     rolled back to before it. Lower the learning rate and try again.",
+                    "the {} decoder's loss became {} at step {} of this chunk; every model in \
+                     training was rolled back to before it. Lower the learning rate and try again.",
                     bad.decoder,
                     bad.losses[at],
                     at + 1
                 ))
                 .into());
             }
-            let step = lab.slots.first().map_or(0, |slot| slot.trainer.steps());
+            let step = kinds
+                .first()
+                .map_or(0, |kind| lab.slot_mut(*kind).trainer.steps());
             Ok(to_js(&TrainReport {
                 step,
                 losses: report,

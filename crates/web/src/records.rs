@@ -14,6 +14,7 @@ pub struct DecoderDescription {
     /// Where its current weights came from: "seed 0", "shipped weights", a file.
     pub origin: String,
     pub steps: u64,
+    pub shown: bool,
     pub layers: Vec<LayerDescription>,
 }
 

@@ -1,0 +1,66 @@
+// The decoders' panels, chooser buttons and save buttons, built from the
+// list the lab reports, so a decoder added in Rust appears here unchanged.
+
+/** One colour per decoder, in the lab's order; the first two match the originals. */
+const PALETTE = ['#4fc3f7', '#ff8a65', '#ffd54f', '#ce93d8', '#e57373', '#81c784', '#b0bec5', '#f06292'];
+
+/**
+ * @typedef {{name: string, label: string, parameters: number, shown: boolean}} Decoder
+ * @typedef {{name: string, colour: string, figure: HTMLElement, canvas: HTMLCanvasElement,
+ *   meter: HTMLElement, bar: HTMLMeterElement, toggle: HTMLButtonElement, save: HTMLButtonElement}} DecoderView
+ */
+
+/**
+ * Adds a figure, a chooser toggle and a save button for every decoder.
+ * @param {Decoder[]} decoders
+ * @param {{panels: HTMLElement, chooser: HTMLElement, saves: HTMLElement,
+ *   onToggle: (name: string) => void, onSave: (name: string) => void}} places
+ * @returns {Map<string, DecoderView>}
+ */
+export function buildDecoderViews(decoders, { panels, chooser, saves, onToggle, onSave }) {
+  const views = new Map();
+  decoders.forEach((decoder, index) => {
+    const colour = PALETTE[index % PALETTE.length];
+    const { name } = decoder;
+
+    const figure = element('figure', { hidden: true });
+    figure.dataset.decoder = name;
+    figure.style.setProperty('--decoder-colour', colour);
+    const canvas = element('canvas', { id: `panel-${name}`, width: 168, height: 168 });
+    canvas.setAttribute('aria-label', `Reconstruction by the ${name} decoder`);
+    const caption = element('figcaption');
+    const meter = element('span', { className: 'meter-text', id: `meter-${name}` });
+    const bar = element('meter', { id: `bar-${name}`, min: 0, max: 0.2, value: 0 });
+    caption.append(element('b', { textContent: name }), element('br'),
+      element('span', { className: 'decoder-label', textContent: decoder.label }), element('br'), meter, bar);
+    figure.append(canvas, caption);
+    panels.append(figure);
+
+    const toggle = element('button', { type: 'button', id: `show-${name}`, textContent: name });
+    toggle.title = `${decoder.label} · ${decoder.parameters.toLocaleString('en')} parameters`;
+    toggle.style.setProperty('--decoder-colour', colour);
+    toggle.addEventListener('click', () => onToggle(name));
+    chooser.append(toggle);
+
+    const save = element('button', { type: 'button', id: `save-${name}`, textContent: `Save ${name} weights` });
+    save.addEventListener('click', () => onSave(name));
+    saves.append(save);
+
+    views.set(name, { name, colour, figure, canvas, meter, bar, toggle, save });
+  });
+  return views;
+}
+
+/** Shows the views of the decoders in `shown` and hides the rest. */
+export function showDecoderViews(views, shown) {
+  for (const view of views.values()) {
+    const on = shown.includes(view.name);
+    view.figure.hidden = !on;
+    view.save.hidden = !on;
+    view.toggle.setAttribute('aria-pressed', String(on));
+  }
+}
+
+function element(tag, properties = {}) {
+  return Object.assign(document.createElement(tag), properties);
+}
