@@ -1,87 +1,165 @@
-// Browser figures for Checkerlab alone: time to the first reconstruction,
-// milliseconds per draw-to-both-reconstructions update, and milliseconds per
-// training step of both models, on WebGPU (SwiftShader here) and on the CPU
-// fallback, in headless Chromium. Prints one table.
+// Checkerlab against TensorFlow.js, in one run of headless Chromium: ms per
+// training step at batch 128 for each decoder, ms per draw-to-both update,
+// time to the first reconstruction, and bytes shipped. Prints one table and,
+// with --out, writes it to a file.
 //
-//   node benchmarks/browser.mjs [--batch 128] [--steps 5] [--updates 20]
+//   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--out FILE]
 
 import { parseArgs } from 'node:util';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer } from '../scripts/serve.mjs';
+import { repositoryRoot, startServer } from '../scripts/serve.mjs';
 
 const { values: options } = parseArgs({
   options: {
     batch: { type: 'string', default: '128' },
+    warmup: { type: 'string', default: '2' },
     steps: { type: 'string', default: '5' },
     updates: { type: 'string', default: '20' },
+    out: { type: 'string' },
   },
 });
-const batch = Number(options.batch);
-const steps = Number(options.steps);
-const updates = Number(options.updates);
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const spread = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return `${sorted[0].toFixed(0)}..${sorted.at(-1).toFixed(0)}`;
+const settings = {
+  batch: Number(options.batch),
+  warmup: Number(options.warmup),
+  steps: Number(options.steps),
+  updates: Number(options.updates),
+  decoders: ['upsample', 'transposed'],
 };
 
-async function measure(server, backend) {
-  const flags = backend === 'webgpu' ? ['--enable-unsafe-webgpu'] : [];
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', ...flags],
-  });
+/** The harness and TensorFlow.js's bundles, served only while benchmarking. */
+const BENCHMARK_FILES = [
+  /^benchmarks\/harness\.(html|js)$/,
+  /^benchmarks\/tfjs-model\.js$/,
+  /^benchmarks\/node_modules\/@tensorflow\/[\w-]+\/dist\/[\w.-]+\.(js|wasm)$/,
+];
+const FLAGS = [
+  '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-first-run', '--disable-quic',
+  // WebGPU on SwiftShader's Vulkan; WebGL on SwiftShader's GL, which Chromium
+  // now allows only when asked.
+  '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader',
+];
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const range = (xs) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
+const bytes = (n) => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 1024).toFixed(0)} KiB`);
+
+async function withPage(browser, url, work) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
   try {
-    const page = await browser.newPage();
-    const started = Date.now();
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    await page.waitForFunction(() => window.checkerlab?.ready, null, { timeout: 600_000 });
-    const navigationMs = Date.now() - started;
-    const info = await page.evaluate(() => window.checkerlab.backend);
-
-    const reconstructMs = [];
-    for (let i = 0; i < updates; i++) {
-      const before = await page.evaluate(() => window.checkerlab.reconstructions);
-      await page.click(`.digit[data-index="${i % 24}"]`);
-      await page.waitForFunction((n) => window.checkerlab.reconstructions > n, before);
-      reconstructMs.push(await page.evaluate(() => window.checkerlab.lastReconstructionMs));
-    }
-
-    // Train through the page, one step a chunk, so each report is one step.
-    await page.fill('#batch-size', String(batch));
-    await page.locator('#batch-size').dispatchEvent('change');
-    await page.click('#train');
-    const stepMs = [];
-    let seen = 0;
-    while (stepMs.length < steps + 1) {
-      await page.waitForFunction((n) => (window.checkerlab.lastTrainReport?.step ?? 0) > n, seen, { timeout: 600_000 });
-      const report = await page.evaluate(() => window.checkerlab.lastTrainReport);
-      const count = report.losses[0].losses.length;
-      seen = report.step;
-      stepMs.push(report.milliseconds / count);
-    }
-    await page.click('#train');
-    return { backend, adapter: info.description, navigationMs, reconstructMs, stepMs: stepMs.slice(1), firstStepMs: stepMs[0] };
+    await page.goto(url);
+    return await work(page);
+  } catch (err) {
+    throw new Error(`${url}: ${err.message}${errors.length ? `\npage errors: ${errors.join('; ')}` : ''}`);
   } finally {
-    await browser.close();
+    await page.close();
   }
 }
 
-const server = await startServer({ port: 0 });
-try {
-  const rows = [];
-  for (const backend of ['webgpu', 'cpu']) rows.push(await measure(server, backend));
-  console.log(`Checkerlab in headless Chromium, ${new Date().toISOString().slice(0, 10)}; training batch ${batch}, both models per step`);
-  console.log('backend  first reconstruction  update ms (median, range)  first step ms  step ms (median, range)  runs on');
-  for (const r of rows) {
-    console.log(
-      `${r.backend.padEnd(8)} ${(r.navigationMs / 1000).toFixed(1).padStart(8)} s            ` +
-      `${median(r.reconstructMs).toFixed(0).padStart(6)} (${spread(r.reconstructMs)})`.padEnd(28) +
-      `${r.firstStepMs.toFixed(0).padStart(12)}   ` +
-      `${median(r.stepMs).toFixed(0).padStart(8)} (${spread(r.stepMs)})`.padEnd(26) + r.adapter,
-    );
+/** Navigation to the first reconstruction, on the real page. */
+async function firstReconstruction(browser, base, backend) {
+  const url = `${base}${backend === 'cpu' ? '?backend=cpu' : ''}`;
+  return withPage(browser, url, async (page) => {
+    const started = Date.now();
+    await page.waitForFunction(() => window.checkerlab?.ready, null, { timeout: 600_000 });
+    const wall = Date.now() - started;
+    const measured = await page.evaluate(() => window.checkerlab.firstReconstructionMs);
+    return { backend, ms: measured ?? wall };
+  });
+}
+
+async function harness(browser, base, system, backend) {
+  return withPage(browser, `${base}benchmarks/harness.html`, async (page) => {
+    await page.waitForFunction(() => window.harnessReady, null, { timeout: 120_000 });
+    return page.evaluate(([name, run]) => window.harness[name](run), [system, { ...settings, backend }]);
+  }).catch((err) => ({ system: system === 'tfjs' ? 'TensorFlow.js' : 'Checkerlab', backend, failure: err.message.split('\n')[0] }));
+}
+
+function shippedBytes(files) {
+  let raw = 0, gz = 0;
+  for (const file of files) {
+    const content = readFileSync(path.join(repositoryRoot, file));
+    raw += content.length;
+    gz += gzipSync(content, { level: 9 }).length;
   }
+  return { raw, gz };
+}
+
+const server = await startServer({ port: 0, also: BENCHMARK_FILES });
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
+const runs = [];
+const starts = [];
+try {
+  for (const backend of ['webgpu', 'cpu']) {
+    starts.push(await firstReconstruction(browser, base, backend));
+    runs.push(await harness(browser, base, 'checkerlab', backend));
+  }
+  for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) runs.push(await harness(browser, base, 'tfjs', backend));
 } finally {
+  const version = browser.version();
+  await browser.close();
   server.close();
+  settings.chromium = version;
+}
+
+const checkerlabRuns = runs.filter((r) => r.system === 'Checkerlab');
+const reference = (run) => checkerlabRuns.find((r) => r.backend === (['webgpu', 'webgl'].includes(run.backend) ? 'webgpu' : 'cpu'));
+const label = (run) => `${run.system} ${run.backend}`;
+const lines = [];
+const say = (line = '') => lines.push(line);
+
+const adapter = checkerlabRuns.find((r) => r.backend === 'webgpu')?.adapter ?? 'none';
+const tfVersion = runs.find((r) => r.version)?.version ?? '?';
+say(`# Checkerlab vs TensorFlow.js ${tfVersion}, ${new Date().toISOString().slice(0, 10)}`);
+say();
+say(`Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Chromium ${settings.chromium} headless; WebGPU adapter: ${adapter}.`);
+say(`Training: batch ${settings.batch}, Adam 0.001, one model per step; median of ${settings.steps} steps after ${settings.warmup} warm-up (range).`);
+say('Ratio: Checkerlab on the matching device (WebGPU for webgpu/webgl, CPU for wasm/cpu) / this row; below 1, Checkerlab is faster.');
+say();
+say('| decoder | system | params | first step ms | ms per step | ratio | loss after |');
+say('|---|---|---|---|---|---|---|');
+for (const decoder of settings.decoders) {
+  for (const run of runs) {
+    if (run.failure) continue;
+    const t = run.training[decoder];
+    if (t.failure) {
+      say(`| ${decoder} | ${label(run)} | | cannot train: ${t.failure} | | | |`);
+      continue;
+    }
+    const timed = t.stepMs.slice(t.warmup);
+    const ratio = run.system === 'Checkerlab' ? '' : (median(reference(run).training[decoder].stepMs.slice(settings.warmup)) / median(timed)).toFixed(2);
+    say(`| ${decoder} | ${label(run)} | ${t.parameters} | ${t.stepMs[0].toFixed(0)} | ${median(timed).toFixed(0)} (${range(timed)}) | ${ratio} | ${t.loss.toFixed(4)} |`);
+  }
+}
+say();
+say('| draw-to-both-reconstructions update | ms (median, range) | ratio |');
+say('|---|---|---|');
+for (const run of runs.filter((r) => !r.failure)) {
+  const ratio = run.system === 'Checkerlab' ? '' : (median(reference(run).updateMs) / median(run.updateMs)).toFixed(2);
+  say(`| ${label(run)} | ${median(run.updateMs).toFixed(1)} (${range(run.updateMs)}) | ${ratio} |`);
+}
+for (const run of runs.filter((r) => r.failure)) say(`| ${label(run)} | did not initialise: ${run.failure} | |`);
+say();
+for (const { backend, ms } of starts) say(`Checkerlab, navigation to first reconstruction on ${backend}: ${(ms / 1000).toFixed(1)} s`);
+const web = readdirSync(path.join(repositoryRoot, 'web')).filter((f) => f.endsWith('.js') || f.endsWith('.css')).map((f) => `web/${f}`);
+const checkerlabWasm = shippedBytes(['web/pkg/checkerlab_web_bg.wasm']);
+const checkerlabJs = shippedBytes(['index.html', 'web/pkg/checkerlab_web.js', ...web]);
+const tfDist = (pkg, file) => `benchmarks/node_modules/@tensorflow/${pkg}/dist/${file}`;
+const tfJs = shippedBytes([tfDist('tfjs', 'tf.min.js'), tfDist('tfjs-backend-webgpu', 'tf-backend-webgpu.min.js'), tfDist('tfjs-backend-wasm', 'tf-backend-wasm.min.js')]);
+const tfWasm = shippedBytes([tfDist('tfjs-backend-wasm', 'tfjs-backend-wasm-simd.wasm')]);
+say(`Shipped, Checkerlab: wasm ${bytes(checkerlabWasm.raw)} (${bytes(checkerlabWasm.gz)} gzip), JS + HTML + CSS ${bytes(checkerlabJs.raw)} (${bytes(checkerlabJs.gz)} gzip); weights and MNIST not counted.`);
+say(`Shipped, TensorFlow.js: JS ${bytes(tfJs.raw)} (${bytes(tfJs.gz)} gzip) for tfjs + webgpu + wasm backends, wasm (SIMD) ${bytes(tfWasm.raw)} (${bytes(tfWasm.gz)} gzip).`);
+
+const table = lines.join('\n');
+console.log(table);
+if (options.out) {
+  writeFileSync(options.out, `${table}\n`);
+  console.log(`\nwritten to ${options.out}`);
 }

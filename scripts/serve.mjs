@@ -25,8 +25,11 @@ const ALLOWED = [/^index\.html$/, /^web\/[\w./-]+\.(js|css|wasm)$/, /^data\/mnis
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The file for a request path, or null when it is not served. */
-export function resolveRequest(root, urlPath) {
+/**
+ * The file for a request path, or null when it is not served.
+ * @param {RegExp[]} also patterns served besides the page's own (benchmarks)
+ */
+export function resolveRequest(root, urlPath, also = []) {
   let relative;
   try {
     relative = decodeURIComponent(urlPath.split('?')[0]).replace(/^\/+/, '');
@@ -36,7 +39,7 @@ export function resolveRequest(root, urlPath) {
   if (relative === '') relative = 'index.html';
   const normal = path.posix.normalize(relative);
   if (normal.startsWith('..') || normal.includes('/../') || path.isAbsolute(normal)) return null;
-  if (!ALLOWED.some((pattern) => pattern.test(normal))) return null;
+  if (![...ALLOWED, ...also].some((pattern) => pattern.test(normal))) return null;
   const file = path.join(root, normal);
   try {
     // A symbolic link may not lead out of the tree.
@@ -48,13 +51,13 @@ export function resolveRequest(root, urlPath) {
   return file;
 }
 
-export function startServer({ root = repositoryRoot, port = 8000 } = {}) {
+export function startServer({ root = repositoryRoot, port = 8000, also = [] } = {}) {
   const server = createServer((request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    const file = resolveRequest(root, request.url);
+    const file = resolveRequest(root, request.url, also);
     if (!file) {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
       return;

@@ -31,17 +31,22 @@ export async function detectWebGpu() {
 export class LabClient {
   #queue = Promise.resolve();
 
-  constructor(lab) {
+  /**
+   * @param {Checkerlab} lab
+   * @param {WebAssembly.Memory} memory the module's linear memory (Rust's heap, CPU tensors)
+   */
+  constructor(lab, memory) {
     this.lab = lab;
+    this.memory = memory;
   }
 
   /** Loads the wasm module and starts on WebGPU, or on the CPU with the reason why. */
   static async start({ forceCpu = false } = {}) {
-    await init();
+    const exports = await init();
     const gpu = forceCpu
       ? { adapter: null, reason: 'the CPU was requested (?backend=cpu)' }
       : await detectWebGpu();
-    return new LabClient(await Checkerlab.create(gpu.adapter, gpu.reason));
+    return new LabClient(await Checkerlab.create(gpu.adapter, gpu.reason), exports.memory);
   }
 
   /** Runs `call(lab)` after every earlier call has settled. */

@@ -279,6 +279,24 @@ impl Checkerlab {
         Ok(())
     }
 
+    /// What the device's allocator holds now: `{allocations, bytesInUse,
+    /// bytesReserved}` on WebGPU, `null` on the CPU (whose tensors live in
+    /// the wasm memory the page can measure itself). For soak tests.
+    #[wasm_bindgen(js_name = memoryUsage)]
+    pub fn memory_usage(&self) -> Result<JsValue, JsError> {
+        let usage = self
+            .lab
+            .borrow()
+            .device
+            .memory_pool_usage()
+            .map(|usage| DeviceMemory {
+                allocations: usage.number_allocs,
+                bytes_in_use: usage.bytes_in_use,
+                bytes_reserved: usage.bytes_reserved,
+            });
+        to_js(&usage)
+    }
+
     /// Every decoder with its layers, parameter count, weights' origin and
     /// whether it is shown.
     pub fn decoders(&self) -> Result<JsValue, JsError> {

@@ -48,6 +48,15 @@ pub struct DecoderProbes {
     pub probes: Probes,
 }
 
+/// The GPU allocator's holdings.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceMemory {
+    pub allocations: u64,
+    pub bytes_in_use: u64,
+    pub bytes_reserved: u64,
+}
+
 /// What the page may set before training.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
