@@ -17,6 +17,9 @@ pub struct BenchArgs {
     steps: usize,
     #[arg(long, default_value_t = 5)]
     warmup: usize,
+    /// Only these decoders (comma-separated); all by default.
+    #[arg(long, value_delimiter = ',')]
+    decoders: Vec<DecoderKind>,
 }
 
 pub fn run(data: &Path, args: BenchArgs) -> anyhow::Result<()> {
@@ -28,7 +31,12 @@ pub fn run(data: &Path, args: BenchArgs) -> anyhow::Result<()> {
         args.warmup,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    for decoder in DecoderKind::ALL {
+    let decoders = if args.decoders.is_empty() {
+        DecoderKind::ALL.to_vec()
+    } else {
+        args.decoders.clone()
+    };
+    for decoder in decoders {
         let model = AutoencoderConfig::new(decoder).init(&device);
         let mut trainer = Trainer::new(model, OptimizerKind::Adam, 1e-3);
         let mut times = Vec::with_capacity(args.steps);

@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
-    /// Which decoder: upsample or transposed.
+    /// Which decoder (upsample, transposed, transposed-k4, ...).
     #[arg(long)]
     decoder: DecoderKind,
     /// adadelta (the blog's, learning rate 1.0) or adam.
@@ -24,8 +24,13 @@ pub struct TrainArgs {
     /// Defaults to the optimizer's usual rate (1.0 for Adadelta, 0.001 for Adam).
     #[arg(long)]
     learning_rate: Option<f64>,
+    /// At most this many epochs.
     #[arg(long, default_value_t = 50)]
     epochs: usize,
+    /// Stop after the first epoch whose test BCE is at or below this (for
+    /// timing how long a model takes to reach a quality).
+    #[arg(long)]
+    stop_at_test_bce: Option<f64>,
     #[arg(long, default_value_t = 128)]
     batch_size: usize,
     /// Seeds the initial weights and the shuffling.
@@ -119,6 +124,7 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
 
     let mut test_bce = write_entry(&trainer, 0.0, None, 0.0)?;
     let mut train_seconds = 0.0;
+    let mut epochs_run = 0;
     let mut shuffle = SeededRng::new(args.seed ^ 0x5_4FF1E);
     for epoch in 1..=args.epochs {
         let order = shuffle.permutation(train.len());
@@ -155,6 +161,13 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
             loss_sum / seen as f64,
             train_seconds / epoch as f64
         ));
+        epochs_run = epoch;
+        if let Some(target) = args.stop_at_test_bce.filter(|target| test_bce <= *target) {
+            progress.println(format!(
+                "reached test bce {target} after {epoch} epochs, {train_seconds:.1} s of training"
+            ));
+            break;
+        }
     }
     progress.finish();
 
@@ -165,7 +178,7 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
             optimizer: args.optimizer,
             learning_rate: args.learning_rate(),
             batch_size: args.batch_size,
-            epochs: args.epochs,
+            epochs: epochs_run,
             steps: trainer.steps(),
             continued_from: earlier,
         }),
@@ -174,11 +187,10 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
     let bytes = weights::encode(trainer.inference_model(), &info)?;
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
     println!(
-        "wrote {} ({} bytes): test bce {test_bce:.4} after {} epochs, {:.1} s per epoch",
+        "wrote {} ({} bytes): test bce {test_bce:.4} after {epochs_run} epochs, {train_seconds:.1} s of training ({:.1} s per epoch)",
         args.out.display(),
         bytes.len(),
-        args.epochs,
-        train_seconds / args.epochs as f64
+        train_seconds / epochs_run as f64
     );
     Ok(())
 }
