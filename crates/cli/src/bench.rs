@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use burn::tensor::Device;
+use crate::compute::Compute;
 use checkerlab_model::evaluation::images_tensor;
 use checkerlab_model::mnist::{MnistSet, Split};
 use checkerlab_model::{AutoencoderConfig, DecoderKind, OptimizerKind, Trainer};
@@ -17,6 +17,9 @@ pub struct BenchArgs {
     steps: usize,
     #[arg(long, default_value_t = 5)]
     warmup: usize,
+    /// Where to train.
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: Compute,
     /// Only these decoders (comma-separated); all by default.
     #[arg(long, value_delimiter = ',')]
     decoders: Vec<DecoderKind>,
@@ -24,11 +27,12 @@ pub struct BenchArgs {
 
 pub fn run(data: &Path, args: BenchArgs) -> anyhow::Result<()> {
     let train = MnistSet::load(data, Split::Train)?;
-    let device = Device::flex().autodiff();
+    let device = args.device.device()?.autodiff();
     println!(
-        "decoder     optimizer  batch  median ms/step  p10..p90 ms   ({} steps after {} warm-up, Burn flex CPU, {} threads)",
+        "decoder     optimizer  batch  median ms/step  p10..p90 ms   ({} steps after {} warm-up, {}, {} CPU threads)",
         args.steps,
         args.warmup,
+        args.device.describe(),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     let decoders = if args.decoders.is_empty() {

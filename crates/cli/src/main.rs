@@ -1,6 +1,7 @@
 //! `checkerlab`: train the shipped weights, evaluate a weights file, time the trainer.
 
 mod bench;
+mod compute;
 mod train;
 
 use std::path::{Path, PathBuf};

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use burn::tensor::Device;
 use checkerlab_model::evaluation::{evaluate, images_tensor};
 use checkerlab_model::init::SeededRng;
 use checkerlab_model::mnist::{MnistSet, Split};
 use checkerlab_model::weights::{self, TrainingRecipe, WeightsInfo};
 use checkerlab_model::{AutoencoderConfig, DecoderKind, OptimizerKind, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::compute::Compute;
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
@@ -33,6 +34,9 @@ pub struct TrainArgs {
     stop_at_test_bce: Option<f64>,
     #[arg(long, default_value_t = 128)]
     batch_size: usize,
+    /// Where to train.
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: Compute,
     /// Seeds the initial weights and the shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -70,7 +74,7 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
         train = train.take(limit);
     }
     let test = MnistSet::load(data, Split::Test)?;
-    let device = Device::flex();
+    let device = args.device.device()?;
     let autodiff = device.clone().autodiff();
 
     let (model, earlier, seed) = match &args.init {
