@@ -7,8 +7,10 @@ system needs to reach a test BCE (evaluated after every epoch, batch 64).
 
     scripts/bench-native.sh [--target 0.11] [--steps 30] [--out FILE]
 
-Checkerlab runs as the release `checkerlab` binary (Burn's flex backend);
-Keras runs on TensorFlow's CPU build. Both use every core.
+Checkerlab runs as the release `checkerlab` binary: Burn's flex backend on
+the CPU, or with --checkerlab-device gpu Burn's wgpu backend. Keras runs on
+the backend KERAS_BACKEND names: TensorFlow's CPU build here, JAX on CUDA on
+a GPU machine (benchmarks/gpu.sh). Both use every core.
 """
 
 import argparse
@@ -29,12 +31,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 MNIST = REPOSITORY / "data" / "mnist"
-CHECKERLAB = REPOSITORY / "target" / "release" / "checkerlab"
 DECODERS = ("upsample", "transposed")
 # Burn crops its transposed layers with padding and output padding; Keras'
 # 'valid' transposed convolution and a crop compute the same thing:
@@ -108,9 +108,24 @@ def keras_time_to(decoder, train, test, target, batch, max_epochs):
     return None, seconds, test_bce
 
 
-def checkerlab_ms_per_step(decoder, batch, warmup, steps):
+def keras_runs_on():
+    """The Keras backend and the device it computes on."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return f"JAX {jax.__version__} on {jax.devices()[0].device_kind}"
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        return f"TensorFlow {tf.__version__} on {'GPU' if gpus else 'CPU'}"
+    return backend
+
+
+def checkerlab_ms_per_step(tool, device, decoder, batch, warmup, steps):
     output = subprocess.run(
-        [CHECKERLAB, "bench", "--decoders", decoder, "--batch-size", str(batch),
+        [tool, "bench", "--device", device, "--decoders", decoder, "--batch-size", str(batch),
          "--warmup", str(warmup), "--steps", str(steps)],
         cwd=REPOSITORY, check=True, capture_output=True, text=True).stdout
     row = next(line for line in output.splitlines() if line.startswith(decoder + " "))
@@ -118,11 +133,11 @@ def checkerlab_ms_per_step(decoder, batch, warmup, steps):
     return float(median), spread
 
 
-def checkerlab_time_to(decoder, target, batch, max_epochs):
+def checkerlab_time_to(tool, device, decoder, target, batch, max_epochs):
     with tempfile.TemporaryDirectory() as scratch:
         log = Path(scratch) / "log.jsonl"
         subprocess.run(
-            [CHECKERLAB, "train", "--decoder", decoder, "--optimizer", "adam", "--batch-size", str(batch),
+            [tool, "train", "--device", device, "--decoder", decoder, "--optimizer", "adam", "--batch-size", str(batch),
              "--epochs", str(max_epochs), "--stop-at-test-bce", str(target),
              "--out", str(Path(scratch) / "weights.ckpt"), "--log", str(log)],
             cwd=REPOSITORY, check=True, stdout=subprocess.DEVNULL)
@@ -140,8 +155,12 @@ def main():
     parser.add_argument("--target", type=float, default=0.11, help="test BCE to reach")
     parser.add_argument("--train-batch", type=int, default=64, help="batch for the time to target")
     parser.add_argument("--max-epochs", type=int, default=10)
+    parser.add_argument("--checkerlab", type=Path, default=REPOSITORY / "target" / "release" / "checkerlab",
+                        help="the checkerlab binary")
+    parser.add_argument("--checkerlab-device", choices=("cpu", "gpu"), default="cpu")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    tool, device = args.checkerlab, args.checkerlab_device
 
     train = read_images("train-images-idx3-ubyte.gz")
     test = read_images("t10k-images-idx3-ubyte.gz")
@@ -149,15 +168,16 @@ def main():
     for decoder in DECODERS:
         print(f"{decoder}: timing steps", flush=True)
         parameters, keras_times = keras_ms_per_step(decoder, train, args.batch, args.warmup, args.steps)
-        ours, ours_spread = checkerlab_ms_per_step(decoder, args.batch, args.warmup, args.steps)
+        ours, ours_spread = checkerlab_ms_per_step(tool, device, decoder, args.batch, args.warmup, args.steps)
         print(f"{decoder}: training to test BCE {args.target}", flush=True)
-        ours_to = checkerlab_time_to(decoder, args.target, args.train_batch, args.max_epochs)
+        ours_to = checkerlab_time_to(tool, device, decoder, args.target, args.train_batch, args.max_epochs)
         keras_to = keras_time_to(decoder, train, test, args.target, args.train_batch, args.max_epochs)
         rows.append((decoder, parameters, ours, ours_spread, keras_times, ours_to, keras_to))
 
     cpu = re.sub(r"\s+", " ", next((line.split(":", 1)[1] for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())).strip()
     lines = [
-        f"# Native: Checkerlab (Burn flex) vs Keras {keras.__version__} on TensorFlow {tf.__version__}, {datetime.date.today()}",
+        f"# Native: Checkerlab ({'Burn wgpu, GPU' if device == 'gpu' else 'Burn flex, CPU'}) vs Keras {keras.__version__} "
+        f"({keras_runs_on()}), {datetime.date.today()}",
         "",
         f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}.",
         f"Step: batch {args.batch}, Adam 0.001, median of {args.steps} after {args.warmup} warm-up (Checkerlab p10..p90). "
