@@ -36,19 +36,24 @@ const elapsed = async (work) => {
   return [performance.now() - started, value];
 };
 
+/** Checkerlab on `backend` with both MNIST splits loaded, set to train with Adam 0.001. */
+async function startCheckerlab(backend, batch) {
+  const client = await LabClient.start({ forceCpu: backend === 'cpu' });
+  const files = await Promise.all([
+    'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz',
+  ].map((name) => fetchBytes(`../data/mnist/${name}`)));
+  client.lab.loadMnist('train', files[0], files[1]);
+  client.lab.loadMnist('test', files[2], files[3]);
+  client.lab.configureTraining({ optimizer: 'adam', learningRate: 0.001, batchSize: batch });
+  return client;
+}
+
 /**
  * Checkerlab: `trainSteps(1)` per step, one decoder shown at a time; each
  * step includes its batch upload and the read of its loss.
  */
 async function checkerlab({ backend, decoders, batch, warmup, steps, updates }) {
-  const client = await LabClient.start({ forceCpu: backend === 'cpu' });
-  const { lab } = client;
-  const files = await Promise.all([
-    'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz',
-  ].map((name) => fetchBytes(`../data/mnist/${name}`)));
-  lab.loadMnist('train', files[0], files[1]);
-  lab.loadMnist('test', files[2], files[3]);
-  lab.configureTraining({ optimizer: 'adam', learningRate: 0.001, batchSize: batch });
+  const { lab } = await startCheckerlab(backend, batch);
   const result = { system: 'Checkerlab', backend: lab.backend().kind, adapter: lab.backend().description, training: {} };
 
   lab.showDecoders(decoders);
@@ -143,14 +148,8 @@ async function tfjs({ backend, decoders, batch, warmup, steps, updates }) {
  * the JS heap, the wasm memory and the GPU allocator every `every` steps.
  */
 async function soak({ backend, decoders, batch, steps, chunk, every }) {
-  const client = await LabClient.start({ forceCpu: backend === 'cpu' });
+  const client = await startCheckerlab(backend, batch);
   const { lab } = client;
-  const [images, labels] = await Promise.all([
-    fetchBytes('../data/mnist/train-images-idx3-ubyte.gz'),
-    fetchBytes('../data/mnist/train-labels-idx1-ubyte.gz'),
-  ]);
-  lab.loadMnist('train', images, labels);
-  lab.configureTraining({ optimizer: 'adam', learningRate: 0.001, batchSize: batch });
   lab.showDecoders(decoders);
   const samples = [];
   const sample = (step, loss, ms) => {
