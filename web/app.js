@@ -11,6 +11,8 @@ import { decodeView, encodeView } from './share.js';
 import { forgetModels, keepModels, keptModels } from './keep.js';
 import { buildDecoderViews, showDecoderViews } from './panels.js';
 import { whyDecoder } from './explain.js';
+import { meterText, probeRows } from './meters.js';
+import { walkRows } from './walk.js';
 
 /** What a first visit shows: the two decoders the question is about. */
 const FIRST_SHOWN = ['upsample', 'transposed'];
@@ -96,8 +98,6 @@ async function fetchBytes(url, what) {
 
 // ---- panels -----------------------------------------------------------
 
-/** Meters span five decades: small values in scientific notation. */
-const meterText = (value) => (value >= 0.01 ? value.toFixed(3) : value.toExponential(1));
 
 function paintPanels() {
   const input = $('panel-input');
@@ -556,14 +556,6 @@ $('reset').addEventListener('click', async () => {
 
 // ---- probes -----------------------------------------------------------------
 
-const PROBES = [
-  ['digits', 'test digits'],
-  ['grey', 'constant grey'],
-  ['noise', 'noise'],
-  ['shuffled_codes', 'shuffled codes'],
-  ['code_units', 'single code units'],
-];
-
 $('measure-probes').addEventListener('click', async () => {
   setStatus('Measuring the probes…');
   try {
@@ -577,33 +569,6 @@ $('measure-probes').addEventListener('click', async () => {
     setStatus('Probes not measured', false);
   }
 });
-
-/**
- * One row per probe, one column per decoder: its stride energy and, beside
- * the resize-convolution reference when that is shown, how many times it.
- */
-function probeRows(decoders, byDecoder) {
-  const cell = (tag, text, className = '') => Object.assign(document.createElement(tag), { textContent: text, className });
-  const reference = byDecoder.upsample ? 'upsample' : null;
-  const head = document.createElement('tr');
-  head.append(cell('th', 'input'), ...decoders.map((d) => cell('th', d)));
-  const rows = PROBES.map(([key, label]) => {
-    const row = document.createElement('tr');
-    row.dataset.probe = key;
-    row.append(cell('td', label));
-    for (const decoder of decoders) {
-      const energy = byDecoder[decoder][key].stride_energy;
-      if (!reference || decoder === reference) {
-        row.append(cell('td', meterText(energy)));
-        continue;
-      }
-      const ratio = energy / byDecoder[reference][key].stride_energy;
-      row.append(cell('td', `${meterText(energy)} (${ratio.toFixed(1)}x)`, ratio >= 3 ? 'stands-out' : ''));
-    }
-    return row;
-  });
-  return [head, ...rows];
-}
 
 // ---- weights files ----------------------------------------------------------
 
@@ -665,23 +630,7 @@ $('walk-to').addEventListener('click', () => setWalkEnd('to'));
 $('walk').addEventListener('click', async () => {
   try {
     const results = await client.run((lab) => lab.latentWalk(walk.from, walk.to, WALK_STEPS));
-    const rows = results.map(({ decoder, steps, images }) => {
-      const row = document.createElement('div');
-      row.className = 'walk-row';
-      row.dataset.decoder = decoder;
-      row.style.setProperty('--decoder-colour', decoderViews.get(decoder).colour);
-      const name = document.createElement('b');
-      name.textContent = decoder;
-      row.append(name);
-      for (let i = 0; i < steps; i++) {
-        const canvas = document.createElement('canvas');
-        canvas.width = canvas.height = 84;
-        paintImage(canvas, images.subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE));
-        row.append(canvas);
-      }
-      return row;
-    });
-    $('walk-rows').replaceChildren(...rows);
+    $('walk-rows').replaceChildren(...walkRows(results, (decoder) => decoderViews.get(decoder).colour));
     probe.walk = results.map(({ decoder, steps, images }) => ({
       decoder,
       steps,
