@@ -3,7 +3,7 @@
 // time to the first reconstruction, and bytes shipped. Prints one table and,
 // with --out, writes it to a file.
 //
-//   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--out FILE]
+//   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--chunk 5] [--out FILE]
 
 import { parseArgs } from 'node:util';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ const { values: options } = parseArgs({
     warmup: { type: 'string', default: '2' },
     steps: { type: 'string', default: '5' },
     updates: { type: 'string', default: '20' },
+    chunk: { type: 'string', default: '5' },
     out: { type: 'string' },
   },
 });
@@ -27,6 +28,7 @@ const settings = {
   warmup: Number(options.warmup),
   steps: Number(options.steps),
   updates: Number(options.updates),
+  chunk: Number(options.chunk),
   decoders: ['upsample', 'transposed'],
 };
 
@@ -123,19 +125,20 @@ say(`Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem()
 say(`Training: batch ${settings.batch}, Adam 0.001, one model per step; median of ${settings.steps} steps after ${settings.warmup} warm-up (range).`);
 say('Ratio: Checkerlab on the matching device (WebGPU for webgpu/webgl, CPU for wasm/cpu) / this row; below 1, Checkerlab is faster.');
 say();
-say('| decoder | system | params | first step ms | ms per step | ratio | loss after |');
-say('|---|---|---|---|---|---|---|');
+say(`| decoder | system | params | first step ms | ms per step | ratio | loss after | ms per step, ${settings.chunk} steps per read |`);
+say('|---|---|---|---|---|---|---|---|');
 for (const decoder of settings.decoders) {
   for (const run of runs) {
     if (run.failure) continue;
     const t = run.training[decoder];
     if (t.failure) {
-      say(`| ${decoder} | ${label(run)} | | cannot train: ${t.failure} | | | |`);
+      say(`| ${decoder} | ${label(run)} | | cannot train: ${t.failure} | | | | |`);
       continue;
     }
     const timed = t.stepMs.slice(t.warmup);
     const ratio = run.system === 'Checkerlab' ? '' : (median(reference(run).training[decoder].stepMs.slice(settings.warmup)) / median(timed)).toFixed(2);
-    say(`| ${decoder} | ${label(run)} | ${t.parameters} | ${t.stepMs[0].toFixed(0)} | ${median(timed).toFixed(0)} (${range(timed)}) | ${ratio} | ${t.loss.toFixed(4)} |`);
+    const chunked = t.chunkedMs === undefined ? '' : t.chunkedMs.toFixed(0);
+    say(`| ${decoder} | ${label(run)} | ${t.parameters} | ${t.stepMs[0].toFixed(0)} | ${median(timed).toFixed(0)} (${range(timed)}) | ${ratio} | ${t.loss.toFixed(4)} | ${chunked} |`);
   }
 }
 say();

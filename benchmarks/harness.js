@@ -52,7 +52,7 @@ async function startCheckerlab(backend, batch) {
  * Checkerlab: `trainSteps(1)` per step, one decoder shown at a time; each
  * step includes its batch upload and the read of its loss.
  */
-async function checkerlab({ backend, decoders, batch, warmup, steps, updates }) {
+async function checkerlab({ backend, decoders, batch, warmup, steps, updates, chunk }) {
   const { lab } = await startCheckerlab(backend, batch);
   const result = { system: 'Checkerlab', backend: lab.backend().kind, adapter: lab.backend().description, training: {} };
 
@@ -73,8 +73,11 @@ async function checkerlab({ backend, decoders, batch, warmup, steps, updates }) 
       stepMs.push(ms);
       loss = report.losses[0].losses[0];
     }
+    // The page reads the losses once per chunk of steps: how much of a step
+    // is the per-step read (and the wait it forces)?
+    const [chunkMs] = await elapsed(() => lab.trainSteps(chunk));
     const parameters = lab.decoders().find((d) => d.name === decoder).parameters;
-    result.training[decoder] = { stepMs, warmup, loss, parameters };
+    result.training[decoder] = { stepMs, warmup, loss, parameters, chunkedMs: chunkMs / chunk };
   }
   return result;
 }
