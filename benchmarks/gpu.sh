@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Run THERE, on a GPU machine, from the repository root, after
-# benchmarks/gpu-prepare.sh ran here; carry .gl, .whl and
-# target/gpu/release/checkerlab. Prints the native table for Burn's wgpu
-# backend (Vulkan) against Keras on JAX on CUDA, and writes it to
-# ${OUT:-.}/gpu.md.
+# benchmarks/gpu-prepare.sh ran here; carry .gpu, .gl and .whl. Prints the
+# native table for Burn's wgpu backend (Vulkan) against Keras on JAX on
+# CUDA, and writes it to ${OUT:-.}/gpu.md.
 set -euo pipefail
 
 # Vulkan's loader, for wgpu to find the NVIDIA driver.
@@ -16,7 +15,10 @@ fi
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
 export PYTHONPATH=/tmp/site PYTHONUNBUFFERED=1 KERAS_BACKEND=jax
 
+gunzip -c .gpu/checkerlab.gz > /tmp/checkerlab
+chmod +x /tmp/checkerlab
+
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 exec python3 benchmarks/native_reference.py \
-  --checkerlab target/gpu/release/checkerlab --checkerlab-device gpu \
+  --checkerlab /tmp/checkerlab --checkerlab-device gpu \
   --target 0.11 --max-epochs 10 --out "${OUT:-.}/gpu.md" "$@"
