@@ -41,14 +41,11 @@ def main():
             "trained": continued[-1],
         }
 
-    print("| decoder | parameters | test BCE untrained | after 200 steps | shipped | training s per epoch (batch 64) |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| decoder | parameters | test BCE untrained | after 200 steps | shipped |")
+    print("| --- | --- | --- | --- | --- |")
     for decoder, stage in stages.items():
-        first = entries(f"{decoder}.jsonl")
-        last = first[-1]
-        per_epoch = last["train_seconds"] / last["epoch"]
         print(f"| {decoder} | {PARAMETERS[decoder]:,} | {stage['untrained']['test_bce']:.3f} | "
-              f"{stage['200 steps']['test_bce']:.3f} | **{stage['trained']['test_bce']:.4f}** | {per_epoch:.0f} |")
+              f"{stage['200 steps']['test_bce']:.3f} | **{stage['trained']['test_bce']:.4f}** |")
     print()
     header = " | ".join(f"{label} init | {label} trained" for _, label in PROBES)
     for meter, title in [("stride_energy", "Stride energy"), ("polyphase_spread", "Phase spread")]:
