@@ -32,7 +32,8 @@ def main():
     stages = {}
     for decoder in DECODERS:
         first, continued = entries(f"{decoder}.jsonl"), entries(f"{decoder}-continued.jsonl")
-        if not first or not continued:
+        # The continued log's first line is the stage-one model; the shipped one comes last.
+        if not first or len(continued) < 2:
             print(f"<!-- {decoder}: no complete training log yet -->")
             continue
         stages[decoder] = {
