@@ -98,7 +98,6 @@ async function fetchBytes(url, what) {
 
 // ---- panels -----------------------------------------------------------
 
-
 function paintPanels() {
   const input = $('panel-input');
   if (isCode(state.inputKind)) {
