@@ -3,7 +3,7 @@
 // time to the first reconstruction, and bytes shipped. Prints one table and,
 // with --out, writes it to a file.
 //
-//   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--chunk 5] [--out FILE]
+//   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--chunk 5] [--systems checkerlab,tfjs] [--out FILE]
 
 import { parseArgs } from 'node:util';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ const { values: options } = parseArgs({
     steps: { type: 'string', default: '5' },
     updates: { type: 'string', default: '20' },
     chunk: { type: 'string', default: '5' },
+    systems: { type: 'string', default: 'checkerlab,tfjs' },
     out: { type: 'string' },
   },
 });
@@ -99,11 +100,16 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? 
 const runs = [];
 const starts = [];
 try {
-  for (const backend of ['webgpu', 'cpu']) {
-    starts.push(await firstReconstruction(browser, base, backend));
-    runs.push(await harness(browser, base, 'checkerlab', backend));
+  const systems = options.systems.split(',');
+  if (systems.includes('checkerlab')) {
+    for (const backend of ['webgpu', 'cpu']) {
+      starts.push(await firstReconstruction(browser, base, backend));
+      runs.push(await harness(browser, base, 'checkerlab', backend));
+    }
   }
-  for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) runs.push(await harness(browser, base, 'tfjs', backend));
+  if (systems.includes('tfjs')) {
+    for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu']) runs.push(await harness(browser, base, 'tfjs', backend));
+  }
 } finally {
   const version = browser.version();
   await browser.close();
@@ -136,7 +142,7 @@ for (const decoder of settings.decoders) {
       continue;
     }
     const timed = t.stepMs.slice(t.warmup);
-    const ratio = run.system === 'Checkerlab' ? '' : (median(reference(run).training[decoder].stepMs.slice(settings.warmup)) / median(timed)).toFixed(2);
+    const ratio = run.system === 'Checkerlab' || !reference(run) ? '' : (median(reference(run).training[decoder].stepMs.slice(settings.warmup)) / median(timed)).toFixed(2);
     const chunked = t.chunkedMs === undefined ? '' : t.chunkedMs.toFixed(0);
     say(`| ${decoder} | ${label(run)} | ${t.parameters} | ${t.stepMs[0].toFixed(0)} | ${median(timed).toFixed(0)} (${range(timed)}) | ${ratio} | ${t.loss.toFixed(4)} | ${chunked} |`);
   }
@@ -145,7 +151,7 @@ say();
 say('| draw-to-both-reconstructions update | ms (median, range) | ratio |');
 say('|---|---|---|');
 for (const run of runs.filter((r) => !r.failure)) {
-  const ratio = run.system === 'Checkerlab' ? '' : (median(reference(run).updateMs) / median(run.updateMs)).toFixed(2);
+  const ratio = run.system === 'Checkerlab' || !reference(run) ? '' : (median(reference(run).updateMs) / median(run.updateMs)).toFixed(2);
   say(`| ${label(run)} | ${median(run.updateMs).toFixed(1)} (${range(run.updateMs)}) | ${ratio} |`);
 }
 for (const run of runs.filter((r) => r.failure)) say(`| ${label(run)} | did not initialise: ${run.failure} | |`);
