@@ -79,7 +79,7 @@ def build(decoder):
 
 
 def keras_ms_per_step(decoder, train, batch, warmup, steps):
-    """Median and spread of `fit` over single batches, after warm-up."""
+    """Parameter count and per-step times of `train_on_batch` (Keras' compiled step), after warm-up."""
     model = build(decoder)
     times = []
     for step in range(warmup + steps):

@@ -53,6 +53,8 @@ impl SubpixelConv {
                 conv3x3([input, output * PHASES], PaddingConfig2d::Same, rng, device)
             }
             SubpixelInit::Icnr => {
+                // The full-size kernel drawn here is replaced below; the draw
+                // stays so a seed keeps the stream the shipped weights began from.
                 let mut conv =
                     conv3x3([input, output * PHASES], PaddingConfig2d::Same, rng, device);
                 let single = conv3x3([input, output], PaddingConfig2d::Same, rng, device);
