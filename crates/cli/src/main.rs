@@ -10,6 +10,7 @@ use anyhow::Context;
 use burn::tensor::Device;
 use checkerlab_model::evaluation::evaluate;
 use checkerlab_model::mnist::{MnistSet, Split};
+use checkerlab_model::session;
 use checkerlab_model::weights;
 use checkerlab_model::{AutoencoderConfig, DecoderKind};
 use clap::{Parser, Subcommand};
@@ -46,6 +47,13 @@ enum Command {
     },
     /// Print milliseconds per training step for each decoder.
     Bench(bench::BenchArgs),
+    /// Print the lab's catalog as JSON (decoders, probes, input kinds,
+    /// training defaults): the one list scripts and tables derive from.
+    Catalog {
+        /// Print only the decoder names, one a line.
+        #[arg(long)]
+        names: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -62,6 +70,15 @@ fn main() -> anyhow::Result<()> {
             (None, None) => unreachable!("clap requires one of them"),
         },
         Command::Bench(args) => bench::run(&cli.data, args),
+        Command::Catalog { names } => {
+            let catalog = session::catalog();
+            if names {
+                catalog.decoders.iter().for_each(|d| println!("{}", d.name));
+            } else {
+                println!("{}", serde_json::to_string_pretty(&catalog)?);
+            }
+            Ok(())
+        }
     }
 }
 

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use checkerlab_model::evaluation::{evaluate, images_tensor};
-use checkerlab_model::init::SeededRng;
 use checkerlab_model::mnist::{MnistSet, Split};
+use checkerlab_model::session::BatchOrder;
 use checkerlab_model::weights::{self, TrainingRecipe, WeightsInfo};
 use checkerlab_model::{AutoencoderConfig, DecoderKind, OptimizerKind, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -129,9 +129,9 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
     let mut test_bce = write_entry(&trainer, 0.0, None, 0.0)?;
     let mut train_seconds = 0.0;
     let mut epochs_run = 0;
-    let mut shuffle = SeededRng::new(args.seed ^ 0x5_4FF1E);
+    let mut batches = BatchOrder::new(args.seed ^ 0x5_4FF1E);
     for epoch in 1..=args.epochs {
-        let order = shuffle.permutation(train.len());
+        let order = batches.pass(train.len());
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
         for batch in order.chunks(args.batch_size) {
             let images = images_tensor(train.batch(batch), &autodiff);

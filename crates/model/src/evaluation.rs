@@ -14,6 +14,15 @@ use crate::mnist::MnistSet;
 /// Images per forward pass when sweeping a data set.
 const EVAL_BATCH: usize = 500;
 
+/// Each probe's field in [`Probes`] and how the page labels it, in order.
+pub const PROBE_KINDS: [(&str, &str); 5] = [
+    ("digits", "test digits"),
+    ("grey", "constant grey"),
+    ("noise", "noise"),
+    ("shuffled_codes", "shuffled codes"),
+    ("code_units", "single code units"),
+];
+
 /// The meters on each kind of input, for one model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Probes {

@@ -72,6 +72,14 @@ pub enum Split {
 }
 
 impl Split {
+    /// "train" or "test", as messages and the browser API spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Train => "train",
+            Split::Test => "test",
+        }
+    }
+
     /// The standard file names, gzipped.
     pub fn file_names(self) -> (&'static str, &'static str) {
         match self {
@@ -158,6 +166,18 @@ impl MnistSet {
         Self {
             pixels: self.pixels[..count * IMAGE_LEN].to_vec(),
             labels: self.labels[..count].to_vec(),
+        }
+    }
+}
+
+impl std::str::FromStr for Split {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "train" => Ok(Split::Train),
+            "test" => Ok(Split::Test),
+            other => Err(format!("unknown MNIST split '{other}' (train or test)")),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The decoders: one enum arm per way of going from the 4x4x8 code back to 28x28.
 //!
-//! Adding a decoder means adding a [`DecoderKind`] variant and a [`Decoder`]
-//! arm; weights files, training, evaluation and the browser take the kind as
-//! data and need no other change. Each family lives in its own file:
+//! Adding a decoder means adding a [`DecoderKind`] variant (its name, label
+//! and explanation) and a [`Decoder`] arm; weights files, training,
+//! evaluation, the browser, its tests and the scripts take the kind as data
+//! (README, "Adding a decoder"). Each family lives in its own file:
 //! [`resize`] (upsample, then convolve), [`transposed`] (learned stride-2
 //! transposed convolutions) and [`subpixel`] (convolve, then pixel shuffle).
 
@@ -82,6 +83,36 @@ impl DecoderKind {
             DecoderKind::Subpixel => "sub-pixel conv (conv to 4x channels + pixel shuffle)",
             DecoderKind::SubpixelIcnr => "sub-pixel conv with ICNR initialisation",
             DecoderKind::Bilinear => "bilinear upsample + conv 3x3 (resize-convolution)",
+        }
+    }
+}
+
+impl DecoderKind {
+    /// Why this decoder does or does not paint the stride-2 pattern, in a
+    /// sentence or two: the note the page shows beside its main view.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            DecoderKind::Upsample => {
+                "Resize-convolution: each pixel is repeated into a 2x2 block, then a 3x3 convolution smooths. Every output pixel gets the same number of kernel taps, so no stride-2 pattern is built in."
+            }
+            DecoderKind::Transposed => {
+                "A 3x3 transposed convolution with stride 2: the kernel does not divide the stride, so neighbouring footprints overlap unevenly (1, 2 or 4 taps per pixel). The pattern is built in; training on digits can only learn to cancel it."
+            }
+            DecoderKind::TransposedK4 => {
+                "Kernel 4, stride 2: every output pixel gets 2x2 taps, so the overlap is even. But each of the four 2x2 phases has its own kernel weights, and nothing forces them to agree: Distill warns the pattern can still be learned."
+            }
+            DecoderKind::TransposedHold => {
+                "The same 3x3, stride-2 transposed convolutions, each followed by a fixed 2x2 box filter (a zero-order hold). The box sums one full stride period, so a constant input gives a constant output whatever the kernel learns (Sugawara et al.)."
+            }
+            DecoderKind::Subpixel => {
+                "Sub-pixel convolution: a convolution at low resolution makes four channels per output channel, and a pixel shuffle lays them out as 2x2 blocks. Started like any Keras layer, the four phases are unrelated: a checkerboard from step 0."
+            }
+            DecoderKind::SubpixelIcnr => {
+                "Sub-pixel convolution with ICNR initialisation: the four phases start as copies, so the layer begins as a convolution followed by nearest-neighbour resizing, free of checkerboard until training pulls the phases apart (Aitken et al.)."
+            }
+            DecoderKind::Bilinear => {
+                "Resize-convolution with bilinear instead of nearest upsampling: each new pixel blends its neighbours (3/4 and 1/4) before the 3x3 convolution. Distill found it harder to make work than nearest; compare the BCE."
+            }
         }
     }
 }

@@ -1,0 +1,650 @@
+//! A lab session: every decoder's model, the data, the training state and
+//! the experiments the page runs on them, in plain Rust on any Burn device.
+//!
+//! The browser crate wraps one [`Session`] and only converts; the native
+//! tests drive the same code on Burn's CPU backend. Calls that read tensors
+//! return a [`Pending`], read synchronously natively and awaited in the
+//! browser.
+
+mod batches;
+pub mod catalog;
+mod pending;
+pub mod records;
+
+use burn::module::Module;
+use burn::tensor::activation::sigmoid;
+use burn::tensor::{Device, Tensor, TensorData, Transaction};
+
+pub use batches::BatchOrder;
+pub use catalog::{Catalog, InputKind, catalog};
+pub use pending::{Finish, Pending};
+pub use records::*;
+
+use crate::evaluation::{
+    ProbeOutputs, Probes, code_maps, images_tensor, shuffled_codes, unit_codes,
+};
+use crate::host::copy_to_host;
+use crate::init::SeededRng;
+use crate::metrics::{self, OverlapLayer};
+use crate::mnist::{MnistError, MnistSet, Split};
+use crate::weights::{self, WeightsError, WeightsInfo};
+use crate::{
+    Autoencoder, AutoencoderConfig, CODE_LEN, CheckerboardMetrics, DecoderKind, IMAGE_LEN, Trainer,
+    bce_with_logits,
+};
+use catalog::{FIRST_SHOWN, limits};
+
+/// Test digits whose codes feed the random-code views.
+const CODE_SOURCE_DIGITS: usize = 256;
+/// Test digits the probes are measured on.
+const PROBE_DIGITS: usize = 64;
+/// Fixes the probes' noise and shuffled codes, so two measurements compare.
+const PROBE_SEED: u64 = 0x5EED;
+
+/// Why a session call did nothing. Every variant leaves the session as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("the MNIST {0} digits are not loaded yet")]
+    NotLoaded(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Weights(#[from] WeightsError),
+    #[error(transparent)]
+    Mnist(#[from] MnistError),
+    #[error(
+        "the {decoder} decoder's loss became {loss} at step {step} of this chunk; every model in \
+         training was rolled back to before it. Lower the learning rate and try again."
+    )]
+    Diverged {
+        decoder: &'static str,
+        loss: f32,
+        step: usize,
+    },
+    #[error(
+        "reading results from the device failed ({0}); the GPU may have been lost: reload the \
+         page, or add ?backend=cpu to its address to run on the CPU"
+    )]
+    Read(String),
+}
+
+fn invalid(message: impl Into<String>) -> LabError {
+    LabError::Invalid(message.into())
+}
+
+/// One decoder's model with its optimizer, and where its weights came from.
+struct Slot {
+    kind: DecoderKind,
+    trainer: Trainer,
+    /// Seed of the initial weights this model's training started from.
+    seed: u64,
+    origin: String,
+}
+
+pub struct Session {
+    device: Device,
+    /// One per [`DecoderKind::ALL`], in that order.
+    slots: Vec<Slot>,
+    /// The decoders the page shows: the ones reconstructions, probes, walks
+    /// and training cover. The others keep their weights untouched.
+    shown: Vec<DecoderKind>,
+    train: Option<MnistSet>,
+    test: Option<MnistSet>,
+    settings: TrainSettings,
+    batches: BatchOrder,
+}
+
+impl Session {
+    /// Every decoder untrained from seed 0; the first-visit decoders shown.
+    pub fn new(device: Device) -> Self {
+        let mut session = Self {
+            device,
+            slots: Vec::new(),
+            shown: FIRST_SHOWN.to_vec(),
+            train: None,
+            test: None,
+            settings: TrainSettings::default(),
+            batches: BatchOrder::new(0),
+        };
+        session.slots = DecoderKind::ALL
+            .into_iter()
+            .map(|kind| session.fresh_slot(kind, 0))
+            .collect();
+        session
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn settings(&self) -> &TrainSettings {
+        &self.settings
+    }
+
+    fn fresh_slot(&self, kind: DecoderKind, seed: u64) -> Slot {
+        let model = AutoencoderConfig::new(kind)
+            .with_seed(seed)
+            .init(&self.device.clone().autodiff());
+        Slot {
+            kind,
+            trainer: Trainer::new(model, self.settings.optimizer, self.settings.learning_rate),
+            seed,
+            origin: format!("seed {seed}, untrained"),
+        }
+    }
+
+    fn slot(&self, kind: DecoderKind) -> &Slot {
+        &self.slots[DecoderKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or_default()]
+    }
+
+    fn slot_mut(&mut self, kind: DecoderKind) -> &mut Slot {
+        let at = DecoderKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .unwrap_or_default();
+        &mut self.slots[at]
+    }
+
+    fn shown_slots(&self) -> impl Iterator<Item = &Slot> {
+        self.slots
+            .iter()
+            .filter(|slot| self.shown.contains(&slot.kind))
+    }
+
+    pub fn shown(&self) -> &[DecoderKind] {
+        &self.shown
+    }
+
+    /// Shows exactly `kinds` (kept in the lab's order). At least one.
+    pub fn show(&mut self, kinds: &[DecoderKind]) -> Result<(), LabError> {
+        if kinds.is_empty() {
+            return Err(invalid("show at least one decoder"));
+        }
+        self.shown = DecoderKind::ALL
+            .into_iter()
+            .filter(|kind| kinds.contains(kind))
+            .collect();
+        Ok(())
+    }
+
+    /// Every decoder with its layers, parameter count, weights' origin and
+    /// whether it is shown.
+    pub fn decoders(&self) -> Vec<DecoderDescription> {
+        self.slots
+            .iter()
+            .map(|slot| {
+                let model = slot.trainer.inference_model();
+                DecoderDescription {
+                    name: slot.kind.name(),
+                    label: slot.kind.label(),
+                    parameters: model.num_params(),
+                    origin: slot.origin.clone(),
+                    steps: slot.trainer.steps(),
+                    shown: self.shown.contains(&slot.kind),
+                    layers: model
+                        .architecture()
+                        .into_iter()
+                        .map(|(name, shape)| LayerDescription { name, shape })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// Loads a split from its two IDX files (gzipped or raw); returns the
+    /// number of digits. An empty set is refused: nothing could train or
+    /// probe on it.
+    pub fn load_mnist(
+        &mut self,
+        split: Split,
+        images: &[u8],
+        labels: &[u8],
+    ) -> Result<usize, LabError> {
+        let name = split.name();
+        let set = MnistSet::from_named_idx(
+            (&format!("{name} images"), images),
+            (&format!("{name} labels"), labels),
+        )?;
+        if set.is_empty() {
+            return Err(invalid(format!("the MNIST {name} files hold no digits")));
+        }
+        let count = set.len();
+        match split {
+            Split::Train => self.train = Some(set),
+            Split::Test => self.test = Some(set),
+        }
+        Ok(count)
+    }
+
+    fn test_set(&self) -> Result<&MnistSet, LabError> {
+        self.test.as_ref().ok_or(LabError::NotLoaded("test"))
+    }
+
+    fn test_index(&self, index: u32) -> Result<usize, LabError> {
+        let test = self.test_set()?;
+        let index = index as usize;
+        if index >= test.len() {
+            return Err(invalid(format!(
+                "there are {} test digits, numbered 0 to {}; {index} is not one",
+                test.len(),
+                test.len() - 1
+            )));
+        }
+        Ok(index)
+    }
+
+    /// A test digit's 784 intensities.
+    pub fn test_digit(&self, index: u32) -> Result<Vec<f32>, LabError> {
+        let index = self.test_index(index)?;
+        Ok(self.test_set()?.batch(&[index]))
+    }
+
+    pub fn test_label(&self, index: u32) -> Result<u8, LabError> {
+        let index = self.test_index(index)?;
+        Ok(self.test_set()?.label(index))
+    }
+
+    /// The first `count` test digits (or all, if fewer) on the device.
+    fn test_digits(&self, count: usize) -> Result<Tensor<4>, LabError> {
+        let test = self.test_set()?;
+        let indices: Vec<usize> = (0..count.min(test.len())).collect();
+        Ok(images_tensor(test.batch(&indices), &self.device))
+    }
+
+    /// Loads a `.ckpt` file into the decoder its header names; returns its
+    /// metadata. A bad file changes nothing.
+    pub fn load_weights(&mut self, bytes: &[u8], origin: &str) -> Result<WeightsInfo, LabError> {
+        let info = weights::read_info(bytes)?;
+        let (model, info) = weights::decode(bytes, info.decoder, &self.device.clone().autodiff())?;
+        let (optimizer, learning_rate) = (self.settings.optimizer, self.settings.learning_rate);
+        let slot = self.slot_mut(info.decoder);
+        slot.trainer = Trainer::new(model, optimizer, learning_rate);
+        slot.seed = info.seed;
+        slot.origin = origin.to_string();
+        Ok(info)
+    }
+
+    /// A decoder's current weights, ready to be written as a `.ckpt` file.
+    pub fn weights_to_save(&self, kind: DecoderKind) -> WeightsToSave {
+        let slot = self.slot(kind);
+        WeightsToSave {
+            model: slot.trainer.model().clone(),
+            info: WeightsInfo {
+                decoder: kind,
+                seed: slot.seed,
+                training: Some(records::recipe(&self.settings, slot.trainer.steps())),
+                test_bce: None,
+            },
+        }
+    }
+
+    /// Sets the optimizer, learning rate and batch size. The optimizers'
+    /// state starts afresh; the models keep their weights.
+    pub fn configure_training(&mut self, settings: TrainSettings) -> Result<(), LabError> {
+        let rate = settings.learning_rate;
+        if !(rate.is_finite() && rate > 0.0 && rate <= limits::LEARNING_RATE) {
+            return Err(invalid(format!(
+                "the learning rate must be a number above 0 and at most {}, not {rate}",
+                limits::LEARNING_RATE
+            )));
+        }
+        if !(1..=limits::BATCH_SIZE).contains(&settings.batch_size) {
+            return Err(invalid(format!(
+                "the batch size must be between 1 and {}, not {}",
+                limits::BATCH_SIZE,
+                settings.batch_size
+            )));
+        }
+        for slot in &mut self.slots {
+            slot.trainer = slot
+                .trainer
+                .clone()
+                .with_optimizer(settings.optimizer, settings.learning_rate);
+        }
+        self.settings = settings;
+        Ok(())
+    }
+
+    /// Replaces every model with an untrained one drawn from `seed`; the
+    /// batch order restarts from the same seed.
+    pub fn reset(&mut self, seed: u64) -> Result<(), LabError> {
+        if seed > limits::SEED {
+            return Err(invalid(format!(
+                "a seed runs from 0 to {}, not {seed}",
+                limits::SEED
+            )));
+        }
+        for at in 0..self.slots.len() {
+            self.slots[at] = self.fresh_slot(self.slots[at].kind, seed);
+        }
+        self.batches = BatchOrder::new(seed);
+        Ok(())
+    }
+
+    /// Registers, for each shown decoder, what `outputs` makes of its
+    /// inference model; returns the decoders in the order registered.
+    fn per_decoder(
+        &self,
+        mut outputs: impl FnMut(&Autoencoder, Transaction) -> Transaction,
+    ) -> (Vec<DecoderKind>, Transaction) {
+        let mut transaction = Transaction::default();
+        let mut kinds = Vec::new();
+        for slot in self.shown_slots() {
+            transaction = outputs(&slot.trainer.inference_model(), transaction);
+            kinds.push(slot.kind);
+        }
+        (kinds, transaction)
+    }
+
+    /// Reconstructs `image` (784 intensities in `[0, 1]`) with every shown
+    /// decoder, with its BCE and meters.
+    pub fn reconstruct(&self, image: &[f32]) -> Result<Pending<Vec<Reconstruction>>, LabError> {
+        let input = self.image_tensor(image)?;
+        let (kinds, transaction) = self.per_decoder(|model, transaction| {
+            let logits = model.forward(input.clone());
+            let bce = bce_with_logits(logits.clone(), input.clone());
+            transaction.register(sigmoid(logits)).register(bce)
+        });
+        Ok(Pending::new(transaction, move |_, data| {
+            let mut data = data.into_iter();
+            kinds
+                .into_iter()
+                .map(|kind| {
+                    let image = floats(data.next())?;
+                    let bce = floats(data.next())?.first().copied().map(f64::from);
+                    Ok(Reconstruction {
+                        decoder: kind.name(),
+                        bce,
+                        meters: CheckerboardMetrics::of_batch(&image),
+                        image,
+                    })
+                })
+                .collect()
+        }))
+    }
+
+    /// Decodes one code assembled unit by unit from test digits' codes
+    /// (`seed` picks which) with every shown decoder: the view where
+    /// training on digits has not taught the decoder to hide its pattern.
+    pub fn decode_shuffled_code(
+        &self,
+        seed: u64,
+    ) -> Result<Pending<Vec<Reconstruction>>, LabError> {
+        self.decode_from_digit_codes(move |codes| {
+            shuffled_codes(codes, 1, &mut SeededRng::new(seed))
+        })
+    }
+
+    /// Decodes the code with only `unit` switched on, at its largest value
+    /// over the test digits: one impulse response per shown decoder.
+    pub fn decode_code_unit(&self, unit: u32) -> Result<Pending<Vec<Reconstruction>>, LabError> {
+        let unit = unit as usize;
+        if unit >= CODE_LEN {
+            return Err(invalid(format!(
+                "the code has {CODE_LEN} units, numbered 0 to {}; {unit} is not one",
+                CODE_LEN - 1
+            )));
+        }
+        self.decode_from_digit_codes(move |codes| {
+            unit_codes(codes).slice([unit..unit + 1, 0..CODE_LEN])
+        })
+    }
+
+    /// Decodes, with every shown decoder, the code `pick` makes from the
+    /// codes of the first test digits (`[n, 128]` in, `[1, 128]` out).
+    fn decode_from_digit_codes(
+        &self,
+        pick: impl Fn(Tensor<2>) -> Tensor<2>,
+    ) -> Result<Pending<Vec<Reconstruction>>, LabError> {
+        let digits = self.test_digits(CODE_SOURCE_DIGITS)?;
+        let count = digits.dims()[0];
+        let (kinds, transaction) = self.per_decoder(|model, transaction| {
+            let codes = model.encode(digits.clone()).reshape([count, CODE_LEN]); // [n, 128]
+            transaction.register(model.decode(code_maps(pick(codes))))
+        });
+        Ok(Pending::new(transaction, move |_, data| {
+            kinds
+                .into_iter()
+                .zip(data)
+                .map(|(kind, data)| {
+                    let image = floats(Some(data))?;
+                    Ok(Reconstruction {
+                        decoder: kind.name(),
+                        bce: None,
+                        meters: CheckerboardMetrics::of_batch(&image),
+                        image,
+                    })
+                })
+                .collect()
+        }))
+    }
+
+    /// Walks the code in a straight line from the code of image `from` to
+    /// that of image `to` in `steps` points, ends included, and decodes
+    /// every point with every shown decoder (each with its own encoder).
+    pub fn latent_walk(
+        &self,
+        from: &[f32],
+        to: &[f32],
+        steps: usize,
+    ) -> Result<Pending<Vec<Walk>>, LabError> {
+        if !limits::WALK_STEPS.contains(&steps) {
+            return Err(invalid(format!(
+                "a walk has {} to {} steps, not {steps}",
+                limits::WALK_STEPS.start(),
+                limits::WALK_STEPS.end()
+            )));
+        }
+        let ends = Tensor::cat(vec![self.image_tensor(from)?, self.image_tensor(to)?], 0); // [2, 1, 28, 28]
+        let fractions: Vec<f32> = (0..steps).map(|i| i as f32 / (steps - 1) as f32).collect();
+        let t = Tensor::<2>::from_data(TensorData::new(fractions, [steps, 1]), &self.device);
+        let (kinds, transaction) = self.per_decoder(|model, transaction| {
+            let codes = model.encode(ends.clone()).reshape([2, CODE_LEN]);
+            let start = codes.clone().slice([0..1, 0..CODE_LEN]); // [1, 128]
+            let end = codes.slice([1..2, 0..CODE_LEN]);
+            let path = start.clone() + (end - start) * t.clone(); // [steps, 128]
+            transaction.register(model.decode(code_maps(path)))
+        });
+        Ok(Pending::new(transaction, move |_, data| {
+            kinds
+                .into_iter()
+                .zip(data)
+                .map(|(kind, data)| {
+                    Ok(Walk {
+                        decoder: kind.name(),
+                        steps,
+                        images: floats(Some(data))?,
+                    })
+                })
+                .collect()
+        }))
+    }
+
+    /// The checkerboard meters of every shown decoder on the probes (test
+    /// digits, grey, noise, shuffled codes, single code units).
+    pub fn probes(&self) -> Result<Pending<Vec<DecoderProbes>>, LabError> {
+        let digits = self.test_digits(PROBE_DIGITS)?;
+        let (kinds, transaction) = self.per_decoder(|model, transaction| {
+            ProbeOutputs::new(model, digits.clone(), PROBE_SEED).register(transaction)
+        });
+        Ok(Pending::new(transaction, move |_, data| {
+            let mut data = data.into_iter();
+            kinds
+                .into_iter()
+                .map(|kind| {
+                    Ok(DecoderProbes {
+                        decoder: kind.name(),
+                        probes: Probes::from_data(data.by_ref().take(5)),
+                    })
+                })
+                .collect()
+        }))
+    }
+
+    /// Runs `steps` training steps on every shown model, in lock step on
+    /// the same batches. Reading the losses finishes the call: a NaN or
+    /// infinite loss then rolls every model trained back to where the call
+    /// began and fails with [`LabError::Diverged`].
+    pub fn train_steps(&mut self, steps: u32) -> Result<Pending<TrainReport>, LabError> {
+        if !(1..=limits::STEPS_PER_CALL).contains(&steps) {
+            return Err(invalid(format!(
+                "a call trains 1 to {} steps, not {steps}",
+                limits::STEPS_PER_CALL
+            )));
+        }
+        let train = self.train.as_ref().ok_or(LabError::NotLoaded("training"))?;
+        let autodiff = self.device.clone().autodiff();
+        let shown = &self.shown;
+        let mut training: Vec<&mut Slot> = self
+            .slots
+            .iter_mut()
+            .filter(|slot| shown.contains(&slot.kind))
+            .collect();
+        let snapshots: Vec<_> = training
+            .iter()
+            .map(|slot| slot.trainer.snapshot())
+            .collect();
+        let mut losses: Vec<Vec<Tensor<1>>> = vec![Vec::new(); training.len()];
+        for _ in 0..steps {
+            let indices = self.batches.next(self.settings.batch_size, train.len());
+            let images = images_tensor(train.batch(&indices), &autodiff);
+            for (slot, losses) in training.iter_mut().zip(&mut losses) {
+                losses.push(slot.trainer.step(images.clone()));
+            }
+        }
+        let kinds: Vec<DecoderKind> = training.iter().map(|slot| slot.kind).collect();
+        let transaction = losses
+            .into_iter()
+            .flatten()
+            .fold(Transaction::default(), Transaction::register);
+        let steps = steps as usize;
+        Ok(Pending::new(transaction, move |session, data| {
+            let mut values = data.into_iter();
+            let mut report = Vec::new();
+            for &kind in &kinds {
+                let losses = values
+                    .by_ref()
+                    .take(steps)
+                    .map(|data| Ok(floats(Some(data))?.first().copied().unwrap_or(f32::NAN)))
+                    .collect::<Result<Vec<f32>, LabError>>()?;
+                report.push(DecoderLosses {
+                    decoder: kind.name(),
+                    losses,
+                });
+            }
+            let diverged = report.iter().find_map(|entry| {
+                let at = entry.losses.iter().position(|loss| !loss.is_finite())?;
+                Some(LabError::Diverged {
+                    decoder: entry.decoder,
+                    loss: entry.losses[at],
+                    step: at + 1,
+                })
+            });
+            if let Some(error) = diverged {
+                for (kind, snapshot) in kinds.iter().zip(snapshots) {
+                    session.slot_mut(*kind).trainer.restore(snapshot);
+                }
+                return Err(error);
+            }
+            let step = kinds
+                .first()
+                .map_or(0, |kind| session.slot(*kind).trainer.steps());
+            Ok(TrainReport {
+                step,
+                losses: report,
+            })
+        }))
+    }
+
+    /// What the device's allocator holds, where it reports it (WebGPU).
+    pub fn device_memory(&self) -> Option<DeviceMemory> {
+        self.device.memory_pool_usage().map(|usage| DeviceMemory {
+            allocations: usage.number_allocs,
+            bytes_in_use: usage.bytes_in_use,
+            bytes_reserved: usage.bytes_reserved,
+        })
+    }
+
+    fn image_tensor(&self, image: &[f32]) -> Result<Tensor<4>, LabError> {
+        if image.len() != IMAGE_LEN {
+            return Err(invalid(format!(
+                "an input image has {IMAGE_LEN} values (28x28), this one has {}",
+                image.len()
+            )));
+        }
+        if image.iter().any(|v| !v.is_finite()) {
+            return Err(invalid("an input image holds a NaN or infinite value"));
+        }
+        Ok(images_tensor(
+            image.iter().map(|v| v.clamp(0.0, 1.0)).collect(),
+            &self.device,
+        ))
+    }
+}
+
+/// A model to write as a `.ckpt` file; see [`Session::weights_to_save`].
+pub struct WeightsToSave {
+    model: Autoencoder,
+    info: WeightsInfo,
+}
+
+impl WeightsToSave {
+    /// The `.ckpt` bytes: the parameters are read from the device in one
+    /// awaited transaction, then encoded on the host.
+    pub async fn encode(self) -> Result<Vec<u8>, LabError> {
+        let host = copy_to_host(&self.model, &Device::flex())
+            .await
+            .map_err(|err| LabError::Read(format!("{err:?}")))?;
+        Ok(weights::encode(host, &self.info)?)
+    }
+}
+
+/// The power spectrum `|Y(u, v)|^2` of a 28x28 image, row-major in `(u, v)`.
+pub fn spectrum(image: &[f32]) -> Result<Vec<f32>, LabError> {
+    if image.len() != IMAGE_LEN {
+        return Err(invalid(format!(
+            "a spectrum needs {IMAGE_LEN} values, not {}",
+            image.len()
+        )));
+    }
+    Ok(metrics::dft_power(image)
+        .into_iter()
+        .map(|p| p as f32)
+        .collect())
+}
+
+/// Taps per output pixel of one to three transposed convolutions (kernels
+/// 1-7, strides 1-4) on an `input_side` x `input_side` map (1-8), by Burn's
+/// own layer on the CPU: the map is tiny.
+pub fn overlap_map(layers: &[OverlapLayer], input_side: usize) -> Result<OverlapMap, LabError> {
+    if !(1..=3).contains(&layers.len()) {
+        return Err(invalid("choose one to three layers"));
+    }
+    if let Some(bad) = layers
+        .iter()
+        .find(|l| !(1..=7).contains(&l.kernel) || !(1..=4).contains(&l.stride))
+    {
+        return Err(invalid(format!(
+            "kernel {} / stride {}: kernels run 1-7 and strides 1-4",
+            bad.kernel, bad.stride
+        )));
+    }
+    if !(1..=8).contains(&input_side) {
+        return Err(invalid("the input side runs from 1 to 8"));
+    }
+    let (side, map) = metrics::overlap_map(layers, input_side, &Device::flex());
+    Ok(OverlapMap { side, map })
+}
+
+/// A transaction's data as `f32`s; a missing entry is a read that failed.
+fn floats(data: Option<TensorData>) -> Result<Vec<f32>, LabError> {
+    let data = data.ok_or_else(|| LabError::Read("fewer results than tensors read".into()))?;
+    data.try_to_vec::<f32>()
+        .map_err(|err| LabError::Read(format!("unexpected output type: {err:?}")))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,118 @@
+//! The records a session hands out: plain data, serialisable with serde in
+//! the field names Rust gives them (snake_case), the one casing used
+//! across the browser boundary too. Images ride beside the records, not in
+//! them (`#[serde(skip)]`), so the boundary can pass them as typed arrays.
+
+use serde::{Deserialize, Serialize};
+
+use crate::evaluation::Probes;
+use crate::{CheckerboardMetrics, OptimizerKind};
+
+/// A decoder as the page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecoderDescription {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub parameters: usize,
+    /// Where its current weights came from: "seed 0, untrained", "shipped weights", a file.
+    pub origin: String,
+    pub steps: u64,
+    pub shown: bool,
+    pub layers: Vec<LayerDescription>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerDescription {
+    pub name: &'static str,
+    pub shape: [usize; 4],
+}
+
+/// One decoder's answer to an input image.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconstruction {
+    pub decoder: &'static str,
+    /// Mean per-pixel BCE of the reconstruction against the input; `None`
+    /// when the decoder got a code, not an image.
+    pub bce: Option<f64>,
+    pub meters: CheckerboardMetrics,
+    /// 784 intensities.
+    #[serde(skip)]
+    pub image: Vec<f32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecoderProbes {
+    pub decoder: &'static str,
+    pub probes: Probes,
+}
+
+/// What the page may set before training.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct TrainSettings {
+    pub optimizer: OptimizerKind,
+    pub learning_rate: f64,
+    pub batch_size: usize,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        Self {
+            optimizer: OptimizerKind::Adam,
+            learning_rate: 1e-3,
+            batch_size: 32,
+        }
+    }
+}
+
+/// The result of a chunk of training steps.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainReport {
+    /// Steps taken by each model trained since it was created or loaded.
+    pub step: u64,
+    pub losses: Vec<DecoderLosses>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecoderLosses {
+    pub decoder: &'static str,
+    /// One loss per step, before that step's update.
+    pub losses: Vec<f32>,
+}
+
+/// One decoder's latent walk.
+#[derive(Debug, Clone, Serialize)]
+pub struct Walk {
+    pub decoder: &'static str,
+    pub steps: usize,
+    /// `steps` images back to back.
+    #[serde(skip)]
+    pub images: Vec<f32>,
+}
+
+/// What a device's allocator holds (WebGPU only).
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceMemory {
+    pub allocations: u64,
+    pub bytes_in_use: u64,
+    pub bytes_reserved: u64,
+}
+
+/// Taps per output pixel of a stack of transposed convolutions.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverlapMap {
+    pub side: usize,
+    #[serde(skip)]
+    pub map: Vec<f32>,
+}
+
+/// Settings as a weights file records them.
+pub(super) fn recipe(settings: &TrainSettings, steps: u64) -> crate::weights::TrainingRecipe {
+    crate::weights::TrainingRecipe {
+        optimizer: settings.optimizer,
+        learning_rate: settings.learning_rate,
+        batch_size: settings.batch_size,
+        epochs: 0,
+        steps,
+        continued_from: None,
+    }
+}

@@ -1,0 +1,322 @@
+//! The session on Burn's CPU backend: what the browser relies on, natively.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use super::*;
+
+/// An IDX images file and labels file holding `count` made-up digits.
+fn idx_files(count: usize) -> (Vec<u8>, Vec<u8>) {
+    let mut images = vec![0, 0, 8, 3];
+    for dim in [count as u32, 28, 28] {
+        images.extend(dim.to_be_bytes());
+    }
+    let mut rng = SeededRng::new(count as u64);
+    for _ in 0..count {
+        // A bright square somewhere on black: enough for a loss to fall.
+        let (row, col) = (4 + rng.next_u64() % 14, 4 + rng.next_u64() % 14);
+        for r in 0..28u64 {
+            for c in 0..28u64 {
+                let on = (row..row + 10).contains(&r) && (col..col + 10).contains(&c);
+                images.push(if on { 255 } else { 0 });
+            }
+        }
+    }
+    let mut labels = vec![0, 0, 8, 1];
+    labels.extend((count as u32).to_be_bytes());
+    labels.extend((0..count).map(|i| (i % 10) as u8));
+    (images, labels)
+}
+
+/// A session on the CPU with `count` digits in both splits, showing `shown`.
+fn session(count: usize, shown: &[DecoderKind]) -> Session {
+    let mut session = Session::new(Device::flex());
+    let (images, labels) = idx_files(count);
+    for split in [Split::Train, Split::Test] {
+        assert_eq!(session.load_mnist(split, &images, &labels).unwrap(), count);
+    }
+    session.show(shown).unwrap();
+    session
+        .configure_training(TrainSettings {
+            batch_size: 8,
+            ..TrainSettings::default()
+        })
+        .unwrap();
+    session
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut context = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut context) {
+            return value;
+        }
+    }
+}
+
+const PAIR: [DecoderKind; 2] = [DecoderKind::Upsample, DecoderKind::Transposed];
+
+fn outputs(session: &mut Session, image: &[f32]) -> Vec<Vec<f32>> {
+    let pending = session.reconstruct(image).unwrap();
+    pending
+        .wait(session)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.image)
+        .collect()
+}
+
+#[test]
+fn shown_models_train_in_lock_step_and_hidden_ones_stay() {
+    let mut lab = session(40, &PAIR);
+    let pending = lab.train_steps(3).unwrap();
+    let report = pending.wait(&mut lab).unwrap();
+    assert_eq!(report.step, 3);
+    let trained: Vec<_> = report.losses.iter().map(|l| l.decoder).collect();
+    assert_eq!(trained, ["upsample", "transposed"]);
+    for entry in &report.losses {
+        assert_eq!(entry.losses.len(), 3);
+        assert!(entry.losses.iter().all(|l| l.is_finite() && *l > 0.0));
+    }
+    for decoder in lab.decoders() {
+        let expected = if trained.contains(&decoder.name) {
+            3
+        } else {
+            0
+        };
+        assert_eq!(decoder.steps, expected, "{}", decoder.name);
+    }
+}
+
+#[test]
+fn every_shown_model_sees_the_same_batches() {
+    // The transposed model's losses do not depend on which others train beside it.
+    let mut pair = session(40, &PAIR);
+    let mut alone = session(40, &[DecoderKind::Transposed]);
+    let pair_report = pair.train_steps(4).unwrap().wait(&mut pair).unwrap();
+    let alone_report = alone.train_steps(4).unwrap().wait(&mut alone).unwrap();
+    assert_eq!(pair_report.losses[1].losses, alone_report.losses[0].losses);
+}
+
+#[test]
+fn training_lowers_the_loss_and_batches_wrap_around_a_small_set() {
+    // 5 digits, batch 8: every batch straddles passes over the set.
+    let mut lab = session(5, &[DecoderKind::Upsample]);
+    let report = lab.train_steps(30).unwrap().wait(&mut lab).unwrap();
+    let losses = &report.losses[0].losses;
+    let (first, last) = (losses[0], losses[losses.len() - 1]);
+    assert!(last < first - 0.05, "{first} -> {last}");
+}
+
+/// Turns every parameter into NaN: a model whose loss cannot be finite.
+struct Poison;
+
+impl burn::module::ModuleMapper for Poison {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<Tensor<D>>,
+    ) -> burn::module::Param<Tensor<D>> {
+        let (id, tensor, _) = param.consume();
+        burn::module::Param::initialized(id, tensor.mul_scalar(f32::NAN))
+    }
+}
+
+#[test]
+fn a_diverging_chunk_rolls_every_model_back_and_says_which() {
+    let mut lab = session(40, &PAIR);
+    let digit = lab.test_digit(0).unwrap();
+    let healthy = outputs(&mut lab, &digit)[0].clone();
+    let poisoned = AutoencoderConfig::new(DecoderKind::Transposed)
+        .init(&Device::flex())
+        .map(&mut Poison);
+    let info = WeightsInfo {
+        decoder: DecoderKind::Transposed,
+        seed: 0,
+        training: None,
+        test_bce: None,
+    };
+    lab.load_weights(&weights::encode(poisoned, &info).unwrap(), "poisoned")
+        .unwrap();
+    let pending = lab.train_steps(3).unwrap();
+    match pending.wait(&mut lab) {
+        Err(LabError::Diverged {
+            decoder,
+            loss,
+            step,
+        }) => {
+            assert_eq!((decoder, step), ("transposed", 1));
+            assert!(loss.is_nan());
+        }
+        other => panic!("expected divergence, got {other:?}"),
+    }
+    // The healthy model trained three steps in the chunk, and was rolled back too.
+    assert_eq!(outputs(&mut lab, &digit)[0], healthy);
+    for decoder in lab.decoders() {
+        assert_eq!(decoder.steps, 0, "{}", decoder.name);
+    }
+}
+
+#[test]
+fn training_refuses_bad_step_counts_and_missing_data() {
+    let mut lab = session(10, &PAIR);
+    for steps in [0, limits::STEPS_PER_CALL + 1, u32::MAX] {
+        assert!(
+            matches!(lab.train_steps(steps), Err(LabError::Invalid(_))),
+            "{steps}"
+        );
+    }
+    let mut empty = Session::new(Device::flex());
+    assert!(matches!(
+        empty.train_steps(1),
+        Err(LabError::NotLoaded("training"))
+    ));
+    assert!(matches!(empty.probes(), Err(LabError::NotLoaded("test"))));
+}
+
+#[test]
+fn settings_out_of_range_are_refused_and_change_nothing() {
+    let mut lab = session(10, &PAIR);
+    let before = lab.settings().clone();
+    for (rate, batch) in [
+        (0.0, 8),
+        (-1.0, 8),
+        (f64::NAN, 8),
+        (1e9, 8),
+        (1e-3, 0),
+        (1e-3, 513),
+    ] {
+        let settings = TrainSettings {
+            learning_rate: rate,
+            batch_size: batch,
+            ..TrainSettings::default()
+        };
+        assert!(lab.configure_training(settings).is_err(), "{rate} {batch}");
+        assert_eq!(lab.settings(), &before);
+    }
+}
+
+#[test]
+fn the_walk_starts_and_ends_at_the_two_reconstructions() {
+    let mut lab = session(10, &PAIR);
+    let (from, to) = (lab.test_digit(1).unwrap(), lab.test_digit(2).unwrap());
+    let (start, end) = (outputs(&mut lab, &from), outputs(&mut lab, &to));
+    let walks = lab
+        .latent_walk(&from, &to, 5)
+        .unwrap()
+        .wait(&mut lab)
+        .unwrap();
+    assert_eq!(walks.len(), 2);
+    for (at, walk) in walks.iter().enumerate() {
+        assert_eq!((walk.steps, walk.images.len()), (5, 5 * IMAGE_LEN));
+        let gap = |a: &[f32], b: &[f32]| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max)
+        };
+        assert!(
+            gap(&walk.images[..IMAGE_LEN], &start[at]) < 1e-5,
+            "{}",
+            walk.decoder
+        );
+        assert!(
+            gap(&walk.images[4 * IMAGE_LEN..], &end[at]) < 1e-5,
+            "{}",
+            walk.decoder
+        );
+        // The middle is neither end.
+        assert!(gap(&walk.images[2 * IMAGE_LEN..3 * IMAGE_LEN], &start[at]) > 1e-4);
+    }
+    for steps in [0, 1, 17, usize::MAX] {
+        assert!(lab.latent_walk(&from, &to, steps).is_err(), "{steps}");
+    }
+}
+
+#[test]
+fn bad_images_and_indices_are_refused_with_their_numbers() {
+    let lab = session(10, &PAIR);
+    assert!(lab.reconstruct(&[0.5; 10]).is_err());
+    let mut nan = vec![0.0; IMAGE_LEN];
+    nan[3] = f32::NAN;
+    assert!(lab.reconstruct(&nan).is_err());
+    let message = lab.test_digit(10).unwrap_err().to_string();
+    assert!(
+        message.contains("0 to 9") && message.contains("10"),
+        "{message}"
+    );
+    assert!(lab.test_label(u32::MAX).is_err());
+    assert!(lab.decode_code_unit(CODE_LEN as u32).is_err());
+    assert!(lab.decode_code_unit(u32::MAX).is_err());
+}
+
+#[test]
+fn an_empty_mnist_set_is_refused_when_loaded() {
+    let mut lab = Session::new(Device::flex());
+    let (images, labels) = idx_files(0);
+    let message = lab
+        .load_mnist(Split::Train, &images, &labels)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("no digits"), "{message}");
+}
+
+#[test]
+fn every_probe_and_code_view_answers_for_every_shown_decoder() {
+    let mut lab = session(10, &DecoderKind::ALL);
+    let probes = lab.probes().unwrap().wait(&mut lab).unwrap();
+    assert_eq!(probes.len(), DecoderKind::ALL.len());
+    let code = lab.decode_shuffled_code(3).unwrap().wait(&mut lab).unwrap();
+    let unit = lab.decode_code_unit(5).unwrap().wait(&mut lab).unwrap();
+    for results in [code, unit] {
+        assert_eq!(results.len(), DecoderKind::ALL.len());
+        assert!(
+            results
+                .iter()
+                .all(|r| r.bce.is_none() && r.image.len() == IMAGE_LEN)
+        );
+    }
+}
+
+#[test]
+fn saved_weights_load_back_into_the_decoder_they_name() {
+    let mut lab = session(20, &PAIR);
+    lab.train_steps(2).unwrap().wait(&mut lab).unwrap();
+    let digit = lab.test_digit(0).unwrap();
+    let trained = outputs(&mut lab, &digit);
+    let bytes = block_on(lab.weights_to_save(DecoderKind::Transposed).encode()).unwrap();
+    lab.reset(4).unwrap();
+    assert_ne!(outputs(&mut lab, &digit)[1], trained[1]);
+    let info = lab.load_weights(&bytes, "a file").unwrap();
+    assert_eq!(info.decoder, DecoderKind::Transposed);
+    assert_eq!(info.training.unwrap().steps, 2);
+    assert_eq!(outputs(&mut lab, &digit)[1], trained[1]);
+    let described = lab.decoders();
+    assert_eq!(described[1].origin, "a file");
+    assert!(lab.load_weights(&bytes[..bytes.len() / 2], "half").is_err());
+}
+
+#[test]
+fn the_catalog_lists_what_the_lab_knows() {
+    let catalog = catalog();
+    let names: Vec<_> = catalog.decoders.iter().map(|d| d.name).collect();
+    assert_eq!(names, DecoderKind::ALL.map(DecoderKind::name));
+    assert!(catalog.decoders.iter().all(|d| !d.explanation.is_empty()));
+    // The probe keys are the fields a `Probes` record serialises to.
+    let probes = serde_json::to_value(Probes::from_data(
+        (0..5).map(|_| TensorData::new(vec![0.5f32; IMAGE_LEN], [1, 1, 28, 28])),
+    ))
+    .unwrap();
+    let fields: Vec<_> = probes.as_object().unwrap().keys().cloned().collect();
+    let mut keys: Vec<_> = catalog.probes.iter().map(|p| p.key.to_string()).collect();
+    keys.sort();
+    let mut fields = fields;
+    fields.sort();
+    assert_eq!(keys, fields);
+    for input in &catalog.inputs {
+        let kind: InputKind = input.name.parse().unwrap();
+        assert_eq!(kind.synthetic_image(1).is_some(), input.synthetic);
+    }
+    assert_eq!(catalog.first_shown, ["upsample", "transposed"]);
+}
