@@ -3,7 +3,8 @@
 // time to the first reconstruction, and bytes shipped. Prints one table and,
 // with --out, writes it to a file.
 //
-//   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--chunk 5] [--systems checkerlab,tfjs] [--out FILE]
+//   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--chunk 5]
+//     [--systems checkerlab,tfjs] [--backends webgpu,cpu] [--out FILE]
 
 import { parseArgs } from 'node:util';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ const { values: options } = parseArgs({
     updates: { type: 'string', default: '20' },
     chunk: { type: 'string', default: '5' },
     systems: { type: 'string', default: 'checkerlab,tfjs' },
+    backends: { type: 'string', default: 'webgpu,cpu' },
     out: { type: 'string' },
   },
 });
@@ -40,11 +42,16 @@ const BENCHMARK_FILES = [
   /^benchmarks\/node_modules\/@tensorflow\/[\w-]+\/dist\/[\w.-]+\.(js|wasm)$/,
 ];
 const FLAGS = [
-  '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--no-first-run', '--disable-quic',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
   // WebGPU on SwiftShader's Vulkan; WebGL on SwiftShader's GL, which Chromium
   // now allows only when asked.
-  '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader',
+  '--enable-unsafe-webgpu',
+  '--enable-unsafe-swiftshader',
 ];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -67,7 +74,7 @@ async function withPage(browser, url, work) {
 
 /** Navigation to the first reconstruction, on the real page. */
 async function firstReconstruction(browser, base, backend) {
-  const url = `${base}${backend === 'cpu' ? '?backend=cpu' : ''}`;
+  const url = `${base}?backend=${backend}`;
   return withPage(browser, url, async (page) => {
     const started = Date.now();
     await page.waitForFunction(() => window.checkerlab?.ready, null, { timeout: 600_000 });
@@ -81,11 +88,16 @@ async function harness(browser, base, system, backend) {
   return withPage(browser, `${base}benchmarks/harness.html`, async (page) => {
     await page.waitForFunction(() => window.harnessReady, null, { timeout: 120_000 });
     return page.evaluate(([name, run]) => window.harness[name](run), [system, { ...settings, backend }]);
-  }).catch((err) => ({ system: system === 'tfjs' ? 'TensorFlow.js' : 'Checkerlab', backend, failure: err.message.split('\n')[0] }));
+  }).catch((err) => ({
+    system: system === 'tfjs' ? 'TensorFlow.js' : 'Checkerlab',
+    backend,
+    failure: err.message.split('\n')[0],
+  }));
 }
 
 function shippedBytes(files) {
-  let raw = 0, gz = 0;
+  let raw = 0,
+    gz = 0;
   for (const file of files) {
     const content = readFileSync(path.join(repositoryRoot, file));
     raw += content.length;
@@ -102,7 +114,7 @@ const starts = [];
 try {
   const systems = options.systems.split(',');
   if (systems.includes('checkerlab')) {
-    for (const backend of ['webgpu', 'cpu']) {
+    for (const backend of options.backends.split(',')) {
       starts.push(await firstReconstruction(browser, base, backend));
       runs.push(await harness(browser, base, 'checkerlab', backend));
     }
@@ -118,7 +130,8 @@ try {
 }
 
 const checkerlabRuns = runs.filter((r) => r.system === 'Checkerlab');
-const reference = (run) => checkerlabRuns.find((r) => r.backend === (['webgpu', 'webgl'].includes(run.backend) ? 'webgpu' : 'cpu'));
+const reference = (run) =>
+  checkerlabRuns.find((r) => r.backend === (['webgpu', 'webgl'].includes(run.backend) ? 'webgpu' : 'cpu'));
 const label = (run) => `${run.system} ${run.backend}`;
 const lines = [];
 const say = (line = '') => lines.push(line);
@@ -127,11 +140,19 @@ const adapter = checkerlabRuns.find((r) => r.backend === 'webgpu')?.adapter ?? '
 const tfVersion = runs.find((r) => r.version)?.version ?? '?';
 say(`# Checkerlab vs TensorFlow.js ${tfVersion}, ${new Date().toISOString().slice(0, 10)}`);
 say();
-say(`Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Chromium ${settings.chromium} headless; WebGPU adapter: ${adapter}.`);
-say(`Training: batch ${settings.batch}, Adam 0.001, one model per step; median of ${settings.steps} steps after ${settings.warmup} warm-up (range).`);
-say('Ratio: Checkerlab on the matching device (WebGPU for webgpu/webgl, CPU for wasm/cpu) / this row; below 1, Checkerlab is faster.');
+say(
+  `Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Chromium ${settings.chromium} headless; WebGPU adapter: ${adapter}.`,
+);
+say(
+  `Training: batch ${settings.batch}, Adam 0.001, one model per step; median of ${settings.steps} steps after ${settings.warmup} warm-up (range).`,
+);
+say(
+  'Ratio: Checkerlab on the matching device (WebGPU for webgpu/webgl, CPU for wasm/cpu) / this row; below 1, Checkerlab is faster.',
+);
 say();
-say(`| decoder | system | params | first step ms | ms per step | ratio | loss after | ms per step, ${settings.chunk} steps per read |`);
+say(
+  `| decoder | system | params | first step ms | ms per step | ratio | loss after | ms per step, ${settings.chunk} steps per read |`,
+);
 say('|---|---|---|---|---|---|---|---|');
 for (const decoder of settings.decoders) {
   for (const run of runs) {
@@ -142,29 +163,50 @@ for (const decoder of settings.decoders) {
       continue;
     }
     const timed = t.stepMs.slice(t.warmup);
-    const ratio = run.system === 'Checkerlab' || !reference(run) ? '' : (median(reference(run).training[decoder].stepMs.slice(settings.warmup)) / median(timed)).toFixed(2);
+    const ratio =
+      run.system === 'Checkerlab' || !reference(run)
+        ? ''
+        : (median(reference(run).training[decoder].stepMs.slice(settings.warmup)) / median(timed)).toFixed(2);
     const chunked = t.chunkedMs === undefined ? '' : t.chunkedMs.toFixed(0);
-    say(`| ${decoder} | ${label(run)} | ${t.parameters} | ${t.stepMs[0].toFixed(0)} | ${median(timed).toFixed(0)} (${range(timed)}) | ${ratio} | ${t.loss.toFixed(4)} | ${chunked} |`);
+    say(
+      `| ${decoder} | ${label(run)} | ${t.parameters} | ${t.stepMs[0].toFixed(0)} | ${median(timed).toFixed(0)} (${range(timed)}) | ${ratio} | ${t.loss.toFixed(4)} | ${chunked} |`,
+    );
   }
 }
 say();
 say('| draw-to-both-reconstructions update | ms (median, range) | ratio |');
 say('|---|---|---|');
 for (const run of runs.filter((r) => !r.failure)) {
-  const ratio = run.system === 'Checkerlab' || !reference(run) ? '' : (median(reference(run).updateMs) / median(run.updateMs)).toFixed(2);
+  const ratio =
+    run.system === 'Checkerlab' || !reference(run)
+      ? ''
+      : (median(reference(run).updateMs) / median(run.updateMs)).toFixed(2);
   say(`| ${label(run)} | ${median(run.updateMs).toFixed(1)} (${range(run.updateMs)}) | ${ratio} |`);
 }
 for (const run of runs.filter((r) => r.failure)) say(`| ${label(run)} | did not initialise: ${run.failure} | |`);
 say();
-for (const { backend, ms } of starts) say(`Checkerlab, navigation to first reconstruction on ${backend}: ${(ms / 1000).toFixed(1)} s`);
-const web = readdirSync(path.join(repositoryRoot, 'web')).filter((f) => f.endsWith('.js') || f.endsWith('.css')).map((f) => `web/${f}`);
+for (const { backend, ms } of starts)
+  say(`Checkerlab, navigation to first reconstruction on ${backend}: ${(ms / 1000).toFixed(1)} s`);
+const web = readdirSync(path.join(repositoryRoot, 'web'))
+  .filter((f) => f.endsWith('.js') || f.endsWith('.css'))
+  .map((f) => `web/${f}`);
 const checkerlabWasm = shippedBytes(['web/pkg/checkerlab_web_bg.wasm']);
 const checkerlabJs = shippedBytes(['index.html', 'web/pkg/checkerlab_web.js', ...web]);
-const tfDist = (pkg, file) => `benchmarks/node_modules/@tensorflow/${pkg}/dist/${file}`;
-const tfJs = shippedBytes([tfDist('tfjs', 'tf.min.js'), tfDist('tfjs-backend-webgpu', 'tf-backend-webgpu.min.js'), tfDist('tfjs-backend-wasm', 'tf-backend-wasm.min.js')]);
-const tfWasm = shippedBytes([tfDist('tfjs-backend-wasm', 'tfjs-backend-wasm-simd.wasm')]);
-say(`Shipped, Checkerlab: wasm ${bytes(checkerlabWasm.raw)} (${bytes(checkerlabWasm.gz)} gzip), JS + HTML + CSS ${bytes(checkerlabJs.raw)} (${bytes(checkerlabJs.gz)} gzip); weights and MNIST not counted.`);
-say(`Shipped, TensorFlow.js: JS ${bytes(tfJs.raw)} (${bytes(tfJs.gz)} gzip) for tfjs + webgpu + wasm backends, wasm (SIMD) ${bytes(tfWasm.raw)} (${bytes(tfWasm.gz)} gzip).`);
+say(
+  `Shipped, Checkerlab: wasm ${bytes(checkerlabWasm.raw)} (${bytes(checkerlabWasm.gz)} gzip), JS + HTML + CSS ${bytes(checkerlabJs.raw)} (${bytes(checkerlabJs.gz)} gzip); weights and MNIST not counted.`,
+);
+if (runs.some((run) => run.system === 'TensorFlow.js')) {
+  const tfDist = (pkg, file) => `benchmarks/node_modules/@tensorflow/${pkg}/dist/${file}`;
+  const tfJs = shippedBytes([
+    tfDist('tfjs', 'tf.min.js'),
+    tfDist('tfjs-backend-webgpu', 'tf-backend-webgpu.min.js'),
+    tfDist('tfjs-backend-wasm', 'tf-backend-wasm.min.js'),
+  ]);
+  const tfWasm = shippedBytes([tfDist('tfjs-backend-wasm', 'tfjs-backend-wasm-simd.wasm')]);
+  say(
+    `Shipped, TensorFlow.js: JS ${bytes(tfJs.raw)} (${bytes(tfJs.gz)} gzip) for tfjs + webgpu + wasm backends, wasm (SIMD) ${bytes(tfWasm.raw)} (${bytes(tfWasm.gz)} gzip).`,
+  );
+}
 
 const table = lines.join('\n');
 console.log(table);

@@ -36,47 +36,58 @@ const elapsed = async (work) => {
   return [performance.now() - started, value];
 };
 
-/** Checkerlab on `backend` with both MNIST splits loaded, set to train with Adam 0.001. */
+/** Checkerlab's worker on `backend` with both MNIST splits loaded, set to train with Adam 0.001. */
 async function startCheckerlab(backend, batch) {
-  const client = await LabClient.start({ forceCpu: backend === 'cpu' });
-  const files = await Promise.all([
-    'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz',
-  ].map((name) => fetchBytes(`../data/mnist/${name}`)));
-  client.lab.loadMnist('train', files[0], files[1]);
-  client.lab.loadMnist('test', files[2], files[3]);
-  client.lab.configureTraining({ optimizer: 'adam', learningRate: 0.001, batchSize: batch });
+  const client = await LabClient.start({ requested: backend });
+  const files = await Promise.all(
+    [
+      'train-images-idx3-ubyte.gz',
+      'train-labels-idx1-ubyte.gz',
+      't10k-images-idx3-ubyte.gz',
+      't10k-labels-idx1-ubyte.gz',
+    ].map((name) => fetchBytes(`../data/mnist/${name}`)),
+  );
+  await client.call('loadMnist', ['train', files[0], files[1]]);
+  await client.call('loadMnist', ['test', files[2], files[3]]);
+  await client.call('configureTraining', [{ optimizer: 'adam', learning_rate: 0.001, batch_size: batch }]);
   return client;
 }
 
 /**
  * Checkerlab: `trainSteps(1)` per step, one decoder shown at a time; each
- * step includes its batch upload and the read of its loss.
+ * step includes its batch upload, the read of its loss and the round trip
+ * to the lab's worker.
  */
 async function checkerlab({ backend, decoders, batch, warmup, steps, updates, chunk }) {
-  const { lab } = await startCheckerlab(backend, batch);
-  const result = { system: 'Checkerlab', backend: lab.backend().kind, adapter: lab.backend().description, training: {} };
+  const client = await startCheckerlab(backend, batch);
+  const result = {
+    system: 'Checkerlab',
+    backend: client.backend.kind,
+    adapter: client.backend.description,
+    training: {},
+  };
 
-  lab.showDecoders(decoders);
+  await client.call('showDecoders', [decoders]);
   const updateMs = [];
   for (let i = 0; i < updates; i++) {
-    const digit = lab.testDigit(i);
-    updateMs.push((await elapsed(() => lab.reconstruct(digit)))[0]);
+    const digit = await client.call('testDigit', [i]);
+    updateMs.push((await elapsed(() => client.call('reconstruct', [digit], [digit.buffer])))[0]);
   }
   result.updateMs = updateMs;
 
   for (const decoder of decoders) {
-    lab.showDecoders([decoder]);
+    await client.call('showDecoders', [[decoder]]);
     const stepMs = [];
     let loss;
     for (let i = 0; i < warmup + steps; i++) {
-      const [ms, report] = await elapsed(() => lab.trainSteps(1));
+      const [ms, report] = await elapsed(() => client.call('trainSteps', [1]));
       stepMs.push(ms);
       loss = report.losses[0].losses[0];
     }
     // The page reads the losses once per chunk of steps: how much of a step
     // is the per-step read (and the wait it forces)?
-    const [chunkMs] = await elapsed(() => lab.trainSteps(chunk));
-    const parameters = lab.decoders().find((d) => d.name === decoder).parameters;
+    const [chunkMs] = await elapsed(() => client.call('trainSteps', [chunk]));
+    const parameters = (await client.call('decoders')).find((d) => d.name === decoder).parameters;
     result.training[decoder] = { stepMs, warmup, loss, parameters, chunkedMs: chunkMs / chunk };
   }
   return result;
@@ -111,12 +122,16 @@ async function tfjs({ backend, decoders, batch, warmup, steps, updates }) {
   const updateMs = [];
   for (let i = 0; i < updates; i++) {
     const image = digits.subarray(i * PIXELS, (i + 1) * PIXELS);
-    updateMs.push((await elapsed(async () => {
-      const input = tf.tensor4d(image, [1, 28, 28, 1]);
-      const outputs = decoders.map((d) => tf.sigmoid(models[d].predict(input)));
-      await Promise.all(outputs.map((o) => o.data()));
-      tf.dispose([input, ...outputs]);
-    }))[0]);
+    updateMs.push(
+      (
+        await elapsed(async () => {
+          const input = tf.tensor4d(image, [1, 28, 28, 1]);
+          const outputs = decoders.map((d) => tf.sigmoid(models[d].predict(input)));
+          await Promise.all(outputs.map((o) => o.data()));
+          tf.dispose([input, ...outputs]);
+        })
+      )[0],
+    );
   }
   result.updateMs = updateMs;
 
@@ -152,32 +167,32 @@ async function tfjs({ backend, decoders, batch, warmup, steps, updates }) {
  */
 async function soak({ backend, decoders, batch, steps, chunk, every }) {
   const client = await startCheckerlab(backend, batch);
-  const { lab } = client;
-  lab.showDecoders(decoders);
+  await client.call('showDecoders', [decoders]);
   const samples = [];
-  const sample = (step, loss, ms) => {
-    const gpu = lab.memoryUsage();
+  const sample = async (step, loss, ms) => {
+    const gpu = await client.call('deviceMemory');
+    const wasmMemory = await client.call('wasmMemory');
     samples.push({
       step,
       loss,
       msPerStep: ms,
       jsHeap: performance.memory?.usedJSHeapSize ?? null,
-      wasmMemory: client.memory.buffer.byteLength,
-      gpuInUse: gpu?.bytesInUse ?? null,
-      gpuReserved: gpu?.bytesReserved ?? null,
+      wasmMemory,
+      gpuInUse: gpu?.bytes_in_use ?? null,
+      gpuReserved: gpu?.bytes_reserved ?? null,
       gpuAllocations: gpu?.allocations ?? null,
     });
   };
-  sample(0, null, null);
+  await sample(0, null, null);
   let done = 0;
   while (done < steps) {
     const count = Math.min(chunk, steps - done);
-    const [ms, report] = await elapsed(() => lab.trainSteps(count));
+    const [ms, report] = await elapsed(() => client.call('trainSteps', [count]));
     done += count;
     window.soakProgress = done;
-    if (done % every === 0 || done === steps) sample(done, report.losses[0].losses.at(-1), ms / count);
+    if (done % every === 0 || done === steps) await sample(done, report.losses[0].losses.at(-1), ms / count);
   }
-  return { backend: lab.backend().kind, adapter: lab.backend().description, samples };
+  return { backend: client.backend.kind, adapter: client.backend.description, samples };
 }
 
 window.harness = { checkerlab, tfjs, soak };

@@ -40,18 +40,29 @@ const WARM_UP_SHARE = 0.1;
  */
 const TOLERANCE = 0.05;
 
-const server = await startServer({ port: 0, also: [/^benchmarks\/harness\.(html|js)$/, /^benchmarks\/tfjs-model\.js$/] });
+const server = await startServer({
+  port: 0,
+  also: [/^benchmarks\/harness\.(html|js)$/, /^benchmarks\/tfjs-model\.js$/],
+});
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run',
-    '--enable-unsafe-webgpu', '--enable-precise-memory-info'],
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--no-first-run',
+    '--enable-unsafe-webgpu',
+    '--enable-precise-memory-info',
+  ],
 });
 let result;
 const started = Date.now();
 try {
   const page = await browser.newPage();
   // The harness also loads TensorFlow.js's bundles; the soak does not need them.
-  await page.route('**/node_modules/**', (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: '' }));
+  await page.route('**/node_modules/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/javascript', body: '' }),
+  );
   await page.goto(`http://127.0.0.1:${server.address().port}/benchmarks/harness.html`);
   await page.waitForFunction(() => window.harnessReady);
   const progress = setInterval(async () => {
@@ -72,19 +83,30 @@ try {
 const mib = (n) => (n === null ? '-' : (n / 2 ** 20).toFixed(2));
 const lines = [];
 const say = (line = '') => lines.push(line);
-say(`# Soak: ${run.steps} training steps on ${result.backend} (${result.adapter}), ${new Date().toISOString().slice(0, 10)}`);
+say(
+  `# Soak: ${run.steps} training steps on ${result.backend} (${result.adapter}), ${new Date().toISOString().slice(0, 10)}`,
+);
 say();
-say(`Decoders ${run.decoders.join(' + ')}, batch ${run.batch}, Adam 0.001, ${run.chunk} steps per call; ${os.cpus()[0].model}, ${os.cpus().length} cores; ${((Date.now() - started) / 60_000).toFixed(1)} min.`);
+say(
+  `Decoders ${run.decoders.join(' + ')}, batch ${run.batch}, Adam 0.001, ${run.chunk} steps per call; ${os.cpus()[0].model}, ${os.cpus().length} cores; ${((Date.now() - started) / 60_000).toFixed(1)} min.`,
+);
 say();
 say('| step | loss | ms/step | JS heap MiB | wasm memory MiB | GPU in use MiB | GPU reserved MiB | GPU allocations |');
 say('|---|---|---|---|---|---|---|---|');
 for (const s of result.samples) {
-  say(`| ${s.step} | ${s.loss === null ? '-' : s.loss.toFixed(4)} | ${s.msPerStep === null ? '-' : s.msPerStep.toFixed(1)} | ${mib(s.jsHeap)} | ${mib(s.wasmMemory)} | ${mib(s.gpuInUse)} | ${mib(s.gpuReserved)} | ${s.gpuAllocations ?? '-'} |`);
+  say(
+    `| ${s.step} | ${s.loss === null ? '-' : s.loss.toFixed(4)} | ${s.msPerStep === null ? '-' : s.msPerStep.toFixed(1)} | ${mib(s.jsHeap)} | ${mib(s.wasmMemory)} | ${mib(s.gpuInUse)} | ${mib(s.gpuReserved)} | ${s.gpuAllocations ?? '-'} |`,
+  );
 }
 say();
 const warm = result.samples.filter((s) => s.step >= run.steps * WARM_UP_SHARE);
 let leaks = 0;
-for (const [key, name] of [['jsHeap', 'JS heap'], ['wasmMemory', 'wasm memory'], ['gpuInUse', 'GPU in use'], ['gpuReserved', 'GPU reserved']]) {
+for (const [key, name] of [
+  ['jsHeap', 'JS heap'],
+  ['wasmMemory', 'wasm memory'],
+  ['gpuInUse', 'GPU in use'],
+  ['gpuReserved', 'GPU reserved'],
+]) {
   const values = warm.map((s) => s[key]).filter((v) => v !== null);
   if (values.length < 2) continue;
   const third = Math.max(1, Math.floor(values.length / 3));
@@ -93,7 +115,9 @@ for (const [key, name] of [['jsHeap', 'JS heap'], ['wasmMemory', 'wasm memory'],
   const growth = (late - early) / Math.max(early, 1);
   const flat = growth <= TOLERANCE;
   if (!flat) leaks += 1;
-  say(`${name}: peak ${mib(early)} MiB in the first third after warm-up, ${mib(late)} MiB in the last (${(growth * 100).toFixed(1)}%): ${flat ? 'flat' : 'GROWS'}`);
+  say(
+    `${name}: peak ${mib(early)} MiB in the first third after warm-up, ${mib(late)} MiB in the last (${(growth * 100).toFixed(1)}%): ${flat ? 'flat' : 'GROWS'}`,
+  );
 }
 const table = lines.join('\n');
 console.log(table);

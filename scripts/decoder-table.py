@@ -7,16 +7,24 @@ weights. Every figure is the CLI's own evaluation on the 10,000 test digits
 and the probes, so the tables can be regenerated, never typed in.
 
     python3 scripts/decoder-table.py
+
+The decoders, their parameter counts and the probes come from the lab's
+own catalog (`checkerlab catalog`), so a new decoder appears here unchanged.
 """
 
 import json
+import subprocess
 from pathlib import Path
 
-WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
-DECODERS = ["upsample", "transposed", "transposed-k4", "transposed-hold", "subpixel", "subpixel-icnr", "bilinear"]
-PARAMETERS = {"upsample": 4385, "transposed": 4385, "transposed-k4": 6177, "transposed-hold": 4385,
-              "subpixel": 10076, "subpixel-icnr": 10076, "bilinear": 4385}
-PROBES = [("digits", "digits"), ("grey", "grey"), ("noise", "noise"), ("code_units", "code units")]
+ROOT = Path(__file__).resolve().parent.parent
+WEIGHTS = ROOT / "weights"
+CATALOG = json.loads(subprocess.run(
+    ["cargo", "run", "--quiet", "--package", "checkerlab-cli", "--", "catalog"],
+    cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+DECODERS = [decoder["name"] for decoder in CATALOG["decoders"]]
+PARAMETERS = {decoder["name"]: decoder["parameters"] for decoder in CATALOG["decoders"]}
+# The README's tables leave out the shuffled codes, which the code units subsume.
+PROBES = [(probe["key"], probe["label"]) for probe in CATALOG["probes"] if probe["key"] != "shuffled_codes"]
 
 
 def entries(name):

@@ -21,7 +21,12 @@ const TYPES = {
 };
 
 /** What may be served, relative to the repository root. */
-const ALLOWED = [/^index\.html$/, /^web\/[\w./-]+\.(js|css|wasm)$/, /^data\/mnist\/[\w.-]+\.gz$/, /^weights\/[\w.-]+\.ckpt$/];
+const ALLOWED = [
+  /^index\.html$/,
+  /^web\/[\w./-]+\.(js|css|wasm)$/,
+  /^data\/mnist\/[\w.-]+\.gz$/,
+  /^weights\/[\w.-]+\.ckpt$/,
+];
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

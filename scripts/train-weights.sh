@@ -10,7 +10,8 @@ cd "$repo_root"
 cargo build -p checkerlab-cli
 tool=target/debug/checkerlab
 if [ $# -eq 0 ]; then
-  set -- upsample transposed transposed-k4 transposed-hold subpixel subpixel-icnr bilinear
+  mapfile -t decoders < <("$tool" catalog --names)
+  set -- "${decoders[@]}"
 fi
 mkdir -p runs
 for decoder in "$@"; do

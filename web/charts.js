@@ -49,7 +49,10 @@ export class LineChart {
     let [x0, x1] = [Math.min(...points.map((p) => p[0])), Math.max(...points.map((p) => p[0]))];
     let [y0, y1] = [Math.min(...points.map((p) => ty(p[1]))), Math.max(...points.map((p) => ty(p[1])))];
     if (x1 === x0) x1 = x0 + 1;
-    if (y1 === y0) { y0 -= 0.5; y1 += 0.5; }
+    if (y1 === y0) {
+      y0 -= 0.5;
+      y1 += 0.5;
+    }
     const px = (x) => pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
     const py = (y) => height - pad.bottom - ((ty(y) - y0) / (y1 - y0)) * (height - pad.top - pad.bottom);
 
@@ -68,7 +71,10 @@ export class LineChart {
       ctx.strokeStyle = s.colour;
       ctx.lineWidth = 1.5;
       ctx.beginPath();
-      s.points.forEach(([x, y], i) => (i ? ctx.lineTo(px(x), py(y)) : ctx.moveTo(px(x), py(y))));
+      for (const [i, [x, y]] of s.points.entries()) {
+        if (i) ctx.lineTo(px(x), py(y));
+        else ctx.moveTo(px(x), py(y));
+      }
       ctx.stroke();
       ctx.fillStyle = s.colour;
       ctx.fillText(s.name, legendX, 14);

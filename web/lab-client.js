@@ -1,64 +1,87 @@
-// Starting the wasm module and talking to it: WebGPU detection, the CPU
-// fallback, and a queue that keeps exactly one Rust call in flight.
+// The page's one door to the lab: a module Web Worker (lab-worker.js)
+// answering {id, method, args} requests. Every lab call goes through here.
 
-import init, { Checkerlab } from './pkg/checkerlab_web.js';
-
-/**
- * Asks the browser for a WebGPU adapter.
- * @returns {Promise<{adapter: string|null, reason: string}>}
- */
-export async function detectWebGpu() {
-  if (!('gpu' in navigator) || !navigator.gpu) {
-    return { adapter: null, reason: 'this browser exposes no WebGPU (navigator.gpu is missing)' };
-  }
-  let adapter;
-  try {
-    adapter = await navigator.gpu.requestAdapter();
-  } catch (err) {
-    return { adapter: null, reason: `requesting a WebGPU adapter failed: ${err.message ?? err}` };
-  }
-  if (!adapter) {
-    return {
-      adapter: null,
-      reason: 'the browser has WebGPU but no adapter (headless Chromium needs --enable-unsafe-webgpu)',
-    };
-  }
-  const info = adapter.info ?? {};
-  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
-  return { adapter: name || 'unnamed adapter', reason: '' };
-}
+/** Raised when the lab's wasm instance trapped: the worker must be replaced. */
+export class LabTrapped extends Error {}
 
 export class LabClient {
-  #queue = Promise.resolve();
+  #worker;
+  #next = 1;
+  #waiting = new Map();
+  #listeners = { log: [], panic: [], trap: [] };
+
+  constructor(worker) {
+    this.#worker = worker;
+    worker.addEventListener('message', ({ data }) => this.#receive(data));
+    worker.addEventListener('error', (event) =>
+      this.#fail(`the lab's worker failed: ${event.message ?? 'unknown error'}`),
+    );
+  }
 
   /**
-   * @param {Checkerlab} lab
-   * @param {WebAssembly.Memory} memory the module's linear memory (Rust's heap, CPU tensors)
+   * Starts a worker and the lab in it.
+   * @param {{requested: 'webgpu'|'cpu'|null}} options `?backend=` as given
+   * @returns {Promise<LabClient>} with `backend` and `catalog` set
    */
-  constructor(lab, memory) {
-    this.lab = lab;
-    this.memory = memory;
+  static async start({ requested }) {
+    const worker = new Worker(new URL('./lab-worker.js', import.meta.url), { type: 'module' });
+    const client = new LabClient(worker);
+    const { backend, catalog } = await client.call('start', [{ requested }]);
+    client.backend = backend;
+    client.catalog = catalog;
+    return client;
   }
 
-  /** Loads the wasm module and starts on WebGPU, or on the CPU with the reason why. */
-  static async start({ forceCpu = false } = {}) {
-    const exports = await init();
-    const gpu = forceCpu
-      ? { adapter: null, reason: 'the CPU was requested (?backend=cpu)' }
-      : await detectWebGpu();
-    return new LabClient(await Checkerlab.create(gpu.adapter, gpu.reason), exports.memory);
+  /**
+   * Calls `method` in the worker; typed arrays in `args` are copied unless
+   * listed in `transfer`. Resolves to its result; `lastMs` holds how long the
+   * worker spent on it.
+   */
+  call(method, args = [], transfer = []) {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, method, args }, transfer);
+    });
   }
 
-  /** Runs `call(lab)` after every earlier call has settled. */
-  run(call) {
-    const result = this.#queue.then(() => call(this.lab));
-    this.#queue = result.catch(() => {});
-    return result;
+  /** `type`: 'log' ({level, text}), 'panic' ({text}) or 'trap' (message). */
+  on(type, listener) {
+    this.#listeners[type].push(listener);
+  }
+
+  terminate() {
+    this.#worker.terminate();
+    this.#fail('the lab was restarted');
+  }
+
+  #receive(message) {
+    if (message.type) {
+      for (const listener of this.#listeners[message.type] ?? []) listener(message);
+      return;
+    }
+    const waiting = this.#waiting.get(message.id);
+    if (!waiting) return;
+    this.#waiting.delete(message.id);
+    if (message.ok) {
+      this.lastMs = message.ms;
+      waiting.resolve(message.result);
+    } else if (message.trapped) {
+      for (const listener of this.#listeners.trap) listener(message.error);
+      waiting.reject(new LabTrapped(message.error));
+    } else {
+      waiting.reject(new Error(message.error));
+    }
+  }
+
+  #fail(reason) {
+    for (const { reject } of this.#waiting.values()) reject(new Error(reason));
+    this.#waiting.clear();
   }
 }
 
 /**
- * Coalesces requests: while one runs, only the newest waiting input is kept,
+ * Coalesces requests: while one runs, only the newest waiting one is kept,
  * so a fast-drawing user never builds a backlog.
  */
 export class LatestOnly {
@@ -72,6 +95,11 @@ export class LatestOnly {
   request(input) {
     this.#waiting = { input };
     if (!this.#running) this.#drain();
+  }
+
+  /** Whether nothing is running or waiting. */
+  get idle() {
+    return !this.#running && !this.#waiting;
   }
 
   async #drain() {

@@ -4,25 +4,18 @@
 /** Meters span five decades: small values in scientific notation. */
 export const meterText = (value) => (value >= 0.01 ? value.toFixed(3) : value.toExponential(1));
 
-/** The probes the lab measures, as the table labels them. */
-const PROBES = [
-  ['digits', 'test digits'],
-  ['grey', 'constant grey'],
-  ['noise', 'noise'],
-  ['shuffled_codes', 'shuffled codes'],
-  ['code_units', 'single code units'],
-];
-
 /**
  * One row per probe, one column per decoder: its stride energy and, beside
  * the resize-convolution reference when that is shown, how many times it.
+ * @param {{key: string, label: string}[]} probes the lab's catalog of probes
  */
-export function probeRows(decoders, byDecoder) {
-  const cell = (tag, text, className = '') => Object.assign(document.createElement(tag), { textContent: text, className });
+export function probeRows(probes, decoders, byDecoder) {
+  const cell = (tag, text, className = '') =>
+    Object.assign(document.createElement(tag), { textContent: text, className });
   const reference = byDecoder.upsample ? 'upsample' : null;
   const head = document.createElement('tr');
   head.append(cell('th', 'input'), ...decoders.map((d) => cell('th', d)));
-  const rows = PROBES.map(([key, label]) => {
+  const rows = probes.map(({ key, label }) => {
     const row = document.createElement('tr');
     row.dataset.probe = key;
     row.append(cell('td', label));

@@ -6,7 +6,7 @@ const LAYERS = 3;
 /** Colour for a tap count: dark for few, bright for many. */
 function heat(t) {
   const r = Math.round(40 + 215 * Math.min(1, t * 1.4));
-  const g = Math.round(20 + 200 * Math.max(0, t - 0.35) / 0.65);
+  const g = Math.round(20 + (200 * Math.max(0, t - 0.35)) / 0.65);
   const b = Math.round(60 + 60 * (1 - t));
   return `rgb(${r},${g},${b})`;
 }
@@ -54,7 +54,8 @@ export class OverlapExplorer {
   }
 
   #draw(side, map) {
-    const max = Math.max(...map), min = Math.min(...map);
+    const max = Math.max(...map),
+      min = Math.min(...map);
     const canvas = this.root.querySelector('#overlap-map');
     const ctx = canvas.getContext('2d');
     const cell = canvas.width / side;
@@ -90,15 +91,20 @@ export class OverlapExplorer {
     bctx.fillText(`middle row: ${row.join(' ')}`.slice(0, 90), 4, 11);
 
     // Away from the borders, where only the stride pattern remains.
-    const margin = Math.min(Math.floor(side / 4), this.last.layers.reduce((m, l) => m + l.kernel, 0));
+    const margin = Math.min(
+      Math.floor(side / 4),
+      this.last.layers.reduce((m, l) => m + l.kernel, 0),
+    );
     const interior = [];
     for (let r = margin; r < side - margin; r++) {
       for (let c = margin; c < side - margin; c++) interior.push(map[r * side + c]);
     }
-    const lo = Math.min(...interior), hi = Math.max(...interior);
+    const lo = Math.min(...interior),
+      hi = Math.max(...interior);
     this.root.querySelector('#overlap-summary').textContent =
       `${side}x${side} output; taps per pixel from ${min} to ${max}; away from the borders ${lo} to ${hi}: ` +
-      (lo === hi ? 'even overlap, every pixel gets the same number of taps.'
+      (lo === hi
+        ? 'even overlap, every pixel gets the same number of taps.'
         : `uneven overlap (${(hi / lo).toFixed(1)}x), the checkerboard's cause.`);
   }
 }

@@ -31,8 +31,14 @@ export function buildDecoderViews(decoders, { panels, chooser, saves, onToggle, 
     const caption = element('figcaption');
     const meter = element('span', { className: 'meter-text', id: `meter-${name}` });
     const bar = element('meter', { id: `bar-${name}`, min: 0, max: 0.2, value: 0 });
-    caption.append(element('b', { textContent: name }), element('br'),
-      element('span', { className: 'decoder-label', textContent: decoder.label }), element('br'), meter, bar);
+    caption.append(
+      element('b', { textContent: name }),
+      element('br'),
+      element('span', { className: 'decoder-label', textContent: decoder.label }),
+      element('br'),
+      meter,
+      bar,
+    );
     figure.append(canvas, caption);
     panels.append(figure);
 

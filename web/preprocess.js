@@ -17,7 +17,10 @@ const INK_THRESHOLD = 0.05;
  *   the inclusive-exclusive box around the ink, or null for a blank canvas
  */
 export function inkBounds(ink, width, height) {
-  let left = width, top = height, right = -1, bottom = -1;
+  let left = width,
+    top = height,
+    right = -1,
+    bottom = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (ink[y * width + x] > INK_THRESHOLD) {
@@ -40,7 +43,8 @@ function resampleAxis(srcLen, dstLen, lines, get, set) {
   const scale = srcLen / dstLen;
   for (let line = 0; line < lines; line++) {
     for (let d = 0; d < dstLen; d++) {
-      const from = d * scale, to = (d + 1) * scale;
+      const from = d * scale,
+        to = (d + 1) * scale;
       let sum = 0;
       for (let s = Math.floor(from); s < Math.min(Math.ceil(to), srcLen); s++) {
         const overlap = Math.min(to, s + 1) - Math.max(from, s);
@@ -56,25 +60,42 @@ function resampleAxis(srcLen, dstLen, lines, get, set) {
  * @returns {Float32Array} row-major, outWidth * outHeight
  */
 export function resampleBox(ink, width, box, outWidth, outHeight) {
-  const boxWidth = box.right - box.left, boxHeight = box.bottom - box.top;
+  const boxWidth = box.right - box.left,
+    boxHeight = box.bottom - box.top;
   const rows = new Float32Array(boxHeight * outWidth);
-  resampleAxis(boxWidth, outWidth, boxHeight,
+  resampleAxis(
+    boxWidth,
+    outWidth,
+    boxHeight,
     (y, x) => ink[(box.top + y) * width + box.left + x],
-    (y, x, v) => { rows[y * outWidth + x] = v; });
+    (y, x, v) => {
+      rows[y * outWidth + x] = v;
+    },
+  );
   const out = new Float32Array(outWidth * outHeight);
-  resampleAxis(boxHeight, outHeight, outWidth,
+  resampleAxis(
+    boxHeight,
+    outHeight,
+    outWidth,
     (x, y) => rows[y * outWidth + x],
-    (x, y, v) => { out[y * outWidth + x] = v; });
+    (x, y, v) => {
+      out[y * outWidth + x] = v;
+    },
+  );
   return out;
 }
 
 /** Centre of mass (x, y) of a row-major image; null when it is all zero. */
 export function centreOfMass(image, width, height) {
-  let total = 0, sx = 0, sy = 0;
+  let total = 0,
+    sx = 0,
+    sy = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const v = image[y * width + x];
-      total += v; sx += v * x; sy += v * y;
+      total += v;
+      sx += v * x;
+      sy += v * y;
     }
   }
   return total > 0 ? { x: sx / total, y: sy / total } : null;
@@ -89,7 +110,8 @@ export function toMnist(ink, width, height) {
   const out = new Float32Array(SIDE * SIDE);
   const box = inkBounds(ink, width, height);
   if (!box) return out;
-  const boxWidth = box.right - box.left, boxHeight = box.bottom - box.top;
+  const boxWidth = box.right - box.left,
+    boxHeight = box.bottom - box.top;
   const scale = BOX / Math.max(boxWidth, boxHeight);
   const fitWidth = Math.max(1, Math.round(boxWidth * scale));
   const fitHeight = Math.max(1, Math.round(boxHeight * scale));
@@ -102,7 +124,8 @@ export function toMnist(ink, width, height) {
   const offsetY = Math.round((SIDE - 1) / 2 - mass.y);
   for (let y = 0; y < fitHeight; y++) {
     for (let x = 0; x < fitWidth; x++) {
-      const tx = x + offsetX, ty = y + offsetY;
+      const tx = x + offsetX,
+        ty = y + offsetY;
       if (tx >= 0 && tx < SIDE && ty >= 0 && ty < SIDE) {
         out[ty * SIDE + tx] = Math.min(1, fitted[y * fitWidth + x]);
       }

@@ -22,7 +22,13 @@ export function blockResidual(image) {
     for (let bx = 0; bx < SIDE; bx += 2) {
       const at = (dy, dx) => (by + dy) * SIDE + bx + dx;
       const mean = (image[at(0, 0)] + image[at(0, 1)] + image[at(1, 0)] + image[at(1, 1)]) / 4;
-      for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) out[at(dy, dx)] = image[at(dy, dx)] - mean;
+      for (const [dy, dx] of [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ])
+        out[at(dy, dx)] = image[at(dy, dx)] - mean;
     }
   }
   return out;
@@ -67,13 +73,15 @@ function paintRgb(canvas, colourAt) {
 export function paintSpectrum(canvas, power) {
   const half = SIDE / 2;
   const shifted = (i) => {
-    const y = Math.floor(i / SIDE), x = i % SIDE;
+    const y = Math.floor(i / SIDE),
+      x = i % SIDE;
     return ((y + half) % SIDE) * SIDE + ((x + half) % SIDE);
   };
   const logs = Array.from(power, (p) => Math.log10(p + 1e-12));
   // The zero-frequency bin dwarfs the rest; scale to everything else.
   const rest = logs.filter((_, i) => i !== 0);
-  const lo = Math.min(...rest), hi = Math.max(...rest);
+  const lo = Math.min(...rest),
+    hi = Math.max(...rest);
   paintRgb(canvas, (i) => {
     const t = hi > lo ? Math.min(1, Math.max(0, (logs[shifted(i)] - lo) / (hi - lo))) : 0;
     return [Math.round(255 * t ** 0.8), Math.round(200 * t ** 1.5), Math.round(90 + 120 * t)];
@@ -83,7 +91,11 @@ export function paintSpectrum(canvas, power) {
   ctx.strokeStyle = '#f5a623';
   ctx.lineWidth = 2;
   // Display (row, column) of each stride bin after the shift.
-  for (const [row, col] of [[0, 0], [0, half], [half, 0]]) {
+  for (const [row, col] of [
+    [0, 0],
+    [0, half],
+    [half, 0],
+  ]) {
     ctx.strokeRect(col * cell + 1, row * cell + 1, cell - 2, cell - 2);
   }
 }

@@ -3,8 +3,6 @@
 // (TensorFlow Playground keeps its whole state in its URL the same way).
 // Pure functions over strings: no DOM.
 
-const KINDS = new Set(['digit', 'drawing', 'blank', 'grey', 'noise', 'code', 'unit']);
-
 /** A decoder's name as the lab spells it; the app checks it is one it knows. */
 const DECODER_NAME = /^[a-z0-9-]{1,32}$/;
 
@@ -24,7 +22,8 @@ export function decodeStrokes(text) {
       const [x, y] = pair.split('.').map((v) => parseInt(v, 36) / SCALE);
       if (!Number.isFinite(x) || !Number.isFinite(y)) throw new Error(`bad point '${pair}'`);
       return { x, y };
-    }));
+    }),
+  );
 }
 
 /**
@@ -51,8 +50,14 @@ export function encodeView(view) {
   return params.toString();
 }
 
-/** The view a hash describes; fields it lacks or garbles are left out. */
-export function decodeView(hash) {
+/**
+ * The view a hash describes; fields it lacks or garbles are left out.
+ * @param {string} hash
+ * @param {{inputs: {name: string}[], optimizers: {name: string}[], code_units: number}} catalog the lab's
+ */
+export function decodeView(hash, catalog) {
+  const kinds = new Set(catalog.inputs.map((input) => input.name));
+  const optimizers = new Set(catalog.optimizers.map((optimizer) => optimizer.name));
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const view = {};
   const main = params.get('main');
@@ -60,12 +65,13 @@ export function decodeView(hash) {
   const shown = (params.get('shown') ?? '').split(',').filter((name) => DECODER_NAME.test(name));
   if (shown.length > 0) view.shown = shown;
   const [kind, argument] = (params.get('input') ?? '').split(':');
-  if (KINDS.has(kind)) {
+  if (kinds.has(kind)) {
     view.inputKind = kind;
     const number = Number(argument);
     if (kind === 'digit' && Number.isInteger(number) && number >= 0) view.digit = number;
     if (kind === 'code' && Number.isInteger(number)) view.codeSeed = number;
-    if (kind === 'unit' && Number.isInteger(number) && number >= 0 && number < 128) view.codeUnit = number;
+    if (kind === 'unit' && Number.isInteger(number) && number >= 0 && number < catalog.code_units)
+      view.codeUnit = number;
     if (kind === 'drawing') {
       try {
         view.strokes = decodeStrokes(params.get('strokes') ?? '');
@@ -75,8 +81,12 @@ export function decodeView(hash) {
     }
   }
   view.residual = params.get('residual') === '1';
-  if (params.get('optimizer') === 'adam' || params.get('optimizer') === 'adadelta') view.optimizer = params.get('optimizer');
-  for (const [key, field] of [['lr', 'learningRate'], ['batch', 'batchSize'], ['seed', 'seed']]) {
+  if (optimizers.has(params.get('optimizer'))) view.optimizer = params.get('optimizer');
+  for (const [key, field] of [
+    ['lr', 'learningRate'],
+    ['batch', 'batchSize'],
+    ['seed', 'seed'],
+  ]) {
     const value = Number(params.get(key));
     if (params.has(key) && Number.isFinite(value) && value >= 0) view[field] = value;
   }

@@ -56,7 +56,8 @@ export class Zoom {
     this.box.replaceChildren();
     const heading = document.createElement('div');
     heading.className = 'zoom-heading';
-    heading.textContent = `row ${row}, column ${col} (phase ${row % 2},${col % 2})` +
+    heading.textContent =
+      `row ${row}, column ${col} (phase ${row % 2},${col % 2})` +
       (this.mode === 'residual' ? ': pixel minus its 2x2-block mean, x100' : '');
     this.box.append(heading);
     const row_ = document.createElement('div');
@@ -65,8 +66,7 @@ export class Zoom {
       const image = panel.image();
       if (!image) continue;
       const values = this.mode === 'residual' ? blockResidual(image) : image;
-      const range = this.mode === 'residual'
-        ? values.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6) : 1;
+      const range = this.mode === 'residual' ? values.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6) : 1;
       const figure = document.createElement('figure');
       const canvas = document.createElement('canvas');
       canvas.width = canvas.height = side * CELL;
@@ -79,7 +79,8 @@ export class Zoom {
     this.box.append(row_);
     this.box.hidden = false;
     const margin = 18;
-    const width = this.box.offsetWidth, height = this.box.offsetHeight;
+    const width = this.box.offsetWidth,
+      height = this.box.offsetHeight;
     const left = x + margin + width > window.innerWidth ? x - margin - width : x + margin;
     const top = Math.min(Math.max(4, y - height / 2), window.innerHeight - height - 4);
     this.box.style.left = `${Math.max(4, left)}px`;
@@ -92,8 +93,10 @@ export class Zoom {
     ctx.textBaseline = 'middle';
     for (let dy = -this.radius; dy <= this.radius; dy++) {
       for (let dx = -this.radius; dx <= this.radius; dx++) {
-        const r = row + dy, c = col + dx;
-        const x = (dx + this.radius) * CELL, y = (dy + this.radius) * CELL;
+        const r = row + dy,
+          c = col + dx;
+        const x = (dx + this.radius) * CELL,
+          y = (dy + this.radius) * CELL;
         if (r < 0 || r >= SIDE || c < 0 || c >= SIDE) {
           ctx.fillStyle = '#333';
           ctx.fillRect(x, y, CELL, CELL);

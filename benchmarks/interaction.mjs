@@ -1,0 +1,146 @@
+// How the page feels: pointer move to painted reconstructions while
+// drawing, the main thread's long tasks and a click's latency while seven
+// decoders train, and navigation to the first reconstruction. On the
+// backend the page chooses by itself and on each backend forced with
+// ?backend=. Prints one table and, with --out, writes it (and a JSON twin).
+//
+//   node benchmarks/interaction.mjs [--seconds 60] [--strokes 40] [--out FILE.md]
+
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { chromium } from 'playwright-core';
+import { startServer } from '../scripts/serve.mjs';
+
+const { values: options } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    strokes: { type: 'string', default: '40' },
+    out: { type: 'string' },
+  },
+});
+const TRAIN_SECONDS = Number(options.seconds);
+const STROKES = Number(options.strokes);
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--enable-unsafe-webgpu',
+];
+
+const quantile = (xs, q) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+};
+
+/** One stroke across the pad, in `steps` pointer moves. */
+async function stroke(page, box, index, steps = 12) {
+  const y0 = 0.2 + (0.6 * ((index * 7) % 10)) / 10;
+  const at = (fx, fy) => [box.x + fx * box.width, box.y + fy * box.height];
+  await page.mouse.move(...at(0.2, y0));
+  await page.mouse.down();
+  for (let i = 1; i <= steps; i++) await page.mouse.move(...at(0.2 + (0.6 * i) / steps, y0 + 0.1 * Math.sin(i)));
+  await page.mouse.up();
+}
+
+async function measure(browser, base, query) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+  try {
+    await page.addInitScript(() => {
+      window.longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) window.longTasks.push(entry.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${base}${query}`);
+    await page.waitForFunction(() => window.checkerlab?.ready === true, null, { timeout: 600_000 });
+    const start = await page.evaluate(() => ({
+      backend: window.checkerlab.backend,
+      first: window.checkerlab.firstReconstructionMs,
+    }));
+    await page.locator('#pad').scrollIntoViewIfNeeded();
+    const box = await page.locator('#pad').boundingBox();
+
+    // Drawing alone.
+    await page.evaluate(() => {
+      window.checkerlab.paintLatencies.length = 0;
+    });
+    for (let i = 0; i < STROKES; i++) await stroke(page, box, i);
+    await page.waitForFunction(() => window.checkerlab.settled());
+    const drawing = await page.evaluate(() => [...window.checkerlab.paintLatencies]);
+
+    // Drawing while every decoder trains.
+    const names = await page.evaluate(() => window.checkerlab.catalog.decoders.map((d) => d.name));
+    for (const name of names) {
+      if (!(await page.evaluate((n) => window.checkerlab.view().shown.includes(n), name)))
+        await page.click(`#show-${name}`);
+    }
+    await page.fill('#batch-size', '32');
+    await page.locator('#batch-size').dispatchEvent('change');
+    await page.click('#train');
+    await page.waitForFunction(() => (window.checkerlab.lastTrainReport?.step ?? 0) >= 1, null, { timeout: 600_000 });
+    await page.evaluate(() => {
+      window.longTasks.length = 0;
+      window.checkerlab.paintLatencies.length = 0;
+    });
+    const began = Date.now();
+    let strokes = 0;
+    while (Date.now() - began < TRAIN_SECONDS * 1000) {
+      await stroke(page, box, strokes++);
+      if (strokes % 10 === 0) await page.click('#clear');
+    }
+    const stopped = await page.evaluate(() => window.checkerlab.trainingStopped);
+    await page.click('#train');
+    const training = await page.evaluate(() => ({
+      longTasks: [...window.longTasks],
+      paints: [...window.checkerlab.paintLatencies],
+      click: window.checkerlab.clickLatencies.at(-1),
+      step: window.checkerlab.lastTrainReport.step,
+      models: window.checkerlab.lastTrainReport.losses.length,
+    }));
+    await page.waitForFunction((n) => window.checkerlab.trainingStopped > n, stopped, { timeout: 600_000 });
+    return { query, backend: start.backend, firstMs: start.first, drawing, training, strokes };
+  } finally {
+    await page.close();
+  }
+}
+
+const server = await startServer({ port: 0 });
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
+const runs = [];
+try {
+  for (const query of ['', '?backend=cpu', '?backend=webgpu']) runs.push(await measure(browser, base, query));
+} finally {
+  await browser.close();
+  server.close();
+}
+
+const ms = (x) => (x === undefined ? '-' : `${x.toFixed(1)} ms`);
+const lines = [
+  `# Interaction: ${new Date().toISOString().slice(0, 10)}`,
+  '',
+  `${os.cpus().length} × ${os.cpus()[0].model}, headless Chromium ${browser.version()}; ${TRAIN_SECONDS} s of training every decoder (batch 32) while a script draws.`,
+  '',
+  '| page | backend | first reconstruction | pointer move to paint, median / p95 (drawing) | same while training | long tasks over 50 ms while training (count, longest) | click to screen while training | training steps in the window |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+for (const run of runs) {
+  const { training: t } = run;
+  lines.push(
+    `| ${run.query || '(chosen by the page)'} | ${run.backend.kind} | ${(run.firstMs / 1000).toFixed(2)} s | ${ms(quantile(run.drawing, 0.5))} / ${ms(quantile(run.drawing, 0.95))} | ${ms(quantile(t.paints, 0.5))} / ${ms(quantile(t.paints, 0.95))} | ${t.longTasks.length}, ${t.longTasks.length ? ms(Math.max(...t.longTasks)) : '-'} | ${ms(t.click)} | ${t.step} (${t.models} models) |`,
+  );
+}
+lines.push(
+  '',
+  `Backend chosen by the page: ${runs[0].backend.description}, because ${runs[0].backend.cpu_reason ?? runs[0].backend.why}.`,
+);
+const table = lines.join('\n');
+console.log(table);
+if (options.out) {
+  writeFileSync(options.out, `${table}\n`);
+  writeFileSync(options.out.replace(/\.md$/, '.json'), `${JSON.stringify(runs, null, 1)}\n`);
+}

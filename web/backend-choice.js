@@ -1,0 +1,69 @@
+// Which backend the lab runs on: the fastest, not merely the one available.
+// A software WebGPU adapter (SwiftShader, llvmpipe, lavapipe, WARP) emulates
+// the GPU on the CPU and, for a model this small, is several times slower
+// than Burn's CPU backend in wasm (README, "Benchmarks"), so the CPU wins
+// there. Pure functions: unit-tested in Node.
+
+/** Adapter names that mean WebGPU is emulated on the CPU. */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|microsoft basic render/i;
+
+/**
+ * A line naming the adapter, and whether it is a software one.
+ * @param {{vendor?: string, architecture?: string, device?: string, description?: string,
+ *   isFallbackAdapter?: boolean}} info `GPUAdapterInfo`
+ */
+export function describeAdapter(info) {
+  const name =
+    [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+  return { name, software: Boolean(info.isFallbackAdapter) || SOFTWARE_ADAPTER.test(name) };
+}
+
+/**
+ * @param {{requested: string|null, adapter: {name: string, software: boolean}|null, missing: string}} facts
+ *   `requested` from `?backend=`, `adapter` as `describeAdapter` gives it (null: none),
+ *   `missing` why there is none
+ * @returns {{backend: 'webgpu'|'cpu', why: string}}
+ */
+export function chooseBackend({ requested, adapter, missing }) {
+  if (requested === 'cpu') return { backend: 'cpu', why: 'the CPU was requested (?backend=cpu)' };
+  if (!adapter) return { backend: 'cpu', why: missing };
+  if (requested === 'webgpu') return { backend: 'webgpu', why: 'WebGPU was requested (?backend=webgpu)' };
+  if (adapter.software) {
+    return {
+      backend: 'cpu',
+      why: `the WebGPU adapter (${adapter.name}) runs on the CPU in software, which is slower than the WebAssembly CPU path for this model (?backend=webgpu uses it anyway)`,
+    };
+  }
+  return { backend: 'webgpu', why: `a hardware WebGPU adapter (${adapter.name}) is available` };
+}
+
+/** `?backend=` as given, if it is one of the two. */
+export function requestedBackend(search) {
+  const value = new URLSearchParams(search).get('backend');
+  return value === 'cpu' || value === 'webgpu' ? value : null;
+}
+
+/** Asks the browser (window or worker) for an adapter. */
+export async function findAdapter(gpu) {
+  if (!gpu) return { adapter: null, missing: 'this browser exposes no WebGPU here (navigator.gpu is missing)' };
+  let adapter;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (err) {
+    return { adapter: null, missing: `requesting a WebGPU adapter failed: ${err.message ?? err}` };
+  }
+  if (!adapter) {
+    return {
+      adapter: null,
+      missing: 'the browser has WebGPU but no adapter (headless Chromium needs --enable-unsafe-webgpu)',
+    };
+  }
+  // GPUAdapterInfo's fields are getters on its prototype: copy them by name.
+  const info = adapter.info ?? {};
+  const { vendor, architecture, device, description } = info;
+  const isFallbackAdapter = info.isFallbackAdapter ?? adapter.isFallbackAdapter;
+  return {
+    adapter: describeAdapter({ vendor, architecture, device, description, isFallbackAdapter }),
+    missing: '',
+  };
+}

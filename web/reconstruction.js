@@ -1,0 +1,94 @@
+// The reconstructions: asking the lab for the shown decoders' answers to
+// the current input, and painting them (panels, main view, spectrum, note).
+
+import { paintImage, paintResidual, paintSpectrum } from './render.js';
+import { meterText } from './meters.js';
+
+/** Asks the lab for the current input's reconstructions and paints them. */
+export async function refresh(ctx, inputAt = performance.now()) {
+  const { state, client } = ctx;
+  const started = performance.now();
+  const kind = state.inputKind;
+  let results;
+  if (kind === 'code') results = await client.call('decodeShuffledCode', [state.codeSeed]);
+  else if (kind === 'unit') results = await client.call('decodeCodeUnit', [state.codeUnit]);
+  else results = await client.call('reconstruct', [state.input]);
+  state.outputs = {};
+  state.results = {};
+  for (const result of results) {
+    state.outputs[result.decoder] = result.image;
+    state.results[result.decoder] = result;
+  }
+  await paintPanels(ctx);
+  ctx.probe.reconstructions += 1;
+  ctx.probe.lastReconstructionMs = performance.now() - started;
+  // The frame that shows this input's reconstructions: the latency a user feels.
+  requestAnimationFrame((frame) => ctx.probe.recordPaint(frame - inputAt));
+}
+
+function inputCaption(ctx) {
+  const { state, catalog } = ctx;
+  const entry = catalog.inputs.find((input) => input.name === state.inputKind);
+  if (state.inputKind === 'code') return `${entry.caption} #${state.codeSeed}`;
+  if (state.inputKind === 'unit') return `code unit ${state.codeUnit} of ${catalog.code_units} on`;
+  return entry.caption;
+}
+
+export async function paintPanels(ctx) {
+  const { state, views, $ } = ctx;
+  const input = $('panel-input');
+  if (ctx.isCode(state.inputKind)) {
+    const context = input.getContext('2d');
+    context.fillStyle = '#222';
+    context.fillRect(0, 0, input.width, input.height);
+    context.fillStyle = '#aaa';
+    context.font = '13px system-ui';
+    context.fillText('no image: the decoders', 16, 80);
+    context.fillText('get a code directly', 16, 100);
+  } else {
+    paintImage(input, state.input);
+  }
+  $('caption-input').textContent = inputCaption(ctx);
+
+  for (const decoder of state.shown) {
+    const image = state.outputs[decoder];
+    if (!image) continue;
+    const view = views.get(decoder);
+    paintImage(view.canvas, image);
+    const { bce, meters } = state.results[decoder];
+    const loss = bce === null ? '' : `BCE ${bce.toFixed(3)} · `;
+    view.meter.textContent = `${loss}stride energy ${meterText(meters.stride_energy)} · phase spread ${meterText(meters.polyphase_spread)}`;
+    view.bar.value = Math.min(0.2, meters.stride_energy);
+  }
+  await paintMain(ctx);
+}
+
+/** The main view: the selected decoder large, its spectrum and the note. */
+export async function paintMain(ctx) {
+  const { state, views, $ } = ctx;
+  $('main-name').textContent = state.main;
+  for (const view of views.values()) view.figure.classList.toggle('selected', view.name === state.main);
+  writeNote(ctx);
+  const image = state.outputs[state.main];
+  if (!image) return;
+  if ($('residual').checked) paintResidual($('main'), image);
+  else paintImage($('main'), image);
+  paintSpectrum($('spectrum'), await ctx.client.call('spectrum', [image]));
+}
+
+function writeNote(ctx) {
+  const { state, catalog, $ } = ctx;
+  const lines = [catalog.decoders.find((d) => d.name === state.main)?.explanation ?? ''];
+  if (state.untrained) {
+    lines.push(
+      "These models are untrained: the transposed decoder's checkerboard is there before any learning, because its 3x3 kernel with stride 2 overlaps unevenly: each output pixel gets 1, 2 or 4 taps depending on its position in the 2x2 grid.",
+    );
+  }
+  lines.push(catalog.inputs.find((input) => input.name === state.inputKind)?.note ?? '');
+  lines.push(
+    "Meters: stride energy is the share of the image's spectrum at the stride-2 frequencies (0 smooth, 1 a pure checkerboard); phase spread is how far apart the four 2x2 phases' mean levels are.",
+  );
+  $('note').replaceChildren(
+    ...lines.filter(Boolean).map((text) => Object.assign(document.createElement('p'), { textContent: text })),
+  );
+}

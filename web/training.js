@@ -1,0 +1,138 @@
+// Live training of the shown decoders: the settings, the loop (chunks of
+// steps in the worker, sized to stay short so a reconstruction never waits
+// long), reset, and the loss and meter charts.
+
+import { LineChart } from './charts.js';
+import { errorText } from './messages.js';
+
+/** A chunk of training steps should take about this long in the worker. */
+const CHUNK_TARGET_MS = 250;
+
+/** The settings as the lab spells them. */
+export function readSettings({ $ }) {
+  return {
+    optimizer: $('optimizer').value,
+    learning_rate: Number($('learning-rate').value),
+    batch_size: Math.round(Number($('batch-size').value)),
+  };
+}
+
+export function setupTraining(ctx) {
+  const { catalog, $, messages, client } = ctx;
+  for (const { name, label } of catalog.optimizers) {
+    $('optimizer').append(Object.assign(document.createElement('option'), { value: name, textContent: label }));
+  }
+  const defaults = catalog.training;
+  $('optimizer').value = defaults.optimizer;
+  $('learning-rate').value = String(defaults.learning_rate);
+  $('batch-size').value = String(defaults.batch_size);
+  $('batch-size').max = String(catalog.limits.batch_size);
+
+  const series = [...ctx.views.values()].map(({ name, colour }) => ({ name, colour }));
+  ctx.charts = {
+    loss: new LineChart($('chart-loss'), { title: 'training loss (BCE)', series, log: true }),
+    energy: new LineChart($('chart-energy'), { title: 'stride energy of the current input', series, log: true }),
+    spread: new LineChart($('chart-spread'), { title: 'phase spread of the current input', series, log: true }),
+  };
+  ctx.probe.charts = ctx.charts;
+
+  $('train').addEventListener('click', (event) => {
+    ctx.state.training = !ctx.state.training;
+    $('train').textContent = ctx.state.training ? 'Pause' : 'Train';
+    // When the click took effect on screen, for the tests and the benchmark.
+    requestAnimationFrame((frame) => ctx.probe.clickLatencies.push(frame - event.timeStamp));
+    if (ctx.state.training) trainLoop(ctx);
+  });
+
+  for (const id of ['optimizer', 'learning-rate', 'batch-size']) {
+    $(id).addEventListener('change', async () => {
+      if (id === 'optimizer') {
+        const chosen = catalog.optimizers.find((o) => o.name === $('optimizer').value);
+        $('learning-rate').value = String(chosen.default_learning_rate);
+      }
+      ctx.address.write();
+      try {
+        await client.call('configureTraining', [readSettings(ctx)]);
+        messages.clear('train-message');
+      } catch (err) {
+        messages.error('train-message', `Settings not applied: ${errorText(err)}`);
+      }
+    });
+  }
+}
+
+/** Draws the current input's meters into the charts at `step`. */
+function recordMeters(ctx, step) {
+  const { state, charts } = ctx;
+  for (const decoder of state.shown) {
+    const result = state.results[decoder];
+    if (!result) continue;
+    charts.energy.add(decoder, step, result.meters.stride_energy);
+    charts.spread.add(decoder, step, result.meters.polyphase_spread);
+  }
+  charts.energy.draw();
+  charts.spread.draw();
+}
+
+async function trainLoop(ctx) {
+  const { state, client, charts, messages, $ } = ctx;
+  try {
+    await ctx.ensureTrainingData();
+    await client.call('configureTraining', [readSettings(ctx)]);
+    messages.status('Training… (on WebGPU the first steps compile kernels and are slow)');
+    while (state.training) {
+      const report = await client.call('trainSteps', [state.chunk]);
+      const msPerStep = client.lastMs / state.chunk;
+      const first = report.step - state.chunk + 1;
+      for (const { decoder, losses } of report.losses) {
+        for (const [i, loss] of losses.entries()) charts.loss.add(decoder, first + i, loss);
+      }
+      charts.loss.draw();
+      state.chunk = Math.max(1, Math.min(ctx.catalog.limits.steps_per_call, Math.round(CHUNK_TARGET_MS / msPerStep)));
+      const models = report.losses.length === 1 ? '1 model' : `${report.losses.length} models`;
+      $('train-status').textContent = `step ${report.step} · ${msPerStep.toFixed(0)} ms per step (${models})`;
+      ctx.probe.lastTrainReport = { ...report, milliseconds: client.lastMs };
+      state.untrained = false;
+      // The reconstruction follows the models; a drawing in progress has its own requests.
+      ctx.live.request();
+      recordMeters(ctx, report.step);
+      messages.status(`Training: step ${report.step}`);
+    }
+    messages.status('Paused', false);
+  } catch (err) {
+    messages.error('train-message', `Training stopped: ${errorText(err)}`);
+    messages.status('Training stopped', false);
+  } finally {
+    state.training = false;
+    $('train').textContent = 'Train';
+    ctx.probe.trainingStopped += 1;
+    await ctx.afterTraining();
+  }
+}
+
+/** Replaces the models with the shipped or untrained ones, as the controls say. */
+export async function resetModels(ctx) {
+  const { state, client, $, messages } = ctx;
+  state.training = false;
+  const from = $('start-from').value;
+  try {
+    if (from === 'scratch') {
+      await client.call('reset', [Math.max(0, Math.round(Number($('seed').value)))]);
+    } else {
+      await ctx.loadShippedWeights();
+    }
+    await ctx.forgetKept();
+    await client.call('configureTraining', [readSettings(ctx)]);
+    state.untrained = from === 'scratch';
+    for (const chart of Object.values(ctx.charts)) chart.clear();
+    $('train-status').textContent = from === 'scratch' ? 'untrained models' : 'shipped weights';
+    messages.note(
+      'train-message',
+      from === 'scratch' ? `Models reset: untrained, seed ${$('seed').value}` : 'Models reset to the shipped weights',
+    );
+    await ctx.refreshDecoders();
+    ctx.live.request();
+  } catch (err) {
+    messages.error('train-message', `Reset failed: ${errorText(err)}`);
+  }
+}

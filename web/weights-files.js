@@ -1,0 +1,117 @@
+// Weights in and out: the shipped files fetched at start, `.ckpt` files the
+// user loads or saves, and the last trained models kept in this browser.
+
+import { forgetModels, keepModels, keptModels } from './keep.js';
+import { errorText } from './messages.js';
+
+export async function fetchBytes(url, what) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new Error(`could not fetch ${what} (${url}): ${errorText(err)}`);
+  }
+  if (!response.ok) throw new Error(`could not fetch ${what} (${url}): HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export function setupWeights(ctx) {
+  const { client, $, messages, state } = ctx;
+  /** The shipped files as fetched at start, for "Reset models". */
+  const shipped = {};
+
+  ctx.loadShipped = async () => {
+    await Promise.all(
+      ctx.catalog.decoders.map(async ({ name }) => {
+        try {
+          shipped[name] = await fetchBytes(`weights/${name}.ckpt`, `the ${name} weights`);
+          await client.call('loadWeights', [shipped[name], 'shipped weights']);
+        } catch (err) {
+          state.untrained = true;
+          messages.error('start-message', `The ${name} decoder starts untrained: ${errorText(err)}`);
+        }
+      }),
+    );
+  };
+
+  ctx.loadShippedWeights = async () => {
+    for (const { name } of ctx.catalog.decoders) {
+      if (!shipped[name]) throw new Error(`the shipped ${name} weights did not load at start`);
+      await client.call('loadWeights', [shipped[name], 'shipped weights']);
+    }
+  };
+
+  ctx.forgetKept = () => forgetModels().catch(() => {});
+
+  /** Stores every model in this browser, so a reload brings them back. */
+  ctx.keepTrainedModels = async () => {
+    try {
+      const files = {};
+      for (const { name } of ctx.catalog.decoders) files[name] = await client.call('saveWeights', [name]);
+      await keepModels(files);
+      ctx.probe.kept = true;
+    } catch (err) {
+      console.warn(`could not keep the trained models in this browser: ${errorText(err)}`);
+    }
+  };
+
+  /** Loads the models kept from an earlier visit, if any; says so. */
+  ctx.restoreKeptModels = async () => {
+    let record;
+    try {
+      record = await keptModels();
+    } catch (err) {
+      console.warn(`no access to kept models: ${errorText(err)}`);
+      return;
+    }
+    if (!record) return;
+    try {
+      // A record from a version with fewer decoders restores the ones it has.
+      for (const { name } of ctx.catalog.decoders.filter((d) => record.files[d.name])) {
+        await client.call('loadWeights', [record.files[name], 'kept from your last visit']);
+      }
+      $('train-status').textContent =
+        `restored the models you trained on ${new Date(record.kept).toLocaleString()} (Reset models for the shipped ones)`;
+    } catch (err) {
+      messages.error(
+        'train-message',
+        `The models kept from your last visit could not be restored (${errorText(err)}); starting from the shipped weights.`,
+      );
+      await ctx.forgetKept();
+      await ctx.loadShippedWeights().catch((e) => messages.error('train-message', errorText(e)));
+    }
+  };
+
+  $('weights-file').addEventListener('change', async (event) => {
+    const file = event.target.files[0];
+    event.target.value = '';
+    if (!file) return;
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const info = await client.call('loadWeights', [bytes, file.name], [bytes.buffer]);
+      messages.note('weights-message', `Loaded ${file.name} into the ${info.decoder} decoder`);
+      state.untrained = false;
+      await ctx.refreshDecoders();
+      ctx.live.request();
+    } catch (err) {
+      messages.error(
+        'weights-message',
+        `Could not load ${file.name}: ${errorText(err)}. The current models are unchanged.`,
+      );
+    }
+  });
+}
+
+/** Downloads a decoder's current weights as a `.ckpt` file. */
+export async function saveWeights(ctx, decoder) {
+  try {
+    const bytes = await ctx.client.call('saveWeights', [decoder]);
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    link.download = `${decoder}.ckpt`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch (err) {
+    ctx.messages.error('weights-message', `Could not save the ${decoder} weights: ${errorText(err)}`);
+  }
+}
