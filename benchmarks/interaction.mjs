@@ -136,7 +136,7 @@ for (const run of runs) {
 }
 lines.push(
   '',
-  `Backend chosen by the page: ${runs[0].backend.description}, because ${runs[0].backend.cpu_reason ?? runs[0].backend.why}.`,
+  `Backend chosen by the page: ${runs[0].backend.description}, because ${runs[0].backend.reason}.`,
 );
 const table = lines.join('\n');
 console.log(table);

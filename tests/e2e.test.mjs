@@ -522,6 +522,34 @@ describe('without WebGPU', () => {
     }
   });
 
+  test('a lab that traps is restarted with its models and the input, and the page says so', async () => {
+    const hooked = await openPage(browser, '?backend=cpu&test-hooks');
+    try {
+      await showDigit(hooked.page, 4);
+      const before = await view(hooked.page);
+      const answer = await hooked.page.evaluate(() => window.checkerlab.trap());
+      assert.match(answer, /unreachable|RuntimeError/i);
+      await hooked.page.waitForFunction(
+        () => window.checkerlab.restarts.length === 1 && window.checkerlab.settled(),
+        null,
+        {
+          timeout: STARTUP_MS,
+        },
+      );
+      const restartMs = await hooked.page.evaluate(() => window.checkerlab.restarts[0]);
+      console.log(`# restart after a trap: ${(restartMs / 1000).toFixed(2)} s`);
+      assert.match(await hooked.page.locator('#start-message').innerText(), /internal error.*restarted/s);
+      const after = await view(hooked.page);
+      assert.deepEqual(after.input, before.input, 'the input survives');
+      assert.deepEqual(after.outputs, before.outputs, 'the same models answer it');
+      // The new lab works: another digit reconstructs.
+      await showDigit(hooked.page, 5);
+      assert.equal((await view(hooked.page)).inputKind, 'digit');
+    } finally {
+      await hooked.page.close();
+    }
+  });
+
   test('a latent walk between two digits decodes the path with every shown decoder', async () => {
     await showDigit(page, 0);
     const start = (await view(page)).outputs;

@@ -7,7 +7,7 @@ import { requestedBackend } from './backend-choice.js';
 import { Messages, errorText } from './messages.js';
 import { paintMain, refresh } from './reconstruction.js';
 import { fillDigitStrip, setupInputButtons, setupPad } from './inputs.js';
-import { resetModels, setupTraining } from './training.js';
+import { readSettings, resetModels, setupTraining } from './training.js';
 import { fetchBytes, saveWeights, setupWeights } from './weights-files.js';
 import { applyAddress, setupAddress } from './address.js';
 import { buildDecoderViews, showDecoderViews } from './panels.js';
@@ -28,6 +28,7 @@ const probe = {
   trainingStopped: 0,
   paintLatencies: [],
   clickLatencies: [],
+  restarts: [],
   recordPaint(ms) {
     probe.paintLatencies.push(ms);
     if (probe.paintLatencies.length > LATENCY_WINDOW) probe.paintLatencies.shift();
@@ -43,6 +44,8 @@ const ctx = {
   state: {
     input: new Float32Array(SIDE * SIDE),
     inputKind: 'digit',
+    /** The pad's ink changed since it was last read into `input`. */
+    inkChanged: false,
     digit: 0,
     codeSeed: 1,
     codeUnit: -1,
@@ -59,8 +62,11 @@ const ctx = {
   isCode: (kind) => ctx.catalog.inputs.find((input) => input.name === kind)?.is_code ?? false,
 };
 
+/** Makes the lab's wasm instance trap (only with `?test-hooks`), to test the restart. */
+probe.trap = () => ctx.client.call('trapForTest').catch((err) => err.message);
+
 /** Whether every input so far has been sent and answered. */
-probe.settled = () => ctx.unsentInkAt === null && (ctx.live?.idle ?? false);
+probe.settled = () => ctx.live?.idle ?? false;
 
 probe.view = () => {
   const { state } = ctx;
@@ -197,41 +203,91 @@ function wireControls() {
   });
 }
 
+/** Test digit files: fetched once (while the worker compiles the wasm), copied into each lab started. */
+const testDigitFiles = Promise.all([
+  fetchBytes('data/mnist/t10k-images-idx3-ubyte.gz', 'the MNIST test images'),
+  fetchBytes('data/mnist/t10k-labels-idx1-ubyte.gz', 'the MNIST test labels'),
+]);
+testDigitFiles.catch(() => {}); // reported where it is awaited
+
+/** Starts a lab in a fresh worker and listens to it. */
+async function startLab() {
+  const client = await LabClient.start({
+    requested: requestedBackend(location.search),
+    testHooks: new URLSearchParams(location.search).has('test-hooks'),
+  });
+  client.on('log', ({ level, text }) => console[level](`[lab] ${text}`));
+  client.on('panic', ({ text }) => console.error(`[lab] panic: ${text}`));
+  client.on('trap', (message) => restartLab(message));
+  ctx.client = client;
+  probe.backend = client.backend;
+  return client;
+}
+
+/** Gives a started lab its data and weights: the test digits, the shipped models, then any kept ones. */
+async function loadLabData() {
+  const digits = testDigitFiles.then(([images, labels]) =>
+    ctx.client.call('loadMnist', ['test', images.slice(), labels.slice()]),
+  );
+  await ctx.loadShipped();
+  await ctx.restoreKeptModels();
+  await digits;
+}
+
+/**
+ * A trap leaves a wasm instance unusable: replace the worker, give the new
+ * lab the models kept in this browser (or the shipped ones), the decoders
+ * shown and the settings, and repaint the current input. Models trained
+ * since they were last kept are lost, and the message says so.
+ */
+async function restartLab(reason) {
+  const { state, messages } = ctx;
+  state.training = false;
+  state.trainLoaded = false;
+  $('train').textContent = 'Train';
+  const began = performance.now();
+  messages.status('Restarting the lab after an internal error…');
+  ctx.client.terminate();
+  try {
+    await startLab();
+    await loadLabData();
+    await ctx.client.call('showDecoders', [state.shown]);
+    await ctx.client.call('configureTraining', [readSettings(ctx)]);
+    await refresh(ctx);
+    await ctx.refreshDecoders();
+    probe.restarts.push(performance.now() - began);
+    messages.error(
+      'start-message',
+      `The lab stopped on an internal error (${reason}) and was restarted with the models kept in this browser (or the shipped ones) and your input; training since the models were last kept is lost.`,
+    );
+    messages.status('Ready again after a restart', false);
+  } catch (err) {
+    messages.error(
+      'start-message',
+      `The lab stopped on an internal error and could not restart (${errorText(err)}): reload the page.`,
+    );
+    messages.status('Stopped by an internal error', false);
+  }
+}
+
 async function start() {
   const began = performance.now();
-  // Fetched while the worker compiles the wasm module.
-  const testDigitFiles = Promise.all([
-    fetchBytes('data/mnist/t10k-images-idx3-ubyte.gz', 'the MNIST test images'),
-    fetchBytes('data/mnist/t10k-labels-idx1-ubyte.gz', 'the MNIST test labels'),
-  ]);
-  testDigitFiles.catch(() => {}); // reported where it is awaited
   const { messages } = ctx;
   setupPad(ctx);
   setupAddress(ctx);
   try {
     messages.status('Starting the lab (WebAssembly in a worker, then WebGPU or the CPU)…');
-    ctx.client = await LabClient.start({ requested: requestedBackend(location.search) });
+    await startLab();
   } catch (err) {
     messages.error('start-message', `Checkerlab could not start: ${errorText(err)}`);
     messages.status('Could not start', false);
     return;
   }
   const { client } = ctx;
-  client.on('log', ({ level, text }) => console[level](`[lab] ${text}`));
-  client.on('panic', ({ text }) => console.error(`[lab] panic: ${text}`));
-  client.on('trap', (message) => {
-    ctx.state.training = false;
-    messages.error('start-message', `The lab stopped on an internal error (${message}). Reload the page to continue.`);
-    messages.status('Stopped by an internal error', false);
-  });
   ctx.catalog = client.catalog;
   probe.catalog = client.catalog;
-  probe.backend = client.backend;
   const { backend } = client;
-  $('backend').textContent =
-    backend.kind === 'cpu'
-      ? `Running on ${backend.description}, because ${backend.cpu_reason}.`
-      : `Running on ${backend.description}, because ${backend.why}.`;
+  $('backend').textContent = `Running on ${backend.description}, because ${backend.reason}.`;
   $('backend').dataset.kind = backend.kind;
 
   ctx.state.shown = [...ctx.catalog.first_shown];
@@ -262,19 +318,14 @@ async function start() {
   wireControls();
   const overlap = new OverlapExplorer(
     $('overlap'),
-    (layers, inputSide) => client.call('overlapMap', [layers, inputSide]),
+    (layers, inputSide) => ctx.client.call('overlapMap', [layers, inputSide]),
     (message) => messages.error('overlap-message', message),
   );
   probe.overlap = () => overlap.last;
 
   messages.status('Loading the shipped weights and the MNIST test digits…');
-  const digits = testDigitFiles.then(([images, labels]) =>
-    client.call('loadMnist', ['test', images, labels], [images.buffer, labels.buffer]),
-  );
-  await ctx.loadShipped();
-  await ctx.restoreKeptModels();
   try {
-    await digits;
+    await loadLabData();
     ctx.state.input = await client.call('testDigit', [0]);
     ctx.state.inputKind = 'digit';
     await applyAddress(ctx, showDecoders);

@@ -12,6 +12,7 @@ const DIGIT_STRIP = 24;
 export function useInput(ctx, kind, image, inputAt = performance.now()) {
   const { state, $ } = ctx;
   state.inputKind = kind;
+  state.inkChanged = false;
   if (image) state.input = image;
   // The drawing stays, dimmed, while another input is shown; drawing again revives it.
   $('pad').classList.toggle('inactive', kind !== 'drawing' && !ctx.pad.isEmpty);
@@ -25,28 +26,36 @@ export function drawnInput(ctx) {
   return toMnist(ctx.pad.ink(), width, height);
 }
 
-/** The drawing pad, converted once a frame however many pointer events arrive. */
+/**
+ * The drawing pad. Every pointer event asks for a reconstruction at once;
+ * the request that runs reads the pad as it is then, so however many events
+ * arrive while the lab works, only the newest ink is converted and sent.
+ */
 export function setupPad(ctx) {
   const { $ } = ctx;
-  // When the oldest ink not yet sent arrived; null when all of it was sent.
-  ctx.unsentInkAt = null;
   ctx.pad = new DrawPad($('pad'), () => {
-    if (ctx.unsentInkAt !== null) return;
-    ctx.unsentInkAt = performance.now();
-    requestAnimationFrame(() => {
-      const inputAt = ctx.unsentInkAt;
-      ctx.unsentInkAt = null;
-      if (!ctx.ready) return;
-      useInput(ctx, ctx.pad.isEmpty ? 'blank' : 'drawing', drawnInput(ctx), inputAt);
-    });
+    if (!ctx.ready) return;
+    ctx.state.inputKind = ctx.pad.isEmpty ? 'blank' : 'drawing';
+    ctx.state.inkChanged = true;
+    $('pad').classList.remove('inactive');
+    ctx.address.write();
+    ctx.live.request(performance.now());
   });
   $('undo').addEventListener('click', () => ctx.pad.undo());
   $('clear').addEventListener('click', () => ctx.pad.clear());
 }
 
+/** The pad's newest ink as the input, if it changed since it was last read. */
+export function readPad(ctx) {
+  const { state } = ctx;
+  if (!state.inkChanged || !['drawing', 'blank'].includes(state.inputKind)) return;
+  state.inkChanged = false;
+  state.input = drawnInput(ctx);
+}
+
 /** A button for every input the lab makes or decodes directly. */
 export function setupInputButtons(ctx) {
-  const { state, catalog, client, $ } = ctx;
+  const { state, catalog, $ } = ctx;
   for (const input of catalog.inputs.filter((entry) => entry.button)) {
     const button = Object.assign(document.createElement('button'), {
       type: 'button',
@@ -58,7 +67,7 @@ export function setupInputButtons(ctx) {
       if (input.name === 'code') state.codeSeed += 1;
       if (input.name === 'unit') state.codeUnit = (state.codeUnit + 1) % catalog.code_units;
       if (input.name === 'noise') state.noiseSeed += 1;
-      const image = input.synthetic ? await client.call('syntheticInput', [input.name, state.noiseSeed]) : null;
+      const image = input.synthetic ? await ctx.client.call('syntheticInput', [input.name, state.noiseSeed]) : null;
       useInput(ctx, input.name, image);
     });
     $('input-buttons').append(button);
@@ -67,11 +76,11 @@ export function setupInputButtons(ctx) {
 
 /** The first test digits as buttons. */
 export async function fillDigitStrip(ctx) {
-  const { client, state, $ } = ctx;
+  const { state, $ } = ctx;
   const indices = [...Array(DIGIT_STRIP).keys()];
   // All requests at once: the worker answers them back to back.
   const digits = await Promise.all(
-    indices.map((index) => Promise.all([client.call('testDigit', [index]), client.call('testLabel', [index])])),
+    indices.map((index) => Promise.all([ctx.client.call('testDigit', [index]), ctx.client.call('testLabel', [index])])),
   );
   for (const [index, [image, label]] of digits.entries()) {
     const button = Object.assign(document.createElement('button'), {

@@ -20,13 +20,14 @@ export class LabClient {
 
   /**
    * Starts a worker and the lab in it.
-   * @param {{requested: 'webgpu'|'cpu'|null}} options `?backend=` as given
+   * @param {{requested: 'webgpu'|'cpu'|null, testHooks?: boolean}} options `?backend=` as given;
+   *   `testHooks` lets the tests call `trapForTest`
    * @returns {Promise<LabClient>} with `backend` and `catalog` set
    */
-  static async start({ requested }) {
+  static async start({ requested, testHooks = false }) {
     const worker = new Worker(new URL('./lab-worker.js', import.meta.url), { type: 'module' });
     const client = new LabClient(worker);
-    const { backend, catalog } = await client.call('start', [{ requested }]);
+    const { backend, catalog } = await client.call('start', [{ requested, testHooks }]);
     client.backend = backend;
     client.catalog = catalog;
     return client;

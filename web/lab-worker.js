@@ -30,6 +30,8 @@ const STATICS = new Set(['catalog', 'spectrum', 'overlapMap', 'syntheticInput'])
 
 let lab = null;
 let memory = null;
+/** Whether the page allowed the test-only calls (`?test-hooks`). */
+let testHooks = false;
 let queue = Promise.resolve();
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
@@ -44,18 +46,15 @@ for (const level of ['error', 'warn']) {
 }
 self.addEventListener('checkerlab-panic', (event) => post({ type: 'panic', text: String(event.detail) }));
 
-async function start({ requested }) {
+async function start({ requested, testHooks: hooks }) {
   ({ memory } = await init());
+  testHooks = hooks;
   // No adapter is asked for when the CPU was requested: asking can take a while.
   const { adapter, missing } =
     requested === 'cpu' ? { adapter: null, missing: '' } : await findAdapter(self.navigator.gpu);
   const choice = chooseBackend({ requested, adapter, missing });
   lab = await Checkerlab.create(choice.backend === 'webgpu' ? adapter.name : null, choice.why);
-  return {
-    backend: { ...lab.backend(), why: choice.why },
-    catalog: Checkerlab.catalog(),
-    memory: memory.buffer.byteLength,
-  };
+  return { backend: lab.backend(), catalog: Checkerlab.catalog() };
 }
 
 function dispatch(method, args) {
@@ -63,6 +62,7 @@ function dispatch(method, args) {
   // The wasm instance's linear memory: Rust's heap and the CPU backend's tensors.
   if (method === 'wasmMemory') return memory?.buffer.byteLength ?? null;
   if (STATICS.has(method)) return Checkerlab[method](...args);
+  if (method === 'trapForTest' && testHooks) return Checkerlab.trapForTest();
   if (!METHODS.has(method)) throw new Error(`the lab has no call '${method}'`);
   if (!lab) throw new Error('the lab has not started');
   return lab[method](...args);

@@ -3,27 +3,30 @@
 
 import { paintImage, paintResidual, paintSpectrum } from './render.js';
 import { meterText } from './meters.js';
+import { readPad } from './inputs.js';
 
 /** Asks the lab for the current input's reconstructions and paints them. */
 export async function refresh(ctx, inputAt = performance.now()) {
-  const { state, client } = ctx;
+  const { state } = ctx;
   const started = performance.now();
+  readPad(ctx);
   const kind = state.inputKind;
   let results;
-  if (kind === 'code') results = await client.call('decodeShuffledCode', [state.codeSeed]);
-  else if (kind === 'unit') results = await client.call('decodeCodeUnit', [state.codeUnit]);
-  else results = await client.call('reconstruct', [state.input]);
+  if (kind === 'code') results = await ctx.client.call('decodeShuffledCode', [state.codeSeed]);
+  else if (kind === 'unit') results = await ctx.client.call('decodeCodeUnit', [state.codeUnit]);
+  else results = await ctx.client.call('reconstruct', [state.input]);
   state.outputs = {};
   state.results = {};
   for (const result of results) {
     state.outputs[result.decoder] = result.image;
     state.results[result.decoder] = result;
   }
-  await paintPanels(ctx);
+  paintPanels(ctx);
   ctx.probe.reconstructions += 1;
   ctx.probe.lastReconstructionMs = performance.now() - started;
   // The frame that shows this input's reconstructions: the latency a user feels.
   requestAnimationFrame((frame) => ctx.probe.recordPaint(frame - inputAt));
+  await paintMain(ctx);
 }
 
 function inputCaption(ctx) {
@@ -34,7 +37,8 @@ function inputCaption(ctx) {
   return entry.caption;
 }
 
-export async function paintPanels(ctx) {
+/** The input and every shown decoder's panel with its figures. */
+export function paintPanels(ctx) {
   const { state, views, $ } = ctx;
   const input = $('panel-input');
   if (ctx.isCode(state.inputKind)) {
@@ -60,7 +64,6 @@ export async function paintPanels(ctx) {
     view.meter.textContent = `${loss}stride energy ${meterText(meters.stride_energy)} · phase spread ${meterText(meters.polyphase_spread)}`;
     view.bar.value = Math.min(0.2, meters.stride_energy);
   }
-  await paintMain(ctx);
 }
 
 /** The main view: the selected decoder large, its spectrum and the note. */

@@ -18,7 +18,7 @@ export function readSettings({ $ }) {
 }
 
 export function setupTraining(ctx) {
-  const { catalog, $, messages, client } = ctx;
+  const { catalog, $, messages } = ctx;
   for (const { name, label } of catalog.optimizers) {
     $('optimizer').append(Object.assign(document.createElement('option'), { value: name, textContent: label }));
   }
@@ -52,7 +52,7 @@ export function setupTraining(ctx) {
       }
       ctx.address.write();
       try {
-        await client.call('configureTraining', [readSettings(ctx)]);
+        await ctx.client.call('configureTraining', [readSettings(ctx)]);
         messages.clear('train-message');
       } catch (err) {
         messages.error('train-message', `Settings not applied: ${errorText(err)}`);
@@ -75,14 +75,14 @@ function recordMeters(ctx, step) {
 }
 
 async function trainLoop(ctx) {
-  const { state, client, charts, messages, $ } = ctx;
+  const { state, charts, messages, $ } = ctx;
   try {
     await ctx.ensureTrainingData();
-    await client.call('configureTraining', [readSettings(ctx)]);
+    await ctx.client.call('configureTraining', [readSettings(ctx)]);
     messages.status('Training… (on WebGPU the first steps compile kernels and are slow)');
     while (state.training) {
-      const report = await client.call('trainSteps', [state.chunk]);
-      const msPerStep = client.lastMs / state.chunk;
+      const report = await ctx.client.call('trainSteps', [state.chunk]);
+      const msPerStep = ctx.client.lastMs / state.chunk;
       const first = report.step - state.chunk + 1;
       for (const { decoder, losses } of report.losses) {
         for (const [i, loss] of losses.entries()) charts.loss.add(decoder, first + i, loss);
@@ -91,7 +91,7 @@ async function trainLoop(ctx) {
       state.chunk = Math.max(1, Math.min(ctx.catalog.limits.steps_per_call, Math.round(CHUNK_TARGET_MS / msPerStep)));
       const models = report.losses.length === 1 ? '1 model' : `${report.losses.length} models`;
       $('train-status').textContent = `step ${report.step} · ${msPerStep.toFixed(0)} ms per step (${models})`;
-      ctx.probe.lastTrainReport = { ...report, milliseconds: client.lastMs };
+      ctx.probe.lastTrainReport = { ...report, milliseconds: ctx.client.lastMs };
       state.untrained = false;
       // The reconstruction follows the models; a drawing in progress has its own requests.
       ctx.live.request();
@@ -112,17 +112,17 @@ async function trainLoop(ctx) {
 
 /** Replaces the models with the shipped or untrained ones, as the controls say. */
 export async function resetModels(ctx) {
-  const { state, client, $, messages } = ctx;
+  const { state, $, messages } = ctx;
   state.training = false;
   const from = $('start-from').value;
   try {
     if (from === 'scratch') {
-      await client.call('reset', [Math.max(0, Math.round(Number($('seed').value)))]);
+      await ctx.client.call('reset', [Math.max(0, Math.round(Number($('seed').value)))]);
     } else {
       await ctx.loadShippedWeights();
     }
     await ctx.forgetKept();
-    await client.call('configureTraining', [readSettings(ctx)]);
+    await ctx.client.call('configureTraining', [readSettings(ctx)]);
     state.untrained = from === 'scratch';
     for (const chart of Object.values(ctx.charts)) chart.clear();
     $('train-status').textContent = from === 'scratch' ? 'untrained models' : 'shipped weights';

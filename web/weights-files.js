@@ -16,7 +16,7 @@ export async function fetchBytes(url, what) {
 }
 
 export function setupWeights(ctx) {
-  const { client, $, messages, state } = ctx;
+  const { $, messages, state } = ctx;
   /** The shipped files as fetched at start, for "Reset models". */
   const shipped = {};
 
@@ -25,7 +25,7 @@ export function setupWeights(ctx) {
       ctx.catalog.decoders.map(async ({ name }) => {
         try {
           shipped[name] = await fetchBytes(`weights/${name}.ckpt`, `the ${name} weights`);
-          await client.call('loadWeights', [shipped[name], 'shipped weights']);
+          await ctx.client.call('loadWeights', [shipped[name], 'shipped weights']);
         } catch (err) {
           state.untrained = true;
           messages.error('start-message', `The ${name} decoder starts untrained: ${errorText(err)}`);
@@ -37,7 +37,7 @@ export function setupWeights(ctx) {
   ctx.loadShippedWeights = async () => {
     for (const { name } of ctx.catalog.decoders) {
       if (!shipped[name]) throw new Error(`the shipped ${name} weights did not load at start`);
-      await client.call('loadWeights', [shipped[name], 'shipped weights']);
+      await ctx.client.call('loadWeights', [shipped[name], 'shipped weights']);
     }
   };
 
@@ -47,7 +47,7 @@ export function setupWeights(ctx) {
   ctx.keepTrainedModels = async () => {
     try {
       const files = {};
-      for (const { name } of ctx.catalog.decoders) files[name] = await client.call('saveWeights', [name]);
+      for (const { name } of ctx.catalog.decoders) files[name] = await ctx.client.call('saveWeights', [name]);
       await keepModels(files);
       ctx.probe.kept = true;
     } catch (err) {
@@ -68,7 +68,7 @@ export function setupWeights(ctx) {
     try {
       // A record from a version with fewer decoders restores the ones it has.
       for (const { name } of ctx.catalog.decoders.filter((d) => record.files[d.name])) {
-        await client.call('loadWeights', [record.files[name], 'kept from your last visit']);
+        await ctx.client.call('loadWeights', [record.files[name], 'kept from your last visit']);
       }
       $('train-status').textContent =
         `restored the models you trained on ${new Date(record.kept).toLocaleString()} (Reset models for the shipped ones)`;
@@ -88,7 +88,7 @@ export function setupWeights(ctx) {
     if (!file) return;
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const info = await client.call('loadWeights', [bytes, file.name], [bytes.buffer]);
+      const info = await ctx.client.call('loadWeights', [bytes, file.name], [bytes.buffer]);
       messages.note('weights-message', `Loaded ${file.name} into the ${info.decoder} decoder`);
       state.untrained = false;
       await ctx.refreshDecoders();

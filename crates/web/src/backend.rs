@@ -11,15 +11,15 @@ pub struct BackendInfo {
     pub kind: &'static str,
     /// A human line: the backend and, for WebGPU, the adapter.
     pub description: String,
-    /// Why the CPU runs, when it does.
-    pub cpu_reason: Option<String>,
+    /// Why this backend runs.
+    pub reason: String,
 }
 
-/// Starts WebGPU if `adapter` names one, else the CPU with `cpu_reason`.
-/// A failed WebGPU start falls back too, with the error as the reason.
-pub async fn start(adapter: Option<String>, cpu_reason: String) -> (Device, BackendInfo) {
+/// Starts WebGPU if `adapter` names one, else the CPU; `reason` is why.
+/// A failed WebGPU start falls back to the CPU, with the error as the reason.
+pub async fn start(adapter: Option<String>, reason: String) -> (Device, BackendInfo) {
     let Some(adapter) = adapter else {
-        return cpu(cpu_reason);
+        return cpu(reason);
     };
     match Device::wgpu_options().init_async().await {
         Ok(device) => (
@@ -27,7 +27,7 @@ pub async fn start(adapter: Option<String>, cpu_reason: String) -> (Device, Back
             BackendInfo {
                 kind: "webgpu",
                 description: format!("Burn wgpu backend on WebGPU ({adapter})"),
-                cpu_reason: None,
+                reason,
             },
         ),
         Err(err) => cpu(format!("WebGPU adapter '{adapter}' failed to start: {err}")),
@@ -40,7 +40,7 @@ fn cpu(reason: String) -> (Device, BackendInfo) {
         BackendInfo {
             kind: "cpu",
             description: "Burn flex backend on the CPU (WebAssembly)".to_string(),
-            cpu_reason: Some(reason),
+            reason,
         },
     )
 }

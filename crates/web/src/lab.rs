@@ -113,13 +113,10 @@ impl Checkerlab {
 #[wasm_bindgen]
 impl Checkerlab {
     /// Starts on WebGPU when `adapter` (a description of the adapter chosen)
-    /// is given, else on the CPU with `cpuReason` as the reason shown. Every
+    /// is given, else on the CPU; `reason` says why, for the page. Every
     /// model starts untrained from seed 0.
-    pub async fn create(
-        adapter: Option<String>,
-        #[wasm_bindgen(js_name = cpuReason)] cpu_reason: String,
-    ) -> Checkerlab {
-        let (device, backend) = backend::start(adapter, cpu_reason).await;
+    pub async fn create(adapter: Option<String>, reason: String) -> Checkerlab {
+        let (device, backend) = backend::start(adapter, reason).await;
         Checkerlab {
             inner: Rc::new(RefCell::new(Session::new(device))),
             backend,
@@ -133,7 +130,7 @@ impl Checkerlab {
         to_js(&session::catalog())
     }
 
-    /// `{kind, description, cpu_reason}`.
+    /// `{kind, description, reason}`.
     pub fn backend(&self) -> Result<JsValue, JsError> {
         to_js(&self.backend)
     }
@@ -284,6 +281,14 @@ impl Checkerlab {
         let layers: Vec<OverlapLayer> = from_js(layers, "overlap layers")?;
         let map = session::overlap_map(&layers, input_side as usize).map_err(error)?;
         with_array(&map, "map", &map.map)
+    }
+
+    /// Panics, which traps the wasm instance: for the browser test that the
+    /// page restarts a dead lab. The worker only calls it for a page opened
+    /// with `?test-hooks`.
+    #[wasm_bindgen(js_name = trapForTest)]
+    pub fn trap_for_test() {
+        panic!("a trap requested by a test");
     }
 
     /// A decoder's current weights as a `.ckpt` file's bytes.
