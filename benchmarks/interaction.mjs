@@ -134,10 +134,7 @@ for (const run of runs) {
     `| ${run.query || '(chosen by the page)'} | ${run.backend.kind} | ${(run.firstMs / 1000).toFixed(2)} s | ${ms(quantile(run.drawing, 0.5))} / ${ms(quantile(run.drawing, 0.95))} | ${ms(quantile(t.paints, 0.5))} / ${ms(quantile(t.paints, 0.95))} | ${t.longTasks.length}, ${t.longTasks.length ? ms(Math.max(...t.longTasks)) : '-'} | ${ms(t.click)} | ${t.step} (${t.models} models) |`,
   );
 }
-lines.push(
-  '',
-  `Backend chosen by the page: ${runs[0].backend.description}, because ${runs[0].backend.reason}.`,
-);
+lines.push('', `Backend chosen by the page: ${runs[0].backend.description}, because ${runs[0].backend.reason}.`);
 const table = lines.join('\n');
 console.log(table);
 if (options.out) {

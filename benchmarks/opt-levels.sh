@@ -4,32 +4,42 @@
 # always), then times each in the browser benchmark on the CPU backend and
 # prints size against speed. About 12 minutes a level on two cores.
 #
-#   benchmarks/opt-levels.sh [levels...]        (default: z s 3)
+#   benchmarks/opt-levels.sh [--bench-only] [levels...]    (default: z s 3)
 #
-# Each level builds in its own target directory under target/opt-levels, so
-# the regular build stays cached; web/pkg is put back as it was afterwards.
+# --bench-only times the builds made by an earlier run. The tables go to
+# standard output, one after another; collect them with `> FILE`.
+#
+# Each level builds in its own target directory beside the regular one, so
+# that build stays cached; web/pkg is put back as it was afterwards.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/toolchain.sh"
 cd "$repo_root"
 ensure_wasm_toolchain
 ensure_npm_packages
 
-levels=("${@:-z s 3}")
+bench_only=false
+if [[ "${1:-}" == --bench-only ]]; then
+  bench_only=true
+  shift
+fi
+levels=("$@")
 [[ $# -gt 0 ]] || levels=(z s 3)
-work="$repo_root/target/opt-levels"
+target_root="${CARGO_TARGET_DIR:-$repo_root/target}"
+work="$target_root/opt-levels"
 mkdir -p "$work"
 saved="$(mktemp -d)"
 cp -r web/pkg "$saved/pkg"
 trap 'rm -rf web/pkg; cp -r "$saved/pkg" web/pkg; rm -rf "$saved"' EXIT
 
 for level in "${levels[@]}"; do
+  $bench_only && break
   log "opt-level $level"
-  CARGO_TARGET_DIR="$work/target-$level" CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL="$level" \
+  CARGO_TARGET_DIR="$target_root-opt-$level" CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL="$level" \
     cargo build -p checkerlab-web --target wasm32-unknown-unknown --profile wasm-release
   out="$work/pkg-$level"
   rm -rf "$out" && mkdir -p "$out"
   wasm-bindgen --target web --no-typescript --out-dir "$out" \
-    "$work/target-$level/wasm32-unknown-unknown/wasm-release/checkerlab_web.wasm"
+    "$target_root-opt-$level/wasm32-unknown-unknown/wasm-release/checkerlab_web.wasm"
   node_modules/.bin/wasm-opt "-O$level" --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
@@ -39,6 +49,6 @@ done
 for level in "${levels[@]}"; do
   rm -rf web/pkg && cp -r "$work/pkg-$level" web/pkg
   wasm=web/pkg/checkerlab_web_bg.wasm
-  printf '## opt-level %s: wasm %s bytes, %s gzipped\n' "$level" "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
+  printf '\n## opt-level %s: wasm %s bytes, %s gzipped\n\n' "$level" "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
   node benchmarks/browser.mjs --systems checkerlab --backends cpu --steps 10 --updates 40
 done
