@@ -9,8 +9,8 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { chromium } from 'playwright-core';
 import { startServer } from '../scripts/serve.mjs';
+import { launchChromium } from '../scripts/chromium.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -20,16 +20,9 @@ const { values: options } = parseArgs({
   },
 });
 const TRAIN_SECONDS = Number(options.seconds);
+/** The pause between strokes while training, as a person drawing and watching. */
+const STROKE_PAUSE_MS = 1000;
 const STROKES = Number(options.strokes);
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--enable-unsafe-webgpu',
-];
 
 const quantile = (xs, q) => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -75,8 +68,9 @@ async function measure(browser, base, query) {
     // Drawing while every decoder trains.
     const names = await page.evaluate(() => window.checkerlab.catalog.decoders.map((d) => d.name));
     for (const name of names) {
-      if (!(await page.evaluate((n) => window.checkerlab.view().shown.includes(n), name)))
-        await page.click(`#show-${name}`);
+      if (await page.evaluate((n) => window.checkerlab.view().shown.includes(n), name)) continue;
+      await page.click(`#show-${name}`);
+      await page.waitForFunction((n) => window.checkerlab.view().shown.includes(n), name);
     }
     await page.fill('#batch-size', '32');
     await page.locator('#batch-size').dispatchEvent('change');
@@ -91,6 +85,8 @@ async function measure(browser, base, query) {
     while (Date.now() - began < TRAIN_SECONDS * 1000) {
       await stroke(page, box, strokes++);
       if (strokes % 10 === 0) await page.click('#clear');
+      // A person looks between strokes; training goes on meanwhile.
+      await page.waitForTimeout(STROKE_PAUSE_MS);
     }
     const stopped = await page.evaluate(() => window.checkerlab.trainingStopped);
     await page.click('#train');
@@ -110,7 +106,7 @@ async function measure(browser, base, query) {
 
 const server = await startServer({ port: 0 });
 const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
+const browser = await launchChromium({ webgpu: true });
 const runs = [];
 try {
   for (const query of ['', '?backend=cpu', '?backend=webgpu']) runs.push(await measure(browser, base, query));
@@ -123,7 +119,7 @@ const ms = (x) => (x === undefined ? '-' : `${x.toFixed(1)} ms`);
 const lines = [
   `# Interaction: ${new Date().toISOString().slice(0, 10)}`,
   '',
-  `${os.cpus().length} × ${os.cpus()[0].model}, headless Chromium ${browser.version()}; ${TRAIN_SECONDS} s of training every decoder (batch 32) while a script draws.`,
+  `${os.cpus().length} × ${os.cpus()[0].model}, headless Chromium ${browser.version()}; ${TRAIN_SECONDS} s of training every decoder (batch 32) while a script draws, a stroke of 12 pointer moves then a ${STROKE_PAUSE_MS / 1000} s pause; ${STROKES} strokes without training first.`,
   '',
   '| page | backend | first reconstruction | pointer move to paint, median / p95 (drawing) | same while training | long tasks over 50 ms while training (count, longest) | click to screen while training | training steps in the window |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -65,8 +65,8 @@ const ctx = {
 /** Makes the lab's wasm instance trap (only with `?test-hooks`), to test the restart. */
 probe.trap = () => ctx.client.call('trapForTest').catch((err) => err.message);
 
-/** Whether every input so far has been sent and answered. */
-probe.settled = () => ctx.live?.idle ?? false;
+/** Whether every input so far has been sent and answered, and painted. */
+probe.settled = () => (ctx.live?.idle ?? false) && (ctx.spectrum?.idle ?? true);
 
 probe.view = () => {
   const { state } = ctx;

@@ -39,7 +39,8 @@ export function setupPad(ctx) {
     ctx.state.inkChanged = true;
     $('pad').classList.remove('inactive');
     ctx.address.write();
-    ctx.live.request(performance.now());
+    ctx.lastInkAt = performance.now();
+    ctx.live.request(ctx.lastInkAt);
   });
   $('undo').addEventListener('click', () => ctx.pad.undo());
   $('clear').addEventListener('click', () => ctx.pad.clear());

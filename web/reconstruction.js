@@ -4,6 +4,7 @@
 import { paintImage, paintResidual, paintSpectrum } from './render.js';
 import { meterText } from './meters.js';
 import { readPad } from './inputs.js';
+import { LatestOnly } from './lab-client.js';
 
 /** Asks the lab for the current input's reconstructions and paints them. */
 export async function refresh(ctx, inputAt = performance.now()) {
@@ -26,7 +27,7 @@ export async function refresh(ctx, inputAt = performance.now()) {
   ctx.probe.lastReconstructionMs = performance.now() - started;
   // The frame that shows this input's reconstructions: the latency a user feels.
   requestAnimationFrame((frame) => ctx.probe.recordPaint(frame - inputAt));
-  await paintMain(ctx);
+  paintMain(ctx);
 }
 
 function inputCaption(ctx) {
@@ -66,8 +67,12 @@ export function paintPanels(ctx) {
   }
 }
 
-/** The main view: the selected decoder large, its spectrum and the note. */
-export async function paintMain(ctx) {
+/**
+ * The main view: the selected decoder large, the note, and its spectrum,
+ * which the lab computes; the newest main image wins, and the next
+ * reconstruction does not wait for it.
+ */
+export function paintMain(ctx) {
   const { state, views, $ } = ctx;
   $('main-name').textContent = state.main;
   for (const view of views.values()) view.figure.classList.toggle('selected', view.name === state.main);
@@ -76,7 +81,10 @@ export async function paintMain(ctx) {
   if (!image) return;
   if ($('residual').checked) paintResidual($('main'), image);
   else paintImage($('main'), image);
-  paintSpectrum($('spectrum'), await ctx.client.call('spectrum', [image]));
+  ctx.spectrum ??= new LatestOnly(async (main) =>
+    paintSpectrum($('spectrum'), await ctx.client.call('spectrum', [main])),
+  );
+  ctx.spectrum.request(image);
 }
 
 function writeNote(ctx) {

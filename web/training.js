@@ -7,6 +7,20 @@ import { errorText } from './messages.js';
 
 /** A chunk of training steps should take about this long in the worker. */
 const CHUNK_TARGET_MS = 250;
+/**
+ * Drawing goes first: while ink arrived this recently, no new chunk starts,
+ * so a stroke's reconstructions wait for at most the chunk already running.
+ */
+const DRAWING_HOLD_MS = 400;
+
+/** Resolves once the pad has been still for DRAWING_HOLD_MS (or at once). */
+async function drawingPause(ctx) {
+  for (;;) {
+    const still = performance.now() - (ctx.lastInkAt ?? Number.NEGATIVE_INFINITY);
+    if (still >= DRAWING_HOLD_MS || !ctx.state.training) return;
+    await new Promise((resolve) => setTimeout(resolve, DRAWING_HOLD_MS - still));
+  }
+}
 
 /** The settings as the lab spells them. */
 export function readSettings({ $ }) {
@@ -81,6 +95,8 @@ async function trainLoop(ctx) {
     await ctx.client.call('configureTraining', [readSettings(ctx)]);
     messages.status('Training… (on WebGPU the first steps compile kernels and are slow)');
     while (state.training) {
+      await drawingPause(ctx);
+      if (!state.training) break;
       const report = await ctx.client.call('trainSteps', [state.chunk]);
       const msPerStep = ctx.client.lastMs / state.chunk;
       const first = report.step - state.chunk + 1;
