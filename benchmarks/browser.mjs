@@ -11,8 +11,8 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { repositoryRoot, startServer } from '../scripts/serve.mjs';
+import { launchChromium } from '../scripts/chromium.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -40,18 +40,6 @@ const BENCHMARK_FILES = [
   /^benchmarks\/harness\.(html|js)$/,
   /^benchmarks\/tfjs-model\.js$/,
   /^benchmarks\/node_modules\/@tensorflow\/[\w-]+\/dist\/[\w.-]+\.(js|wasm)$/,
-];
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  // WebGPU on SwiftShader's Vulkan; WebGL on SwiftShader's GL, which Chromium
-  // now allows only when asked.
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
 ];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -108,7 +96,8 @@ function shippedBytes(files) {
 
 const server = await startServer({ port: 0, also: BENCHMARK_FILES });
 const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
+// WebGL on SwiftShader's GL, for TensorFlow.js, Chromium now allows only when asked.
+const browser = await launchChromium({ webgpu: true, extra: ['--enable-unsafe-swiftshader'] });
 const runs = [];
 const starts = [];
 try {

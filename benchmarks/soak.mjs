@@ -8,8 +8,8 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { chromium } from 'playwright-core';
 import { startServer } from '../scripts/serve.mjs';
+import { launchChromium } from '../scripts/chromium.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -44,17 +44,7 @@ const server = await startServer({
   port: 0,
   also: [/^benchmarks\/harness\.(html|js)$/, /^benchmarks\/tfjs-model\.js$/],
 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-    '--enable-unsafe-webgpu',
-    '--enable-precise-memory-info',
-  ],
-});
+const browser = await launchChromium({ webgpu: true, extra: ['--enable-precise-memory-info'] });
 let result;
 const started = Date.now();
 try {

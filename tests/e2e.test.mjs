@@ -5,21 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { repositoryRoot, startServer } from '../scripts/serve.mjs';
+import { launchChromium } from '../scripts/chromium.mjs';
 
 const SCREENSHOTS = path.join(repositoryRoot, 'tests', 'screenshots');
 mkdirSync(SCREENSHOTS, { recursive: true });
 
-const BASE_FLAGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-const WEBGPU_FLAGS = ['--enable-unsafe-webgpu'];
 // SwiftShader runs WebGPU on the CPU: correct, slow; shader builds dominate.
 const STARTUP_MS = 6 * 60_000;
 
@@ -32,14 +23,6 @@ before(async () => {
 });
 
 after(() => server?.close());
-
-async function launch(flags) {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: [...BASE_FLAGS, ...flags],
-  });
-}
 
 async function openPage(browser, query = '') {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
@@ -173,7 +156,7 @@ describe('on WebGPU', () => {
   let consoleErrors;
 
   before(async () => {
-    browser = await launch(WEBGPU_FLAGS);
+    browser = await launchChromium({ webgpu: true });
     ({ page, consoleErrors } = await openPage(browser, '?backend=webgpu'));
   });
 
@@ -363,7 +346,7 @@ describe('without WebGPU', () => {
   let consoleErrors;
 
   before(async () => {
-    browser = await launch([]);
+    browser = await launchChromium();
     ({ page, consoleErrors } = await openPage(browser));
   });
 

@@ -1,10 +1,7 @@
 //! The session on Burn's CPU backend: what the browser relies on, natively.
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
 use super::*;
+use crate::host::block_on;
 
 /// An IDX images file and labels file holding `count` made-up digits.
 fn idx_files(count: usize) -> (Vec<u8>, Vec<u8>) {
@@ -44,16 +41,6 @@ fn session(count: usize, shown: &[DecoderKind]) -> Session {
         })
         .unwrap();
     session
-}
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut context = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut context) {
-            return value;
-        }
-    }
 }
 
 const PAIR: [DecoderKind; 2] = [DecoderKind::Upsample, DecoderKind::Transposed];
