@@ -11,6 +11,7 @@ ensure_npm_packages
 log "formatting and lints"
 cargo fmt --all --check
 node_modules/.bin/biome ci
+python3 scripts/update-readme.py --check
 cargo clippy --workspace --exclude checkerlab-web --all-targets -- -D warnings
 
 log "native tests (Burn's CPU backend)"
