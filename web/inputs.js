@@ -9,7 +9,7 @@ import { paintImage } from './render.js';
 const DIGIT_STRIP = 24;
 
 /** Makes `kind` the current input (with `image` for image inputs) and asks for its reconstructions. */
-export function useInput(ctx, kind, image, inputAt = performance.now()) {
+export function useInput(ctx, kind, image) {
   const { state, $ } = ctx;
   state.inputKind = kind;
   state.inkChanged = false;
@@ -17,7 +17,7 @@ export function useInput(ctx, kind, image, inputAt = performance.now()) {
   // The drawing stays, dimmed, while another input is shown; drawing again revives it.
   $('pad').classList.toggle('inactive', kind !== 'drawing' && !ctx.pad.isEmpty);
   ctx.address.write();
-  ctx.live.request(inputAt);
+  ctx.live.request(performance.now());
 }
 
 /** The pad's ink as MNIST preprocesses it. */

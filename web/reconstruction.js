@@ -9,7 +9,6 @@ import { LatestOnly } from './lab-client.js';
 /** Asks the lab for the current input's reconstructions and paints them. */
 export async function refresh(ctx, inputAt = performance.now()) {
   const { state } = ctx;
-  const started = performance.now();
   readPad(ctx);
   const kind = state.inputKind;
   let results;
@@ -24,7 +23,6 @@ export async function refresh(ctx, inputAt = performance.now()) {
   }
   paintPanels(ctx);
   ctx.probe.reconstructions += 1;
-  ctx.probe.lastReconstructionMs = performance.now() - started;
   // The frame that shows this input's reconstructions: the latency a user feels.
   requestAnimationFrame((frame) => ctx.probe.recordPaint(frame - inputAt));
   paintMain(ctx);
