@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use crate::args;
 use crate::compute::Compute;
 use checkerlab_model::evaluation::images_tensor;
 use checkerlab_model::mnist::{MnistSet, Split};
@@ -10,10 +11,10 @@ use checkerlab_model::{AutoencoderConfig, DecoderKind, OptimizerKind, Trainer};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = args::batch_size)]
     batch_size: usize,
     /// Steps timed after the warm-up.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_parser = args::at_least_one)]
     steps: usize,
     #[arg(long, default_value_t = 5)]
     warmup: usize,
@@ -45,8 +46,10 @@ pub fn run(data: &Path, args: BenchArgs) -> anyhow::Result<()> {
         let mut trainer = Trainer::new(model, OptimizerKind::Adam, 1e-3);
         let mut times = Vec::with_capacity(args.steps);
         for step in 0..args.warmup + args.steps {
-            let start = (step * args.batch_size) % (train.len() - args.batch_size);
-            let indices: Vec<usize> = (start..start + args.batch_size).collect();
+            // Consecutive images, wrapping around a set smaller than a batch.
+            let indices: Vec<usize> = (0..args.batch_size)
+                .map(|k| (step * args.batch_size + k) % train.len())
+                .collect();
             let images = images_tensor(train.batch(&indices), &device);
             let began = Instant::now();
             // Reading the loss waits for the step to finish.

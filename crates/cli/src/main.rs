@@ -1,5 +1,6 @@
 //! `checkerlab`: train the shipped weights, evaluate a weights file, time the trainer.
 
+mod args;
 mod bench;
 mod compute;
 mod train;
@@ -83,7 +84,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn eval_file(data: &Path, path: &Path) -> anyhow::Result<()> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = args::read_weights_file(path)?;
     let info = weights::read_info(&bytes).with_context(|| format!("{}", path.display()))?;
     let device = Device::flex();
     let (model, info) = weights::decode(&bytes, info.decoder, &device)

@@ -12,6 +12,7 @@ use checkerlab_model::weights::{self, TrainingRecipe, WeightsInfo};
 use checkerlab_model::{AutoencoderConfig, DecoderKind, OptimizerKind, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::args;
 use crate::compute::Compute;
 
 #[derive(clap::Args)]
@@ -23,16 +24,16 @@ pub struct TrainArgs {
     #[arg(long, default_value = "adadelta")]
     optimizer: OptimizerKind,
     /// Defaults to the optimizer's usual rate (1.0 for Adadelta, 0.001 for Adam).
-    #[arg(long)]
+    #[arg(long, value_parser = args::learning_rate)]
     learning_rate: Option<f64>,
     /// At most this many epochs.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = args::at_least_one)]
     epochs: usize,
     /// Stop after the first epoch whose test BCE is at or below this (for
     /// timing how long a model takes to reach a quality).
     #[arg(long)]
     stop_at_test_bce: Option<f64>,
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = args::batch_size)]
     batch_size: usize,
     /// Where to train.
     #[arg(long, value_enum, default_value = "cpu")]
@@ -41,7 +42,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Train on only the first N training images (for quick trials).
-    #[arg(long)]
+    #[arg(long, value_parser = args::at_least_one)]
     train_limit: Option<usize>,
     /// Also evaluate after these steps of the first epoch (the early-training
     /// view; not when continuing from --init).
@@ -66,9 +67,6 @@ impl TrainArgs {
 }
 
 pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
-    if args.batch_size == 0 || args.epochs == 0 {
-        bail!("--batch-size and --epochs must be at least 1");
-    }
     let mut train = MnistSet::load(data, Split::Train)?;
     if let Some(limit) = args.train_limit {
         train = train.take(limit);
@@ -79,8 +77,7 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
 
     let (model, earlier, seed) = match &args.init {
         Some(path) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes = args::read_weights_file(path)?;
             let (model, info) = weights::decode(&bytes, args.decoder, &autodiff)
                 .with_context(|| format!("{}", path.display()))?;
             (model, info.training.map(Box::new), info.seed)

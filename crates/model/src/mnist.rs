@@ -5,15 +5,24 @@
 
 use std::io::Read;
 
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 
 use crate::autoencoder::{IMAGE_LEN, IMAGE_SIDE};
 
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;
-/// Far above MNIST's 60,000, low enough that a corrupt count cannot make us
-/// allocate gigabytes.
-const MAX_COUNT: usize = 1_000_000;
+/// Above MNIST's 60,000, low enough that no file this reader accepts tops
+/// 80 MB decoded.
+const MAX_COUNT: usize = 100_000;
+/// The largest file read from disk: a raw IDX file of `MAX_COUNT` images and
+/// its header. Bounds a read of a device or a wrong path, too.
+const MAX_FILE_LEN: u64 = (16 + MAX_COUNT * IMAGE_LEN) as u64;
+/// DEFLATE's best case is about 1032 output bytes per input byte, so a gzip
+/// file cannot hold more than this many times its own size.
+const MAX_GZIP_RATIO: usize = 1032;
+/// Payloads are read in pieces of this size and joined at the end, so memory
+/// follows what the stream really holds, not what its header claims.
+const READ_PIECE: usize = 1 << 20;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MnistError {
@@ -43,8 +52,19 @@ pub enum MnistError {
         expected: usize,
         found: usize,
     },
-    #[error("{file}: {extra} unexpected bytes after the payload")]
-    TrailingBytes { file: String, extra: usize },
+    #[error(
+        "{file}: header claims {expected} bytes of {what}, more than a {compressed}-byte gzip file can hold"
+    )]
+    Implausible {
+        file: String,
+        expected: usize,
+        compressed: usize,
+        what: &'static str,
+    },
+    #[error("{file}: unexpected bytes after the {expected}-byte payload the header declares")]
+    TrailingBytes { file: String, expected: usize },
+    #[error("{file}: holds no {what}; a data set needs at least one image")]
+    Empty { file: String, what: &'static str },
     #[error("{file}: label {label} at index {index} is not a digit 0-9")]
     BadLabel {
         file: String,
@@ -103,6 +123,12 @@ impl MnistSet {
         let pixels = read_idx(images_name, images, IdxKind::Images)?;
         let labels = read_idx(labels_name, labels, IdxKind::Labels)?;
         let image_count = pixels.len() / IMAGE_LEN;
+        if image_count == 0 {
+            return Err(MnistError::Empty {
+                file: images_name.to_string(),
+                what: "images",
+            });
+        }
         if image_count != labels.len() {
             return Err(MnistError::CountMismatch {
                 images: image_count,
@@ -124,10 +150,20 @@ impl MnistSet {
         let (images_name, labels_name) = split.file_names();
         let read = |name: &str| {
             let path = dir.join(name);
-            std::fs::read(&path).map_err(|err| MnistError::Io {
+            let io_error = |reason: String| MnistError::Io {
                 path: path.display().to_string(),
-                reason: err.to_string(),
-            })
+                reason,
+            };
+            let mut bytes = Vec::new();
+            std::fs::File::open(&path)
+                .and_then(|file| file.take(MAX_FILE_LEN + 1).read_to_end(&mut bytes))
+                .map_err(|err| io_error(err.to_string()))?;
+            if bytes.len() as u64 > MAX_FILE_LEN {
+                return Err(io_error(format!(
+                    "larger than the {MAX_FILE_LEN} bytes an MNIST file can be"
+                )));
+            }
+            Ok(bytes)
         };
         let (images, labels) = (read(images_name)?, read(labels_name)?);
         Self::from_named_idx((images_name, &images), (labels_name, &labels))
@@ -160,7 +196,8 @@ impl MnistSet {
         out
     }
 
-    /// The first `count` images (or all), as a smaller set.
+    /// The first `count` images (or all), as a smaller set; empty for 0,
+    /// which callers must refuse before training.
     pub fn take(&self, count: usize) -> Self {
         let count = count.min(self.len());
         Self {
@@ -213,8 +250,10 @@ impl IdxKind {
 
 fn read_idx(file: &str, bytes: &[u8], kind: IdxKind) -> Result<Vec<u8>, MnistError> {
     let is_gzip = bytes.starts_with(&[0x1f, 0x8b]);
+    // Every member of a gzip file, so that a second one is read (and then
+    // refused as trailing bytes) rather than silently ignored.
     let mut reader: Box<dyn Read + '_> = if is_gzip {
-        Box::new(GzDecoder::new(bytes))
+        Box::new(MultiGzDecoder::new(bytes))
     } else {
         Box::new(bytes)
     };
@@ -243,7 +282,7 @@ fn read_idx(file: &str, bytes: &[u8], kind: IdxKind) -> Result<Vec<u8>, MnistErr
         });
     }
 
-    let count = be_u32(&header, 4) as usize;
+    let count = usize::try_from(be_u32(&header, 4)).unwrap_or(usize::MAX);
     if count > MAX_COUNT {
         return Err(MnistError::TooMany {
             file: file.to_string(),
@@ -265,25 +304,70 @@ fn read_idx(file: &str, bytes: &[u8], kind: IdxKind) -> Result<Vec<u8>, MnistErr
         IdxKind::Labels => 1,
     };
 
-    let expected = count * item_len;
-    let mut payload = vec![0u8; expected];
-    let found = read_up_to(&mut reader, &mut payload).map_err(gzip_error)?;
-    if found < expected {
+    // At most 784 million, which fits a 32-bit usize; checked all the same.
+    let expected = count.checked_mul(item_len).ok_or(MnistError::TooMany {
+        file: file.to_string(),
+        count,
+    })?;
+    let body = bytes.len().saturating_sub(kind.header_len());
+    if !is_gzip && expected > body {
         return Err(MnistError::Truncated {
             file: file.to_string(),
             expected,
-            found,
+            found: body,
         });
     }
-    let mut rest = Vec::new();
-    reader.read_to_end(&mut rest).map_err(gzip_error)?;
-    if !rest.is_empty() {
+    let compressed = bytes.len();
+    if is_gzip && expected / MAX_GZIP_RATIO > compressed {
+        return Err(MnistError::Implausible {
+            file: file.to_string(),
+            expected,
+            compressed,
+            what: kind.name(),
+        });
+    }
+
+    let payload = read_payload(&mut reader, expected).map_err(gzip_error)?;
+    if payload.len() < expected {
+        return Err(MnistError::Truncated {
+            file: file.to_string(),
+            expected,
+            found: payload.len(),
+        });
+    }
+    // One byte is enough to know; reading on could decompress without end.
+    let mut probe = [0u8; 1];
+    if read_up_to(&mut reader, &mut probe).map_err(gzip_error)? > 0 {
         return Err(MnistError::TrailingBytes {
             file: file.to_string(),
-            extra: rest.len(),
+            expected,
         });
     }
     Ok(payload)
+}
+
+/// Reads up to `limit` bytes in pieces, so a header that promises more than
+/// the stream holds costs no more memory than the stream itself: the peak is
+/// about twice what was really read (the pieces, then their join).
+fn read_payload(reader: &mut dyn Read, limit: usize) -> std::io::Result<Vec<u8>> {
+    let mut pieces = Vec::new();
+    let mut left = limit;
+    while left > 0 {
+        let want = left.min(READ_PIECE);
+        let mut piece = vec![0u8; want];
+        let filled = read_up_to(reader, &mut piece)?;
+        piece.truncate(filled);
+        pieces.push(piece);
+        if filled < want {
+            break;
+        }
+        left -= want;
+    }
+    Ok(if pieces.len() == 1 {
+        pieces.pop().unwrap_or_default()
+    } else {
+        pieces.concat()
+    })
 }
 
 /// Fills as much of `buf` as the stream holds; a short count means end of stream.
@@ -429,7 +513,7 @@ mod tests {
         long.extend([0; 5]);
         assert!(matches!(
             MnistSet::from_idx(&long, &idx_labels(&[1, 2])).unwrap_err(),
-            MnistError::TrailingBytes { extra: 5, .. }
+            MnistError::TrailingBytes { expected: 1568, .. }
         ));
         assert!(matches!(
             MnistSet::from_idx(&images[..10], &idx_labels(&[1, 2])).unwrap_err(),
@@ -438,6 +522,47 @@ mod tests {
         assert!(matches!(
             MnistSet::from_idx(&idx_images(u32::MAX, 28, 28, &[]), &idx_labels(&[])).unwrap_err(),
             MnistError::TooMany { .. }
+        ));
+    }
+
+    #[test]
+    fn refuses_extra_gzip_members_garbage_empty_sets_and_implausible_sizes() {
+        let images = idx_images(2, 28, 28, &two_images());
+        let labels = gzip(&idx_labels(&[1, 2]));
+        let mut two_members = gzip(&images);
+        two_members.extend(gzip(b"more"));
+        assert!(matches!(
+            MnistSet::from_idx(&two_members, &labels).unwrap_err(),
+            MnistError::TrailingBytes { .. }
+        ));
+        let mut garbage = gzip(&images);
+        garbage.extend(b"not gzip");
+        assert!(matches!(
+            MnistSet::from_idx(&garbage, &labels).unwrap_err(),
+            MnistError::Gzip { .. }
+        ));
+        let err = MnistSet::from_idx(&idx_images(0, 28, 28, &[]), &idx_labels(&[])).unwrap_err();
+        assert!(matches!(err, MnistError::Empty { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "images: holds no images; a data set needs at least one image"
+        );
+        // A hundred thousand images claimed by a 100-byte gzip file.
+        let bomb = gzip(&idx_images(100_000, 28, 28, &[0; 40]));
+        let err = MnistSet::from_idx(&bomb, &labels).unwrap_err();
+        assert!(matches!(err, MnistError::Implausible { .. }), "{err}");
+        // Claimed sizes a gzip file could hold, but does not.
+        let noisy: Vec<u8> = (0..100_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        let short = gzip(&idx_images(1_000, 28, 28, &noisy));
+        assert!(matches!(
+            MnistSet::from_idx(&short, &labels).unwrap_err(),
+            MnistError::Truncated {
+                expected: 784_000,
+                found: 100_000,
+                ..
+            }
         ));
     }
 

@@ -28,6 +28,9 @@ const MAGIC: &[u8; 8] = b"CHKRLAB\n";
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
 const FIXED_LEN: usize = 8 + 2 + 4 + 4 + 4;
+/// The largest weights file read: the biggest model's is under 50 kB, so
+/// anything near this is not a weights file and is refused before parsing.
+pub const MAX_FILE_LEN: usize = 16 << 20;
 
 /// What a weights file says about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,8 +65,12 @@ pub enum WeightsError {
         "weights file format version {found} is not supported (this build reads version {FORMAT_VERSION})"
     )]
     UnsupportedVersion { found: u16 },
+    #[error("a weights file is at most {MAX_FILE_LEN} bytes; this one is {found}")]
+    TooLarge { found: usize },
     #[error("weights file is truncated: {needed} bytes needed, {found} present")]
-    Truncated { needed: usize, found: usize },
+    Truncated { needed: u64, found: usize },
+    #[error("weights file has {extra} bytes after its end (the header declares {declared})")]
+    TrailingBytes { declared: u64, extra: u64 },
     #[error("weights file is corrupt: checksum 0x{found:08x} does not match 0x{expected:08x}")]
     Corrupt { expected: u32, found: u32 },
     #[error("weights file has unreadable metadata: {0}")]
@@ -142,8 +149,13 @@ fn split(bytes: &[u8]) -> Result<(WeightsInfo, &[u8]), WeightsError> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(WeightsError::NotWeights);
     }
-    let need = |needed: usize| {
-        if bytes.len() < needed {
+    if bytes.len() > MAX_FILE_LEN {
+        return Err(WeightsError::TooLarge { found: bytes.len() });
+    }
+    // Offsets in u64: two declared u32 lengths plus the fixed fields cannot
+    // overflow it, where they could wrap a 32-bit wasm usize.
+    let need = |needed: u64| {
+        if (bytes.len() as u64) < needed {
             Err(WeightsError::Truncated {
                 needed,
                 found: bytes.len(),
@@ -157,20 +169,28 @@ fn split(bytes: &[u8]) -> Result<(WeightsInfo, &[u8]), WeightsError> {
     if version != FORMAT_VERSION {
         return Err(WeightsError::UnsupportedVersion { found: version });
     }
-    let metadata_len = le_u32(bytes, 10) as usize;
+    let metadata_len = u64::from(le_u32(bytes, 10));
     need(14 + metadata_len + 4)?;
-    let payload_len = le_u32(bytes, 14 + metadata_len) as usize;
-    let total = FIXED_LEN + metadata_len + payload_len;
+    // Below bytes.len(), so these fit usize from here on.
+    let metadata_end = 14 + metadata_len as usize;
+    let payload_len = u64::from(le_u32(bytes, metadata_end));
+    let total = FIXED_LEN as u64 + metadata_len + payload_len;
     need(total)?;
-    let expected = le_u32(bytes, total - 4);
-    let found = crc32fast::hash(&bytes[..total - 4]);
+    if total < bytes.len() as u64 {
+        return Err(WeightsError::TrailingBytes {
+            declared: total,
+            extra: bytes.len() as u64 - total,
+        });
+    }
+    let (body, checksum) = bytes.split_at(bytes.len() - 4);
+    let expected = le_u32(checksum, 0);
+    let found = crc32fast::hash(body);
     if expected != found {
         return Err(WeightsError::Corrupt { expected, found });
     }
-    let info: WeightsInfo = serde_json::from_slice(&bytes[14..14 + metadata_len])
+    let info: WeightsInfo = serde_json::from_slice(&bytes[14..metadata_end])
         .map_err(|err| WeightsError::Metadata(err.to_string()))?;
-    let payload_start = 18 + metadata_len;
-    Ok((info, &bytes[payload_start..payload_start + payload_len]))
+    Ok((info, &body[metadata_end + 4..]))
 }
 
 fn le_u32(bytes: &[u8], at: usize) -> u32 {
@@ -284,6 +304,35 @@ mod tests {
             decode(&[], kind, &device).unwrap_err(),
             WeightsError::NotWeights
         ));
+
+        let mut longer = bytes.clone();
+        longer.extend(b"!!");
+        let err = decode(&longer, kind, &device).unwrap_err();
+        assert!(
+            matches!(err, WeightsError::TrailingBytes { extra: 2, .. }),
+            "{err}"
+        );
+    }
+
+    /// Lengths near u32::MAX wrapped the offset arithmetic on 32-bit wasm.
+    #[test]
+    fn huge_declared_lengths_are_truncation_not_arithmetic() {
+        let device = Device::flex();
+        let (_, bytes) = saved(DecoderKind::Upsample, &device);
+        let metadata_len = le_u32(&bytes, 10) as usize;
+        for (at, value) in [
+            (10, u32::MAX),
+            (10, u32::MAX - 17),
+            (14 + metadata_len, u32::MAX),
+        ] {
+            let mut crafted = bytes.clone();
+            crafted[at..at + 4].copy_from_slice(&value.to_le_bytes());
+            let err = decode(&crafted, DecoderKind::Upsample, &device).unwrap_err();
+            assert!(
+                matches!(err, WeightsError::Truncated { needed, .. } if needed > u64::from(u32::MAX)),
+                "{value} at {at}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -208,6 +208,8 @@ pub struct Limits {
     pub learning_rate: f64,
     pub walk_steps: [usize; 2],
     pub seed: u64,
+    /// The largest weights file the lab reads.
+    pub weights_file_bytes: usize,
 }
 
 /// The whole catalog.
@@ -249,6 +251,7 @@ pub fn catalog() -> Catalog {
             learning_rate: limits::LEARNING_RATE,
             walk_steps: [*limits::WALK_STEPS.start(), *limits::WALK_STEPS.end()],
             seed: limits::SEED,
+            weights_file_bytes: crate::weights::MAX_FILE_LEN,
         },
     }
 }

@@ -246,7 +246,10 @@ fn an_empty_mnist_set_is_refused_when_loaded() {
         .load_mnist(Split::Train, &images, &labels)
         .unwrap_err()
         .to_string();
-    assert!(message.contains("no digits"), "{message}");
+    assert_eq!(
+        message,
+        "train images: holds no images; a data set needs at least one image"
+    );
 }
 
 #[test]
