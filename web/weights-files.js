@@ -86,10 +86,19 @@ export function setupWeights(ctx) {
     const file = event.target.files[0];
     event.target.value = '';
     if (!file) return;
+    const limit = ctx.catalog.limits.weights_file_bytes;
+    if (file.size > limit) {
+      messages.error(
+        'weights-message',
+        `Could not load ${file.name}: ${file.size.toLocaleString()} bytes is too large for a weights file ` +
+          `(at most ${limit.toLocaleString()}). The current models are unchanged.`,
+      );
+      return;
+    }
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const info = await ctx.client.call('loadWeights', [bytes, file.name], [bytes.buffer]);
-      messages.note('weights-message', `Loaded ${file.name} into the ${info.decoder} decoder`);
+      messages.note('weights-message', loadedText(file.name, info.decoder, ctx.catalog.decoders));
       state.untrained = false;
       await ctx.refreshDecoders();
       ctx.live.request();
@@ -100,6 +109,24 @@ export function setupWeights(ctx) {
       );
     }
   });
+}
+
+/**
+ * Says which decoder a file went into, and plainly so when its name suggests
+ * another: the header decides, not the name.
+ */
+export function loadedText(fileName, decoder, decoders) {
+  const base = fileName.toLowerCase().replace(/\.ckpt$/, '');
+  // The longest name that fits, so "transposed-k4.ckpt" is not read as "transposed".
+  const named = decoders
+    .map((d) => d.name)
+    .filter((name) => base === name || base.startsWith(`${name}-`) || base.startsWith(`${name}_`))
+    .sort((a, b) => b.length - a.length)[0];
+  const loaded = `Loaded ${fileName} into the ${decoder} decoder`;
+  if (named && named !== decoder) {
+    return `${loaded}: its name says ${named}, but the file holds ${decoder} weights, so the ${named} decoder is unchanged.`;
+  }
+  return loaded;
 }
 
 /** Downloads a decoder's current weights as a `.ckpt` file. */
