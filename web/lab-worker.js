@@ -16,6 +16,7 @@ const METHODS = new Set([
   'loadMnist',
   'testDigit',
   'testLabel',
+  'meterReferences',
   'reconstruct',
   'decodeShuffledCode',
   'decodeCodeUnit',

@@ -32,3 +32,42 @@ export function probeRows(probes, decoders, byDecoder) {
   });
   return [head, ...rows];
 }
+
+/** The stride-energy bars' log scale: 10^-6 (flat) to 1 (a pure checkerboard). */
+export const METER_SCALE = { low: 1e-6, high: 1 };
+
+/** Where `value` sits on the bars' log scale, 0 to 1. */
+export function meterPosition(value, { low, high } = METER_SCALE) {
+  if (!(value > 0)) return 0;
+  return Math.min(1, Math.max(0, Math.log10(value / low) / Math.log10(high / low)));
+}
+
+/**
+ * Sets a bar (from panels.js) to `value`, with the reference marks where
+ * the lab measured them (absent until it has).
+ * @param {HTMLElement} bar
+ * @param {{digits: {stride_energy: number}, noise: {stride_energy: number}} | undefined} references
+ */
+export function setMeterBar(bar, value, references) {
+  const percent = (v) => `${(meterPosition(v) * 100).toFixed(1)}%`;
+  bar.querySelector('.meter-fill').style.width = percent(value);
+  bar.setAttribute('aria-valuenow', String(value));
+  bar.setAttribute('aria-valuetext', `stride energy ${meterText(value)}`);
+  for (const kind of ['digits', 'noise']) {
+    const mark = bar.querySelector(`.meter-mark.${kind}`);
+    mark.hidden = !references;
+    if (references) mark.style.left = percent(references[kind].stride_energy);
+  }
+  bar.title = references
+    ? `stride energy ${meterText(value)} on a log scale from 1e-6 to 1; ticks: the test digits' own level (${meterText(references.digits.stride_energy)}) and white noise's (${meterText(references.noise.stride_energy)})`
+    : `stride energy ${meterText(value)} on a log scale from 1e-6 to 1`;
+}
+
+/** The sentence under the panels that says how to read the bars. */
+export function meterScaleText(references) {
+  if (!references) return 'Bars: stride energy on a log scale from 1e-6 to 1.';
+  return (
+    `Bars: stride energy on a log scale from 1e-6 to 1. White tick: the test digits' own level ` +
+    `(${meterText(references.digits.stride_energy)}); orange tick: white noise (${meterText(references.noise.stride_energy)}).`
+  );
+}

@@ -7,7 +7,8 @@ const PALETTE = ['#4fc3f7', '#ff8a65', '#ffd54f', '#ce93d8', '#e57373', '#81c784
 /**
  * @typedef {{name: string, label: string, parameters: number, shown: boolean}} Decoder
  * @typedef {{name: string, colour: string, figure: HTMLElement, canvas: HTMLCanvasElement,
- *   meter: HTMLElement, bar: HTMLMeterElement, toggle: HTMLButtonElement, save: HTMLButtonElement}} DecoderView
+ *   component: HTMLCanvasElement, amplitude: HTMLElement, meter: HTMLElement, bar: HTMLElement,
+ *   toggle: HTMLButtonElement, save: HTMLButtonElement}} DecoderView
  */
 
 /**
@@ -28,9 +29,16 @@ export function buildDecoderViews(decoders, { panels, chooser, saves, onToggle, 
     figure.style.setProperty('--decoder-colour', colour);
     const canvas = element('canvas', { id: `panel-${name}`, width: 168, height: 168 });
     canvas.setAttribute('aria-label', `Reconstruction by the ${name} decoder`);
+    const component = element('canvas', { id: `component-${name}`, width: 84, height: 84, className: 'component' });
+    component.setAttribute('aria-label', `Stride-2 component of the ${name} decoder's reconstruction, amplified`);
+    const amplitude = element('span', { className: 'amplitude', id: `amplitude-${name}` });
+    const pair = element('div', { className: 'panel-pair' });
+    const side = element('div', { className: 'component-side' });
+    side.append(component, amplitude);
+    pair.append(canvas, side);
     const caption = element('figcaption');
     const meter = element('span', { className: 'meter-text', id: `meter-${name}` });
-    const bar = element('meter', { id: `bar-${name}`, min: 0, max: 0.2, value: 0 });
+    const bar = meterBar(`bar-${name}`);
     caption.append(
       element('b', { textContent: name }),
       element('br'),
@@ -39,7 +47,7 @@ export function buildDecoderViews(decoders, { panels, chooser, saves, onToggle, 
       meter,
       bar,
     );
-    figure.append(canvas, caption);
+    figure.append(pair, caption);
     panels.append(figure);
 
     const toggle = element('button', { type: 'button', id: `show-${name}`, textContent: name });
@@ -52,7 +60,7 @@ export function buildDecoderViews(decoders, { panels, chooser, saves, onToggle, 
     save.addEventListener('click', () => onSave(name));
     saves.append(save);
 
-    views.set(name, { name, colour, figure, canvas, meter, bar, toggle, save });
+    views.set(name, { name, colour, figure, canvas, component, amplitude, meter, bar, toggle, save });
   });
   return views;
 }
@@ -65,6 +73,21 @@ export function showDecoderViews(views, shown) {
     view.save.hidden = !on;
     view.toggle.setAttribute('aria-pressed', String(on));
   }
+}
+
+/**
+ * A stride-energy bar on a log scale (see meters.js), with the marks of the
+ * test digits' own level and white noise's; filled by `setMeterBar`.
+ */
+function meterBar(id) {
+  const bar = element('span', { id, className: 'meter-bar' });
+  bar.setAttribute('role', 'meter');
+  bar.append(
+    element('span', { className: 'meter-fill' }),
+    element('i', { className: 'meter-mark digits' }),
+    element('i', { className: 'meter-mark noise' }),
+  );
+  return bar;
 }
 
 function element(tag, properties = {}) {

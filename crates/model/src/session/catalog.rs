@@ -90,7 +90,7 @@ impl InputKind {
                 "",
                 "A digit from the MNIST test set",
                 "MNIST test digit",
-                "Trained on MNIST with a per-pixel loss, the transposed decoder has learned to hide much of its checkerboard on digits like these. Switch on the checkerboard view, or feed it something it never saw.",
+                "Training with a per-pixel loss on digits like these teaches the transposed decoder to hide much of its checkerboard here, so trained models look clean on them and untrained ones do not. Compare the stride-2 components beside the panels, or feed it something it never saw.",
             ),
             InputKind::Drawing => (
                 "",

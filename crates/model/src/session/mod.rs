@@ -244,6 +244,20 @@ impl Session {
         Ok(self.test_set()?.label(index))
     }
 
+    /// The meters of the probes' test digits themselves and of as many white
+    /// noise images: the marks the page sets on its meter scales.
+    pub fn meter_references(&self) -> Result<MeterReferences, LabError> {
+        let test = self.test_set()?;
+        let indices: Vec<usize> = (0..PROBE_DIGITS.min(test.len())).collect();
+        let noise: Vec<f32> = (0..PROBE_DIGITS as u64)
+            .flat_map(|seed| InputKind::Noise.synthetic_image(seed).unwrap_or_default())
+            .collect();
+        Ok(MeterReferences {
+            digits: CheckerboardMetrics::of_batch(&test.batch(&indices)),
+            noise: CheckerboardMetrics::of_batch(&noise),
+        })
+    }
+
     /// The first `count` test digits (or all, if fewer) on the device.
     fn test_digits(&self, count: usize) -> Result<Tensor<4>, LabError> {
         let test = self.test_set()?;

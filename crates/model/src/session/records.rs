@@ -40,6 +40,16 @@ pub struct Reconstruction {
     pub image: Vec<f32>,
 }
 
+/// Where the meters of two reference inputs sit: the test digits themselves
+/// (a faithful reconstruction reads about here) and white noise (no
+/// preferred frequency: a third of a percent of its power at the three
+/// stride-2 bins).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct MeterReferences {
+    pub digits: CheckerboardMetrics,
+    pub noise: CheckerboardMetrics,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DecoderProbes {
     pub decoder: &'static str,

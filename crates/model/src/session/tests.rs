@@ -310,3 +310,15 @@ fn the_catalog_lists_what_the_lab_knows() {
     }
     assert_eq!(catalog.first_shown, ["upsample", "transposed"]);
 }
+
+#[test]
+fn meter_references_put_noise_at_its_share_of_the_spectrum() {
+    let lab = session(10, &PAIR);
+    let references = lab.meter_references().unwrap();
+    // White noise spreads its power evenly over the 783 non-constant bins.
+    let even_share = 3.0 / 783.0;
+    let noise = references.noise.stride_energy;
+    assert!((noise / even_share - 1.0).abs() < 0.2, "noise {noise}");
+    assert!(references.digits.stride_energy < noise, "{references:?}");
+    assert!(Session::new(Device::flex()).meter_references().is_err());
+}
