@@ -35,23 +35,23 @@ test('a view round-trips through the hash', () => {
         { x: 30, y: 40 },
       ],
     ],
-    residual: true,
+    component: true,
     optimizer: 'adadelta',
     learningRate: 1,
     batchSize: 64,
     seed: 7,
   };
   assert.deepEqual(decodeView(`#${encodeView(view)}`, catalog), view);
-  const digit = decodeView(encodeView({ ...view, inputKind: 'digit', digit: 3, residual: false }), catalog);
+  const digit = decodeView(encodeView({ ...view, inputKind: 'digit', digit: 3, component: false }), catalog);
   assert.equal(digit.inputKind, 'digit');
   assert.equal(digit.digit, 3);
   assert.equal(digit.strokes, undefined);
 });
 
 test('a garbled hash gives a partial view, never an exception', () => {
-  assert.deepEqual(decodeView('#main=%3Cb%3E&shown=,,&input=drawing&strokes=zz.%21', catalog), { residual: false });
+  assert.deepEqual(decodeView('#main=%3Cb%3E&shown=,,&input=drawing&strokes=zz.%21', catalog), { component: false });
   assert.deepEqual(decodeView('#shown=upsample,Bad%20name,subpixel', catalog).shown, ['upsample', 'subpixel']);
-  assert.deepEqual(decodeView('input=unit:999&lr=-1', catalog), { inputKind: 'unit', residual: false });
+  assert.deepEqual(decodeView('input=unit:999&lr=-1', catalog), { inputKind: 'unit', component: false });
 });
 
 test('every input kind and optimizer the lab lists survives the address', () => {

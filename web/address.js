@@ -25,7 +25,7 @@ function writeNow(ctx) {
   const hash = encodeView({
     ...state,
     strokes: ctx.pad.strokes,
-    residual: $('residual').checked,
+    component: $('component').checked,
     optimizer: settings.optimizer,
     learningRate: settings.learning_rate,
     batchSize: settings.batch_size,
@@ -47,8 +47,8 @@ export async function applyAddress(ctx, showDecoders) {
     if (known.length > 0) await showDecoders(ctx, known);
   }
   if (shared.main && state.shown.includes(shared.main)) state.main = shared.main;
-  $('residual').checked = shared.residual;
-  ctx.zoom.setMode(shared.residual ? 'residual' : 'pixels');
+  $('component').checked = shared.component;
+  ctx.zoom.setMode(shared.component ? 'component' : 'pixels');
   switch (shared.inputKind) {
     case 'digit':
       if (shared.digit !== undefined) {

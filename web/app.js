@@ -57,6 +57,10 @@ const ctx = {
     training: false,
     trainLoaded: false,
     untrained: false,
+    /** Where the current models began, and the steps trained here since. */
+    origin: { from: 'shipped', steps: 0 },
+    /** "Start from" or the seed changed since: the next Train starts afresh. */
+    startChanged: false,
     chunk: 1,
   },
   isCode: (kind) => ctx.catalog.inputs.find((input) => input.name === kind)?.is_code ?? false,
@@ -144,8 +148,8 @@ ctx.afterTraining = async () => {
 
 function wireControls() {
   $('toggle').addEventListener('click', toggleMain);
-  $('residual').addEventListener('change', () => {
-    ctx.zoom.setMode($('residual').checked ? 'residual' : 'pixels');
+  $('component').addEventListener('change', () => {
+    ctx.zoom.setMode($('component').checked ? 'component' : 'pixels');
     paintMain(ctx);
     ctx.address.write();
   });
@@ -232,6 +236,12 @@ async function loadLabData() {
   await ctx.loadShipped();
   await ctx.restoreKeptModels();
   await digits;
+  // Only marks on the meter bars: without them the bars still read.
+  ctx.references = await ctx.client.call('meterReferences').catch((err) => {
+    console.error(`no meter references: ${errorText(err)}`);
+    return undefined;
+  });
+  probe.references = ctx.references;
 }
 
 /**

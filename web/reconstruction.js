@@ -1,8 +1,8 @@
 // The reconstructions: asking the lab for the shown decoders' answers to
 // the current input, and painting them (panels, main view, spectrum, note).
 
-import { paintImage, paintResidual, paintSpectrum } from './render.js';
-import { meterText } from './meters.js';
+import { greyText, paintComponent, paintImage, paintSpectrum, strideComponent } from './render.js';
+import { meterScaleText, meterText, setMeterBar } from './meters.js';
 import { readPad } from './inputs.js';
 import { LatestOnly } from './lab-client.js';
 
@@ -53,16 +53,41 @@ export function paintPanels(ctx) {
   }
   $('caption-input').textContent = inputCaption(ctx);
 
+  const components = sharedComponents(state);
+  $('meter-scale').textContent = meterScaleText(ctx.references);
+  $('component-scale').textContent =
+    `Beside each panel: its stride-2 component (the part that repeats every two pixels), amplified on one shared scale: ` +
+    `full colour = ±${greyText(components.range)} grey levels of 255. Red lighter, blue darker.`;
   for (const decoder of state.shown) {
     const image = state.outputs[decoder];
     if (!image) continue;
     const view = views.get(decoder);
     paintImage(view.canvas, image);
+    const component = components.byDecoder[decoder];
+    paintComponent(view.component, component.values, components.range);
+    view.amplitude.textContent = `±${greyText(component.peak)} grey levels`;
     const { bce, meters } = state.results[decoder];
     const loss = bce === null ? '' : `BCE ${bce.toFixed(3)} · `;
     view.meter.textContent = `${loss}stride energy ${meterText(meters.stride_energy)} · phase spread ${meterText(meters.polyphase_spread)}`;
-    view.bar.value = Math.min(0.2, meters.stride_energy);
+    setMeterBar(view.bar, meters.stride_energy, ctx.references);
   }
+}
+
+/**
+ * The stride-2 components of the shown decoders' outputs and the one range
+ * they are painted on: the largest peak among them, so a flat decoder looks
+ * flat beside a patterned one.
+ */
+export function sharedComponents(state) {
+  const byDecoder = {};
+  let range = 1e-6;
+  for (const decoder of state.shown) {
+    const image = state.outputs[decoder];
+    if (!image) continue;
+    byDecoder[decoder] = strideComponent(image);
+    range = Math.max(range, byDecoder[decoder].peak);
+  }
+  return { byDecoder, range };
 }
 
 /**
@@ -77,8 +102,12 @@ export function paintMain(ctx) {
   writeNote(ctx);
   const image = state.outputs[state.main];
   if (!image) return;
-  if ($('residual').checked) paintResidual($('main'), image);
-  else paintImage($('main'), image);
+  if ($('component').checked) {
+    const { byDecoder, range } = sharedComponents(state);
+    paintComponent($('main'), byDecoder[state.main].values, range);
+  } else {
+    paintImage($('main'), image);
+  }
   ctx.spectrum ??= new LatestOnly(async (main) =>
     paintSpectrum($('spectrum'), await ctx.client.call('spectrum', [main])),
   );
@@ -88,6 +117,11 @@ export function paintMain(ctx) {
 function writeNote(ctx) {
   const { state, catalog, $ } = ctx;
   const lines = [catalog.decoders.find((d) => d.name === state.main)?.explanation ?? ''];
+  if (state.origin.from === 'scratch' && !state.untrained) {
+    lines.push(
+      `These models started untrained (seed ${state.origin.seed}) and have trained here for ${state.origin.steps} steps: not the shipped weights.`,
+    );
+  }
   if (state.untrained) {
     lines.push(
       "These models are untrained: the transposed decoder's checkerboard is there before any learning, because its 3x3 kernel with stride 2 overlaps unevenly: each output pixel gets 1, 2 or 4 taps depending on its position in the 2x2 grid.",

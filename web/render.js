@@ -1,4 +1,4 @@
-// Drawing 28x28 images and their checkerboard views on 2D canvases (a WebGPU
+// Drawing 28x28 images and their stride-2 components on 2D canvases (a WebGPU
 // canvas stays blank in headless browsers, and 2D is all this needs).
 
 export const SIDE = 28;
@@ -12,27 +12,53 @@ export function paintImage(canvas, image) {
 }
 
 /**
- * Each pixel minus the mean of its 2x2 block: all that a stride-2 layer's
- * uneven overlap adds shows up here as a regular pattern, and smooth
- * content cancels out.
+ * The image's stride-2 component: its projection on the three stride-2
+ * frequencies (0,14), (14,0) and (14,14), the only patterns that repeat
+ * every two pixels. On a 28x28 grid they are real: column stripes
+ * (-1)^col, row stripes (-1)^row and the checkerboard (-1)^(row+col), each
+ * with one amplitude. Everything a stride-2 layer's uneven overlap adds
+ * lands here; a smooth image has none.
+ * @returns {{values: Float32Array, columns: number, rows: number, checker: number, peak: number}}
+ *   amplitudes in intensity units (x255 for grey levels); `peak` is the
+ *   largest absolute value of the component, |columns| + |rows| + |checker|.
  */
-export function blockResidual(image) {
-  const out = new Float32Array(SIDE * SIDE);
-  for (let by = 0; by < SIDE; by += 2) {
-    for (let bx = 0; bx < SIDE; bx += 2) {
-      const at = (dy, dx) => (by + dy) * SIDE + bx + dx;
-      const mean = (image[at(0, 0)] + image[at(0, 1)] + image[at(1, 0)] + image[at(1, 1)]) / 4;
-      for (const [dy, dx] of [
-        [0, 0],
-        [0, 1],
-        [1, 0],
-        [1, 1],
-      ])
-        out[at(dy, dx)] = image[at(dy, dx)] - mean;
+export function strideComponent(image) {
+  let columns = 0;
+  let rows = 0;
+  let checker = 0;
+  for (let row = 0; row < SIDE; row++) {
+    for (let col = 0; col < SIDE; col++) {
+      const v = image[row * SIDE + col];
+      const sc = col % 2 ? -1 : 1;
+      const sr = row % 2 ? -1 : 1;
+      columns += v * sc;
+      rows += v * sr;
+      checker += v * sc * sr;
     }
   }
-  return out;
+  const n = SIDE * SIDE;
+  columns /= n;
+  rows /= n;
+  checker /= n;
+  const values = new Float32Array(n);
+  for (let row = 0; row < SIDE; row++) {
+    for (let col = 0; col < SIDE; col++) {
+      const sc = col % 2 ? -1 : 1;
+      const sr = row % 2 ? -1 : 1;
+      values[row * SIDE + col] = columns * sc + rows * sr + checker * sc * sr;
+    }
+  }
+  return { values, columns, rows, checker, peak: Math.abs(columns) + Math.abs(rows) + Math.abs(checker) };
 }
+
+/** Intensity (0-1) to grey levels (0-255), for the figures the page states. */
+export const greyLevels = (intensity) => intensity * 255;
+
+/** A grey-level amplitude as the page writes it: two significant figures. */
+export const greyText = (intensity) => {
+  const levels = greyLevels(intensity);
+  return levels >= 10 ? levels.toFixed(0) : levels.toPrecision(2);
+};
 
 /** Red for positive, blue for negative, scaled so `range` is full colour. */
 export function divergingColour(value, range) {
@@ -41,12 +67,12 @@ export function divergingColour(value, range) {
   return t >= 0 ? [255, 255 - strength, 255 - strength] : [255 - strength, 255 - strength, 255];
 }
 
-/** Paints the 2x2-block residual of `image`, scaled to its own largest value. */
-export function paintResidual(canvas, image) {
-  const residual = blockResidual(image);
-  const range = residual.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6);
-  paintRgb(canvas, (i) => divergingColour(residual[i], range));
-  return range;
+/**
+ * Paints a stride-2 component on the diverging scale where `range` is full
+ * colour; several panels share one range so that a flat one looks flat.
+ */
+export function paintComponent(canvas, values, range) {
+  paintRgb(canvas, (i) => divergingColour(values[i], range));
 }
 
 function paintRgb(canvas, colourAt) {

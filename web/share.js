@@ -28,7 +28,7 @@ export function decodeStrokes(text) {
 
 /**
  * @param {{inputKind: string, digit?: number, codeSeed?: number, codeUnit?: number,
- *   strokes?: {x: number, y: number}[][], main: string, shown: string[], residual: boolean,
+ *   strokes?: {x: number, y: number}[][], main: string, shown: string[], component: boolean,
  *   optimizer: string, learningRate: number, batchSize: number, seed: number}} view
  * @returns {string} a hash, without the leading '#'
  */
@@ -42,7 +42,7 @@ export function encodeView(view) {
   if (input === 'unit') input += `:${view.codeUnit}`;
   params.set('input', input);
   if (view.inputKind === 'drawing') params.set('strokes', encodeStrokes(view.strokes));
-  if (view.residual) params.set('residual', '1');
+  if (view.component) params.set('component', '1');
   params.set('optimizer', view.optimizer);
   params.set('lr', String(view.learningRate));
   params.set('batch', String(view.batchSize));
@@ -80,7 +80,7 @@ export function decodeView(hash, catalog) {
       }
     }
   }
-  view.residual = params.get('residual') === '1';
+  view.component = params.get('component') === '1';
   if (optimizers.has(params.get('optimizer'))) view.optimizer = params.get('optimizer');
   for (const [key, field] of [
     ['lr', 'learningRate'],

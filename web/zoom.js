@@ -1,7 +1,7 @@
 // The magnifier: over any registered panel it floats beside the pointer and
 // shows the same neighbourhood of every panel, pixel by pixel, with values.
 
-import { SIDE, blockResidual, divergingColour } from './render.js';
+import { SIDE, divergingColour, greyLevels, strideComponent } from './render.js';
 
 const CELL = 26;
 
@@ -29,7 +29,7 @@ export class Zoom {
     canvas.addEventListener('pointerleave', () => this.hide());
   }
 
-  /** `'pixels'` for intensities, `'residual'` for the 2x2-block residual. */
+  /** `'pixels'` for intensities, `'component'` for the stride-2 component in grey levels. */
   setMode(mode) {
     this.mode = mode;
     if (this.last) this.show(this.last.row, this.last.col, this.last.x, this.last.y);
@@ -58,15 +58,18 @@ export class Zoom {
     heading.className = 'zoom-heading';
     heading.textContent =
       `row ${row}, column ${col} (phase ${row % 2},${col % 2})` +
-      (this.mode === 'residual' ? ': pixel minus its 2x2-block mean, x100' : '');
+      (this.mode === 'component' ? ': stride-2 component, grey levels of 255, one scale for all' : '');
     this.box.append(heading);
     const row_ = document.createElement('div');
     row_.className = 'zoom-panels';
-    for (const panel of this.panels) {
-      const image = panel.image();
-      if (!image) continue;
-      const values = this.mode === 'residual' ? blockResidual(image) : image;
-      const range = this.mode === 'residual' ? values.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-6) : 1;
+    const shown = this.panels.map((panel) => ({ ...panel, values: panel.image() })).filter((panel) => panel.values);
+    let range = 1;
+    if (this.mode === 'component') {
+      for (const panel of shown) panel.values = strideComponent(panel.values).values.map(greyLevels);
+      range = shown.reduce((m, panel) => panel.values.reduce((n, v) => Math.max(n, Math.abs(v)), m), 1e-6);
+    }
+    for (const panel of shown) {
+      const values = panel.values;
       const figure = document.createElement('figure');
       const canvas = document.createElement('canvas');
       canvas.width = canvas.height = side * CELL;
@@ -104,7 +107,7 @@ export class Zoom {
         }
         const v = values[r * SIDE + c];
         let text;
-        if (this.mode === 'residual') {
+        if (this.mode === 'component') {
           const [red, green, blue] = divergingColour(v, range);
           ctx.fillStyle = `rgb(${red},${green},${blue})`;
           text = '#000';
@@ -115,8 +118,8 @@ export class Zoom {
         }
         ctx.fillRect(x, y, CELL, CELL);
         ctx.fillStyle = text;
-        const shown = this.mode === 'residual' ? (v * 100).toFixed(1) : v.toFixed(2).replace(/^(-?)0\./, '$1.');
-        ctx.fillText(shown === '-0.0' ? '0.0' : shown, x + CELL / 2, y + CELL / 2);
+        const label = this.mode === 'component' ? v.toPrecision(2) : v.toFixed(2).replace(/^(-?)0\./, '$1.');
+        ctx.fillText(label, x + CELL / 2, y + CELL / 2);
       }
     }
     ctx.strokeStyle = '#f5a623';
