@@ -31,18 +31,42 @@ export class LineChart {
     const { canvas } = this;
     const ctx = canvas.getContext('2d');
     const { width, height } = canvas;
-    const pad = { left: 52, right: 10, top: 22, bottom: 22 };
     ctx.clearRect(0, 0, width, height);
     ctx.fillStyle = '#111';
     ctx.fillRect(0, 0, width, height);
     ctx.fillStyle = '#ddd';
     ctx.font = '12px system-ui, sans-serif';
-    ctx.fillText(this.title, pad.left, 14);
+    ctx.fillText(this.title, 8, 14);
 
-    const points = this.series.flatMap((s) => s.points);
+    // Only decoders with data, each with its latest value, wrapped into rows
+    // that fit the canvas.
+    const withData = this.series.filter((s) => s.points.length > 0);
+    ctx.font = '11px ui-monospace, monospace';
+    const rows = [[]];
+    let legendX = 8;
+    for (const s of withData) {
+      const text = `${s.name} ${s.points.at(-1)[1].toPrecision(3)}`;
+      const entryWidth = ctx.measureText(text).width + 14;
+      if (legendX + entryWidth > width - 8 && rows.at(-1).length > 0) {
+        rows.push([]);
+        legendX = 8;
+      }
+      rows.at(-1).push({ colour: s.colour, text, x: legendX });
+      legendX += entryWidth;
+    }
+    rows.forEach((row, i) => {
+      for (const entry of row) {
+        ctx.fillStyle = entry.colour;
+        ctx.fillText(entry.text, entry.x, 30 + 13 * i);
+      }
+    });
+    const pad = { left: 52, right: 10, top: 22 + 13 * rows.length, bottom: 22 };
+
+    const points = withData.flatMap((s) => s.points);
     if (points.length === 0) {
       ctx.fillStyle = '#777';
-      ctx.fillText('no data yet', pad.left, height / 2);
+      ctx.font = '12px system-ui, sans-serif';
+      ctx.fillText('no data yet: press Train', pad.left, height / 2);
       return;
     }
     const ty = (y) => (this.log ? Math.log10(y) : y);
@@ -66,8 +90,7 @@ export class LineChart {
     ctx.fillText(`${x0}`, pad.left, height - 6);
     ctx.fillText(`${x1} steps`, width - pad.right - 60, height - 6);
 
-    let legendX = pad.left + ctx.measureText(this.title).width + 60;
-    for (const s of this.series) {
+    for (const s of withData) {
       ctx.strokeStyle = s.colour;
       ctx.lineWidth = 1.5;
       ctx.beginPath();
@@ -76,9 +99,11 @@ export class LineChart {
         else ctx.moveTo(px(x), py(y));
       }
       ctx.stroke();
-      ctx.fillStyle = s.colour;
-      ctx.fillText(s.name, legendX, 14);
-      legendX += ctx.measureText(s.name).width + 14;
     }
+  }
+
+  /** The legend's entries as drawn: each decoder with data and its latest value. */
+  get legend() {
+    return this.series.filter((s) => s.points.length > 0).map((s) => ({ name: s.name, latest: s.points.at(-1)[1] }));
   }
 }

@@ -90,19 +90,25 @@ export class OverlapExplorer {
     bctx.font = '11px system-ui';
     bctx.fillText(`middle row: ${row.join(' ')}`.slice(0, 90), 4, 11);
 
-    // Away from the borders, where only the stride pattern remains.
-    const margin = Math.min(
-      Math.floor(side / 4),
-      this.last.layers.reduce((m, l) => m + l.kernel, 0),
-    );
+    // Away from the borders, where only the stride pattern remains: a
+    // pixel within a kernel's reach of an edge misses taps for that reason.
+    const reach = this.last.layers.reduce((m, l) => m + l.kernel, 0);
+    const summary = this.root.querySelector('#overlap-summary');
+    const range = `${side}x${side} output; taps per pixel from ${min} to ${max}`;
+    if (side - 2 * reach < 2) {
+      summary.textContent =
+        `${range}. Every pixel here is within a kernel's reach of an edge, so these differences are border ` +
+        'effects, not the stride pattern: make the input larger to see the pattern on its own.';
+      return;
+    }
     const interior = [];
-    for (let r = margin; r < side - margin; r++) {
-      for (let c = margin; c < side - margin; c++) interior.push(map[r * side + c]);
+    for (let r = reach; r < side - reach; r++) {
+      for (let c = reach; c < side - reach; c++) interior.push(map[r * side + c]);
     }
     const lo = Math.min(...interior),
       hi = Math.max(...interior);
-    this.root.querySelector('#overlap-summary').textContent =
-      `${side}x${side} output; taps per pixel from ${min} to ${max}; away from the borders ${lo} to ${hi}: ` +
+    summary.textContent =
+      `${range}; away from the borders ${lo} to ${hi}: ` +
       (lo === hi
         ? 'even overlap, every pixel gets the same number of taps.'
         : `uneven overlap (${(hi / lo).toFixed(1)}x), the checkerboard's cause.`);

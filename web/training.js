@@ -50,13 +50,29 @@ export function setupTraining(ctx) {
   };
   ctx.probe.charts = ctx.charts;
 
-  $('train').addEventListener('click', (event) => {
+  $('train').addEventListener('click', async (event) => {
     ctx.state.training = !ctx.state.training;
-    $('train').textContent = ctx.state.training ? 'Pause' : 'Train';
+    $('train').textContent = ctx.state.training ? 'Pause' : trainLabel(ctx);
     // When the click took effect on screen, for the tests and the benchmark.
     requestAnimationFrame((frame) => ctx.probe.clickLatencies.push(frame - event.timeStamp));
-    if (ctx.state.training) trainLoop(ctx);
+    if (!ctx.state.training) return;
+    // "Start from" changed since these models began: Train starts there, as its label said.
+    if (ctx.state.startChanged && !(await resetModels(ctx, { keepTraining: true }))) {
+      ctx.state.training = false;
+      $('train').textContent = trainLabel(ctx);
+      return;
+    }
+    trainLoop(ctx);
   });
+
+  // A new start point applies to the next Train (or Reset), and the Train
+  // button says so, rather than silently training the current models on.
+  for (const id of ['start-from', 'seed']) {
+    $(id).addEventListener('change', () => {
+      ctx.state.startChanged = true;
+      if (!ctx.state.training) $('train').textContent = trainLabel(ctx);
+    });
+  }
 
   for (const id of ['optimizer', 'learning-rate', 'batch-size']) {
     $(id).addEventListener('change', async () => {
@@ -73,6 +89,14 @@ export function setupTraining(ctx) {
       }
     });
   }
+}
+
+/** What Train will do: continue the current models, or start afresh as "Start from" says. */
+export function trainLabel({ state, $ }) {
+  if (!state.startChanged) return 'Train';
+  return $('start-from').value === 'scratch'
+    ? `Train from scratch (seed ${$('seed').value})`
+    : 'Train from the shipped weights';
 }
 
 /** Draws the current input's meters into the charts at `step`. */
@@ -109,6 +133,7 @@ async function trainLoop(ctx) {
       $('train-status').textContent = `step ${report.step} · ${msPerStep.toFixed(0)} ms per step (${models})`;
       ctx.probe.lastTrainReport = { ...report, milliseconds: ctx.client.lastMs };
       state.untrained = false;
+      state.origin.steps = report.step;
       // The reconstruction follows the models; a drawing in progress has its own requests.
       ctx.live.request();
       recordMeters(ctx, report.step);
@@ -120,35 +145,49 @@ async function trainLoop(ctx) {
     messages.status('Training stopped', false);
   } finally {
     state.training = false;
-    $('train').textContent = 'Train';
-    ctx.probe.trainingStopped += 1;
-    await ctx.afterTraining();
+    $('train').textContent = trainLabel(ctx);
+    try {
+      await ctx.afterTraining();
+    } finally {
+      // Counted last, so that a test waiting on it sees the models' records updated.
+      ctx.probe.trainingStopped += 1;
+    }
   }
 }
 
-/** Replaces the models with the shipped or untrained ones, as the controls say. */
-export async function resetModels(ctx) {
+/**
+ * Replaces the models with the shipped or untrained ones, as the controls
+ * say; `keepTraining` when Train called it. Returns whether it succeeded.
+ */
+export async function resetModels(ctx, { keepTraining = false } = {}) {
   const { state, $, messages } = ctx;
-  state.training = false;
+  state.training = keepTraining;
   const from = $('start-from').value;
+  const seed = Math.max(0, Math.round(Number($('seed').value)));
   try {
     if (from === 'scratch') {
-      await ctx.client.call('reset', [Math.max(0, Math.round(Number($('seed').value)))]);
+      await ctx.client.call('reset', [seed]);
     } else {
       await ctx.loadShippedWeights();
     }
     await ctx.forgetKept();
     await ctx.client.call('configureTraining', [readSettings(ctx)]);
     state.untrained = from === 'scratch';
+    state.origin = from === 'scratch' ? { from, seed, steps: 0 } : { from: 'shipped', steps: 0 };
+    state.startChanged = false;
+    ctx.probe.lastTrainReport = null;
+    if (!state.training) $('train').textContent = trainLabel(ctx);
     for (const chart of Object.values(ctx.charts)) chart.clear();
-    $('train-status').textContent = from === 'scratch' ? 'untrained models' : 'shipped weights';
+    $('train-status').textContent = from === 'scratch' ? `untrained models, seed ${seed}` : 'shipped weights';
     messages.note(
       'train-message',
-      from === 'scratch' ? `Models reset: untrained, seed ${$('seed').value}` : 'Models reset to the shipped weights',
+      from === 'scratch' ? `Models reset: untrained, seed ${seed}` : 'Models reset to the shipped weights',
     );
     await ctx.refreshDecoders();
     ctx.live.request();
+    return true;
   } catch (err) {
     messages.error('train-message', `Reset failed: ${errorText(err)}`);
+    return false;
   }
 }
