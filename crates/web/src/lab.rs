@@ -159,6 +159,12 @@ impl Checkerlab {
         to_js(&self.inner.borrow().decoders())
     }
 
+    /// The meters of the test digits themselves and of white noise.
+    #[wasm_bindgen(js_name = meterReferences)]
+    pub fn meter_references(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.borrow().meter_references().map_err(error)?)
+    }
+
     /// Loads a `.ckpt` file into the decoder its header names; returns its
     /// metadata. A bad file changes nothing and says why.
     #[wasm_bindgen(js_name = loadWeights)]
