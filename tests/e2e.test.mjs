@@ -103,6 +103,26 @@ const webgpuRun = {};
 /** Console lines that mean a kernel did not run: a rejected shader or a caught panic. */
 const kernelFailure = /shader|validation|panic|poison/i;
 
+/**
+ * A component view's 28x28 cells as signed values in [-1, 1] of its scale,
+ * read from its pixels: red is positive, blue negative, white zero.
+ */
+function componentView(page, id) {
+  return page.evaluate((canvasId) => {
+    const canvas = document.getElementById(canvasId);
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const cell = canvas.width / 28;
+    const cells = [];
+    for (let r = 0; r < 28; r++) {
+      for (let c = 0; c < 28; c++) {
+        const at = (Math.floor((r + 0.5) * cell) * canvas.width + Math.floor((c + 0.5) * cell)) * 4;
+        cells.push((data[at] - data[at + 2]) / 255);
+      }
+    }
+    return cells;
+  }, id);
+}
+
 async function drawSeven(page) {
   await page.locator('#pad').scrollIntoViewIfNeeded();
   const box = await page.locator('#pad').boundingBox();
@@ -218,7 +238,7 @@ describe('on WebGPU', () => {
   });
 
   test('the zoom appears over the panels with every panel at pixel scale', async () => {
-    await page.check('#residual');
+    await page.check('#component');
     await page.locator('#panel-transposed').scrollIntoViewIfNeeded();
     const box = await page.locator('#panel-transposed').boundingBox();
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
@@ -228,7 +248,7 @@ describe('on WebGPU', () => {
     assert.match(await page.locator('#zoom').innerText(), /row 14, column 14/);
     await shot(page, 'webgpu-zoom');
     await page.mouse.move(1, 1);
-    await page.uncheck('#residual');
+    await page.uncheck('#component');
   });
 
   test('clicking a test digit reconstructs it', async () => {
@@ -384,6 +404,15 @@ describe('without WebGPU', () => {
     assert.match(await page.locator('#overlap-summary').innerText(), /uneven/);
     await shot(page, 'overlap-k3s2');
 
+    // A tiny input is all border: the page says so rather than blaming the stride.
+    await page.selectOption('#overlap-input', '2');
+    await page.waitForFunction(() => window.checkerlab.overlap()?.side === 5);
+    const tiny = await page.locator('#overlap-summary').innerText();
+    assert.match(tiny, /border effects/);
+    assert.doesNotMatch(tiny, /checkerboard's cause/);
+    await page.selectOption('#overlap-input', '4');
+    await page.waitForFunction(() => window.checkerlab.overlap()?.side === 9);
+
     await page.selectOption('#overlap-kernel-1', '4');
     await settle(4, 1);
     last = await page.evaluate(() => window.checkerlab.overlap());
@@ -406,6 +435,39 @@ describe('without WebGPU', () => {
       const gap = Math.max(...outputs[decoder].map((v, i) => Math.abs(v - webgpuRun.firstOutputs[decoder][i])));
       assert.ok(gap < 1e-4, `${decoder}: WebGPU and CPU differ by ${gap}`);
     }
+  });
+
+  test("on grey, the transposed decoder's stride-2 component alternates and upsample's is flat beside it", async () => {
+    const since = await page.evaluate(() => window.checkerlab.reconstructions);
+    await page.click('#input-grey');
+    await waitForNewReconstruction(page, since);
+    const transposed = await componentView(page, 'component-transposed');
+    const upsample = await componentView(page, 'component-upsample');
+    const peak = (cells) => Math.max(...cells.map(Math.abs));
+    // Measured from the view's pixels: the share of its energy in patterns
+    // that flip sign every pixel (stripes and checkerboard).
+    const alternating = (cells) => {
+      let flips = 0;
+      let total = 0;
+      for (let r = 0; r < 28; r++) {
+        for (let c = 0; c < 27; c++) {
+          const [a, b] = [cells[r * 28 + c], cells[r * 28 + c + 1]];
+          const [d] = r < 27 ? [cells[(r + 1) * 28 + c]] : [a];
+          total += a * a;
+          if (Math.sign(a) !== Math.sign(b) || Math.sign(a) !== Math.sign(d)) flips += a * a;
+        }
+      }
+      return total > 0 ? flips / total : 0;
+    };
+    assert.ok(peak(transposed) > 0.9, `transposed peaks at ${peak(transposed)} of full scale`);
+    assert.ok(alternating(transposed) > 0.9, `alternating share ${alternating(transposed)}`);
+    assert.ok(
+      peak(upsample) < 0.25 * peak(transposed),
+      `upsample ${peak(upsample)} vs transposed ${peak(transposed)} on one scale`,
+    );
+    assert.match(await page.locator('#amplitude-transposed').innerText(), /^±[\d.]+ grey levels$/);
+    assert.match(await page.locator('#component-scale').innerText(), /full colour = ±[\d.]+ grey levels of 255/);
+    await shot(page, 'cpu-grey-components');
   });
 
   test('training on the CPU follows the same losses as on WebGPU', { timeout: 10 * 60_000 }, async () => {
@@ -449,7 +511,7 @@ describe('without WebGPU', () => {
 
     await page.selectOption('#start-from', 'scratch');
     await page.click('#reset');
-    await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'untrained models');
+    await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'untrained models, seed 0');
     await page.setInputFiles('#weights-file', {
       name: 'transposed.ckpt',
       mimeType: 'application/octet-stream',
@@ -476,14 +538,57 @@ describe('without WebGPU', () => {
     }
   });
 
+  test('Train after choosing "scratch" starts from untrained models, as its label says; note and charts follow', {
+    timeout: 10 * 60_000,
+  }, async () => {
+    await page.selectOption('#start-from', 'scratch');
+    await page.fill('#seed', '0');
+    await page.locator('#seed').dispatchEvent('change');
+    assert.equal(await page.locator('#train').innerText(), 'Train from scratch (seed 0)');
+    const stopped = await page.evaluate(() => window.checkerlab.trainingStopped);
+    await page.click('#train');
+    await page.waitForFunction(() => (window.checkerlab.lastTrainReport?.step ?? 0) >= 2, null, {
+      timeout: 8 * 60_000,
+    });
+    await page.click('#train');
+    await page.waitForFunction((n) => window.checkerlab.trainingStopped > n, stopped, { timeout: 8 * 60_000 });
+    assert.equal(await page.locator('#train').innerText(), 'Train');
+
+    const { report, decoders, shown, legend } = await page.evaluate(() => ({
+      report: window.checkerlab.lastTrainReport,
+      decoders: window.checkerlab.decoders,
+      shown: window.checkerlab.view().shown,
+      legend: window.checkerlab.charts.loss.legend,
+    }));
+    for (const name of shown) {
+      const record = decoders.find((d) => d.name === name);
+      assert.match(record.origin, /seed 0, untrained/, `${name} started from scratch`);
+      assert.equal(record.steps, report.step, `${name} trained only the steps since the reset`);
+    }
+    const note = await page.locator('#note').innerText();
+    assert.doesNotMatch(note, /has learned|learned to hide/);
+    assert.match(note, new RegExp(`started untrained \\(seed 0\\) and have trained here for ${report.step} steps`));
+    // The loss chart's legend: the decoders that trained, each with its latest loss.
+    assert.deepEqual(legend.map((entry) => entry.name).sort(), [...shown].sort());
+    for (const { name, latest } of legend) {
+      const losses = report.losses.find((l) => l.decoder === name).losses;
+      assert.equal(latest, losses.at(-1), `${name}'s legend shows its latest loss`);
+    }
+
+    await page.selectOption('#start-from', 'shipped');
+    await page.click('#reset');
+    await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'shipped weights');
+    assert.deepEqual(await page.evaluate(() => window.checkerlab.charts.loss.legend), [], 'a reset clears the charts');
+  });
+
   test('a shared address restores the drawing, the decoders shown, the main view and the settings', async () => {
     await clickAndReconstruct(page, '#show-subpixel');
     await drawAndReconstruct(page);
     await page.click('#toggle');
-    await page.check('#residual');
+    await page.check('#component');
     await page.fill('#batch-size', '64');
     await page.locator('#batch-size').dispatchEvent('change');
-    await page.waitForFunction(() => /batch=64/.test(location.hash) && /residual=1/.test(location.hash));
+    await page.waitForFunction(() => /batch=64/.test(location.hash) && /component=1/.test(location.hash));
     const original = await view(page);
     const address = page.url();
     assert.match(address, /#.*input=drawing/);
@@ -496,7 +601,7 @@ describe('without WebGPU', () => {
       assert.deepEqual(restored.shown, original.shown);
       assert.equal(restored.shown.includes('subpixel'), false);
       assert.equal(await copy.page.locator('#panel-subpixel').isVisible(), false);
-      assert.equal(await copy.page.locator('#residual').isChecked(), true);
+      assert.equal(await copy.page.locator('#component').isChecked(), true);
       assert.equal(await copy.page.locator('#batch-size').inputValue(), '64');
       const gap = Math.max(...restored.input.map((v, i) => Math.abs(v - original.input[i])));
       assert.ok(gap < 0.01, `the restored drawing differs by ${gap}`);
@@ -531,6 +636,24 @@ describe('without WebGPU', () => {
     } finally {
       await hooked.page.close();
     }
+  });
+
+  test('on a 390 px phone the pad and the reconstructions are on screen together', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await phone.goto(baseUrl);
+    await phone.waitForFunction(() => window.checkerlab?.ready === true, null, { timeout: STARTUP_MS });
+    await phone.evaluate(() => document.getElementById('pad').scrollIntoView({ block: 'start' }));
+    const onScreen = async (selector) => {
+      const box = await phone.locator(selector).boundingBox();
+      return box && box.y >= 0 && box.y + box.height <= 844 && box.x >= 0 && box.x + box.width <= 390;
+    };
+    for (const selector of ['#pad', '#panel-input', '#panel-upsample', '#panel-transposed']) {
+      assert.ok(await onScreen(selector), `${selector} is on screen with the pad`);
+    }
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+    await shot(phone, 'phone');
+    await phone.close();
   });
 
   test('a latent walk between two digits decodes the path with every shown decoder', async () => {
