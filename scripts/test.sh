@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's "run the tests", and what CI runs: native Rust tests, then the
-# wasm build, then unit and end-to-end browser tests in headless Chromium.
+# wasm build and the static site, then unit and end-to-end browser tests in
+# headless Chromium.
 set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
 cd "$repo_root"
@@ -12,12 +13,14 @@ log "formatting and lints"
 cargo fmt --all --check
 node_modules/.bin/biome ci
 python3 scripts/update-readme.py --check
+python3 scripts/sweep.py summary --check
 cargo clippy --workspace --exclude checkerlab-web --all-targets -- -D warnings
 
 log "native tests (Burn's CPU backend)"
 cargo test --workspace --exclude checkerlab-web
 
-scripts/build-web.sh
+# The wasm build, and the static site the browser tests also run against.
+scripts/build-site.sh >/dev/null
 cargo clippy -p checkerlab-web --target wasm32-unknown-unknown -- -D warnings
 
 log "JavaScript unit tests and browser end-to-end tests"
