@@ -3,7 +3,8 @@
 
     python3 scripts/sweep.py jobs      # one shell command per run, for any scheduler
     python3 scripts/sweep.py run [-j N] # runs what is not finished, N at a time, niced
-    python3 scripts/sweep.py summary   # writes results/sweep/summary.json from the logs
+    python3 scripts/sweep.py summary   # writes results/sweep/summary.json and tables.md
+    python3 scripts/sweep.py summary --check   # (the test command) are they current?
 
 Each job is one `scripts/train-run.sh RECIPE DECODER SEED PREFIX` call: it
 depends on nothing but the repository, the MNIST files and the release
@@ -41,12 +42,11 @@ BLOG_DECODERS = MAIN_DECODERS
 
 
 def catalog():
-    out = subprocess.run([str(BINARY), "catalog"], check=True, capture_output=True, text=True)
+    """The lab's catalog: from the release binary when built, else the dev one."""
+    command = [str(BINARY), "catalog"] if BINARY.exists() else \
+        ["cargo", "run", "--quiet", "--package", "checkerlab-cli", "--", "catalog"]
+    out = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
-
-
-def seeds_for(decoder):
-    return range(SEEDS["main"] if decoder in MAIN_DECODERS else SEEDS["fix"])
 
 
 def prefix(recipe, decoder, seed):
@@ -55,11 +55,13 @@ def prefix(recipe, decoder, seed):
 
 def runs(decoders):
     """(recipe, decoder, seed) in the order that makes partial results useful:
-    the two decoders the question is about first, the fixes next, the blog's
-    long recipe last."""
-    ordered = [d for d in MAIN_DECODERS if d in decoders] + \
-        [d for d in decoders if d not in MAIN_DECODERS]
-    shipped = [("shipped", d, s) for d in ordered for s in seeds_for(d) if s > 0]
+    the two decoders the question is about first, seed by seed, so that
+    their comparison grows evenly; the fixes next; the blog's long recipe
+    last."""
+    main = [d for d in MAIN_DECODERS if d in decoders]
+    fixes = [d for d in decoders if d not in MAIN_DECODERS]
+    shipped = [("shipped", d, s) for s in range(1, SEEDS["main"]) for d in main]
+    shipped += [("shipped", d, s) for s in range(1, SEEDS["fix"]) for d in fixes]
     return shipped + [("blog", d, 0) for d in BLOG_DECODERS]
 
 
@@ -134,8 +136,10 @@ def spread(values):
 
 
 def summarise():
+    """The summary JSON and the README's tables, from the committed logs."""
     decoders = decoder_names()
     summary = {"recipes": {}}
+    per_seed = {}
     for recipe in ("shipped", "blog"):
         table = {}
         for decoder in decoders:
@@ -144,8 +148,9 @@ def summarise():
             found = {seed: stage for seed, stage in found.items() if stage}
             if not found:
                 continue
+            per_seed[(recipe, decoder)] = found
             per_stage = {}
-            for stage in ("untrained", "200 steps", "trained"):
+            for stage in STAGES:
                 entries = [f[stage] for f in found.values() if f[stage]]
                 if not entries:
                     continue
@@ -163,10 +168,107 @@ def summarise():
                 "stages": per_stage,
             }
         summary["recipes"][recipe] = table
+    summary["ratios"] = ratios(per_seed)
+    return summary, tables(summary)
+
+
+STAGES = ("untrained", "200 steps", "trained")
+PROBES = (("digits", "test digits"), ("grey", "grey"), ("noise", "noise"),
+          ("code_units", "code units"))
+
+
+def ratios(per_seed):
+    """Transposed over upsample stride energy, seed by seed (the same seed
+    starts both encoders alike and orders their batches alike)."""
+    out = {}
+    for recipe in ("shipped", "blog"):
+        up, tr = per_seed.get((recipe, "upsample"), {}), per_seed.get((recipe, "transposed"), {})
+        paired = sorted(set(up) & set(tr))
+        if not paired:
+            continue
+        out[recipe] = {"seeds": paired}
+        for stage in STAGES:
+            for probe, _ in PROBES:
+                values = [tr[s][stage]["probes"][probe]["stride_energy"]
+                          / up[s][stage]["probes"][probe]["stride_energy"]
+                          for s in paired if tr[s][stage] and up[s][stage]]
+                if values:
+                    entry = spread(values)
+                    entry["above_one"] = sum(v > 1 for v in values)
+                    out[recipe][f"{stage}.{probe}"] = entry
+    return out
+
+
+def fmt(figure, digits=3):
+    """mean ± sd (min-max), or the one value when there is one seed."""
+    number = (lambda v: f"{v:.{digits}f}") if figure["max"] >= 0.01 else (lambda v: f"{v:.1e}")
+    if figure["n"] == 1:
+        return number(figure["mean"])
+    return (f"{number(figure['mean'])} ± {number(figure['sd'])} "
+            f"({number(figure['min'])}-{number(figure['max'])})")
+
+
+def tables(summary):
+    lines = ["# Findings over seeds", "",
+             "Written by `python3 scripts/sweep.py summary` from the sweep's logs "
+             "(results/sweep/) and the shipped weights' (seed 0). Each cell: mean ± "
+             "standard deviation (min-max) over the seeds, n in the first column.", ""]
+    for recipe, title in (("shipped", "Shipped recipe (Adam, 18 epochs, batch 64)"),
+                          ("blog", "The blog's recipe (Adadelta, 50 epochs, batch 128)")):
+        table = summary["recipes"].get(recipe)
+        if not table:
+            continue
+        lines += [f"#### {title}: test BCE", "",
+                  "| decoder | seeds | untrained | after 200 steps | trained |",
+                  "| --- | --- | --- | --- | --- |"]
+        for decoder, row in table.items():
+            cells = [fmt(row["stages"][stage]["test_bce"], 4) if stage in row["stages"] else "-"
+                     for stage in STAGES]
+            lines.append(f"| {decoder} | {len(row['seeds'])} | " + " | ".join(cells) + " |")
+        lines.append("")
+        for stage in STAGES:
+            lines += [f"#### {title}: stride energy, {stage}", "",
+                      "| decoder | " + " | ".join(label for _, label in PROBES) + " |",
+                      "| --- | " + " | ".join("---" for _ in PROBES) + " |"]
+            for decoder, row in table.items():
+                figures = row["stages"].get(stage)
+                if figures:
+                    lines.append(f"| {decoder} | " + " | ".join(
+                        fmt(figures[f"{probe}.stride_energy"]) for probe, _ in PROBES) + " |")
+            lines.append("")
+        ratio = summary["ratios"].get(recipe)
+        if ratio:
+            lines += [f"#### {title}: transposed / upsample stride energy, seed by seed "
+                      f"({len(ratio['seeds'])} seeds; in brackets, how many are above 1)", "",
+                      "| stage | " + " | ".join(label for _, label in PROBES) + " |",
+                      "| --- | " + " | ".join("---" for _ in PROBES) + " |"]
+            for stage in STAGES:
+                cells = []
+                for probe, _ in PROBES:
+                    entry = ratio.get(f"{stage}.{probe}")
+                    cells.append("-" if not entry else
+                                 f"{fmt(entry, 1)} [{entry['above_one']}/{entry['n']}]")
+                lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_summary(check):
+    summary, text = summarise()
+    outputs = {RESULTS / "summary.json": json.dumps(summary, indent=1, sort_keys=True) + "\n",
+               RESULTS / "tables.md": text}
+    stale = [path for path, content in outputs.items()
+             if not path.exists() or path.read_text() != content]
+    if check:
+        if stale:
+            sys.exit("stale: " + ", ".join(str(p.relative_to(ROOT)) for p in stale)
+                     + " (run python3 scripts/sweep.py summary)")
+        print("the sweep's summary and tables match its logs")
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / "summary.json"
-    path.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {path.relative_to(ROOT)}")
+    for path, content in outputs.items():
+        path.write_text(content)
+        print(f"wrote {path.relative_to(ROOT)}")
 
 
 def main():
@@ -175,7 +277,9 @@ def main():
     sub.add_parser("jobs", help="print one shell command per run")
     run = sub.add_parser("run", help="run the unfinished jobs")
     run.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-    sub.add_parser("summary", help="write results/sweep/summary.json")
+    summary = sub.add_parser("summary", help="write results/sweep/summary.json and tables.md")
+    summary.add_argument("--check", action="store_true",
+                         help="only say whether they match the logs (exit 1 if not)")
     args = parser.parse_args()
     if args.action == "jobs":
         for run in runs(decoder_names()):
@@ -185,7 +289,7 @@ def main():
             parser.error("--jobs must be at least 1")
         run_all(args.jobs)
     else:
-        summarise()
+        write_summary(args.check)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,13 @@ recipe=$1 decoder=$2 seed=$3 out=$4
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tool=${CHECKERLAB:-${CARGO_TARGET_DIR:-$repo_root/target}/release/checkerlab}
 mkdir -p "$(dirname "$out")"
+# One process per run: a second start (a scheduler's retry, two sweeps on one
+# shared folder) leaves it to the first.
+exec 9>"$out.lock"
+if ! flock -n 9; then
+  echo "$out is being trained by another process" >&2
+  exit 0
+fi
 
 # stage LOG WEIGHTS ARGS...: runs one `checkerlab train` unless WEIGHTS exists,
 # writing to temporary names first.
