@@ -170,6 +170,9 @@ async function soak({ backend, decoders, batch, steps, chunk, every }) {
   await client.call('showDecoders', [decoders]);
   const samples = [];
   const sample = async (step, loss, ms) => {
+    // A full collection first (the soak starts Chromium with --expose-gc), so
+    // the heap figure is what is still held, not garbage not yet collected.
+    globalThis.gc?.();
     const gpu = await client.call('deviceMemory');
     const wasmMemory = await client.call('wasmMemory');
     samples.push({
