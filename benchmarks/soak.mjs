@@ -44,7 +44,10 @@ const server = await startServer({
   port: 0,
   also: [/^benchmarks\/harness\.(html|js)$/, /^benchmarks\/tfjs-model\.js$/],
 });
-const browser = await launchChromium({ webgpu: true, extra: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
+const browser = await launchChromium({
+  webgpu: true,
+  extra: ['--enable-precise-memory-info', '--js-flags=--expose-gc'],
+});
 let result;
 const started = Date.now();
 try {

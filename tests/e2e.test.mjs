@@ -511,7 +511,9 @@ describe('without WebGPU', () => {
 
     await page.selectOption('#start-from', 'scratch');
     await page.click('#reset');
-    await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'untrained models, seed 0');
+    await page.waitForFunction(
+      () => document.querySelector('#train-status').textContent === 'untrained models, seed 0',
+    );
     await page.setInputFiles('#weights-file', {
       name: 'transposed.ckpt',
       mimeType: 'application/octet-stream',
@@ -522,6 +524,10 @@ describe('without WebGPU', () => {
         document.querySelector('#weights-message').textContent,
       ),
     );
+    // The step counter and the charts no longer describe the replaced model.
+    assert.equal(await page.locator('#train-status').innerText(), 'transposed: weights from transposed.ckpt');
+    const legend = await page.evaluate(() => window.checkerlab.charts.loss.legend.map((entry) => entry.name));
+    assert.ok(!legend.includes('transposed'), `legend after the load: ${legend}`);
     await showDigit(page, 5);
     assert.deepEqual((await view(page)).outputs.transposed, trained.outputs.transposed);
   });

@@ -23,6 +23,13 @@ export class LineChart {
     this.draw();
   }
 
+  /** Forgets one decoder's points, as when its model was replaced. */
+  clearSeries(name) {
+    const series = this.series.find((s) => s.name === name);
+    if (series) series.points = [];
+    this.draw();
+  }
+
   get pointCount() {
     return this.series.reduce((n, s) => n + s.points.length, 0);
   }

@@ -100,6 +100,10 @@ export function setupWeights(ctx) {
       const info = await ctx.client.call('loadWeights', [bytes, file.name], [bytes.buffer]);
       messages.note('weights-message', loadedText(file.name, info.decoder, ctx.catalog.decoders));
       state.untrained = false;
+      state.origin = { from: 'file', steps: 0 };
+      // That decoder's curves described the model it replaced.
+      for (const chart of Object.values(ctx.charts)) chart.clearSeries(info.decoder);
+      $('train-status').textContent = `${info.decoder}: weights from ${file.name}`;
       await ctx.refreshDecoders();
       ctx.live.request();
     } catch (err) {
