@@ -110,17 +110,19 @@ def read_log(path):
 
 
 def stages(recipe, decoder, seed):
-    """The untrained, 200-step and trained log entries of one finished run."""
+    """The untrained, 200-step and trained log entries of one finished run,
+    from its committed logs alone (the weights are not committed)."""
     if recipe == "shipped":
         base = ROOT / "weights" / decoder if seed == 0 else prefix(recipe, decoder, seed)
         first = read_log(Path(f"{base}.jsonl"))
+        # Written (renamed from .partial) only when the last stage finished.
         last = read_log(Path(f"{base}-continued.jsonl"))
-        if not (first and last and (seed == 0 or finished(recipe, decoder, seed))):
+        if not (first and last):
             return None
     else:
-        if not finished(recipe, decoder, seed):
-            return None
         first = last = read_log(Path(f"{prefix(recipe, decoder, seed)}.jsonl"))
+        if not first:
+            return None
     at_200 = next((entry for entry in first if entry["step"] == 200), None)
     return {"untrained": first[0], "200 steps": at_200, "trained": last[-1]}
 
