@@ -3,7 +3,8 @@
 
     python3 scripts/sweep.py jobs      # one shell command per run, for any scheduler
     python3 scripts/sweep.py run [-j N] # runs what is not finished, N at a time, niced
-    python3 scripts/sweep.py summary   # writes results/sweep/summary.json and tables.md
+    python3 scripts/sweep.py summary   # writes results/sweep/summary.json, tables.md and
+                                       # web/seed-spread.json (the page's probes table)
     python3 scripts/sweep.py summary --check   # (the test command) are they current?
 
 Each job is one `scripts/train-run.sh RECIPE DECODER SEED PREFIX` call: it
@@ -71,7 +72,14 @@ def command(recipe, decoder, seed):
 
 
 def finished(recipe, decoder, seed):
-    return Path(f"{prefix(recipe, decoder, seed)}.ckpt").exists()
+    """Whether the run's last log is there: the logs are committed and the
+    weights are not, so a fresh clone must not train a finished run again."""
+    return final_log(recipe, prefix(recipe, decoder, seed)).exists()
+
+
+def final_log(recipe, base):
+    """The log a run writes last (renamed from .partial once complete)."""
+    return Path(f"{base}-continued.jsonl" if recipe == "shipped" else f"{base}.jsonl")
 
 
 def build():
@@ -115,8 +123,7 @@ def stages(recipe, decoder, seed):
     if recipe == "shipped":
         base = ROOT / "weights" / decoder if seed == 0 else prefix(recipe, decoder, seed)
         first = read_log(Path(f"{base}.jsonl"))
-        # Written (renamed from .partial) only when the last stage finished.
-        last = read_log(Path(f"{base}-continued.jsonl"))
+        last = read_log(final_log(recipe, base))
         if not (first and last):
             return None
     else:
@@ -255,17 +262,37 @@ def tables(summary):
     return "\n".join(lines).rstrip() + "\n"
 
 
+def page_spread(summary):
+    """What the page's probes table draws its models against: each decoder's
+    stride energy on each probe, untrained and trained, over the shipped
+    recipe's seeds (the recipe of the weights the page ships)."""
+    decoders = {}
+    for decoder, row in summary["recipes"].get("shipped", {}).items():
+        stages = {}
+        for stage in ("untrained", "trained"):
+            figures = row["stages"].get(stage, {})
+            stages[stage] = {
+                key.removesuffix(".stride_energy"): {k: figures[key][k] for k in ("min", "mean", "max", "n")}
+                for key in sorted(figures) if key.endswith(".stride_energy")}
+        decoders[decoder] = {"seeds": row["seeds"], "stages": stages}
+    return {"recipe": "shipped", "meter": "stride_energy", "decoders": decoders}
+
+
+SPREAD_FILE = ROOT / "web" / "seed-spread.json"
+
+
 def write_summary(check):
     summary, text = summarise()
     outputs = {RESULTS / "summary.json": json.dumps(summary, indent=1, sort_keys=True) + "\n",
-               RESULTS / "tables.md": text}
+               RESULTS / "tables.md": text,
+               SPREAD_FILE: json.dumps(page_spread(summary), separators=(",", ":")) + "\n"}
     stale = [path for path, content in outputs.items()
              if not path.exists() or path.read_text() != content]
     if check:
         if stale:
             sys.exit("stale: " + ", ".join(str(p.relative_to(ROOT)) for p in stale)
                      + " (run python3 scripts/sweep.py summary)")
-        print("the sweep's summary and tables match its logs")
+        print("the sweep's summary, tables and the page's spread file match its logs")
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
     for path, content in outputs.items():
@@ -279,7 +306,8 @@ def main():
     sub.add_parser("jobs", help="print one shell command per run")
     run = sub.add_parser("run", help="run the unfinished jobs")
     run.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-    summary = sub.add_parser("summary", help="write results/sweep/summary.json and tables.md")
+    summary = sub.add_parser("summary", help="write results/sweep/summary.json, tables.md and the page's "
+                             "web/seed-spread.json")
     summary.add_argument("--check", action="store_true",
                          help="only say whether they match the logs (exit 1 if not)")
     args = parser.parse_args()

@@ -44,8 +44,14 @@ stage() {
   mv "$weights.partial" "$weights"
 }
 
-if [[ -e $out.ckpt ]]; then
-  exit 0 # finished earlier
+# Finished earlier: its last log is written (logs are committed, weights are
+# not, so a fresh clone has the log alone).
+case $recipe in
+  shipped) last_log=$out-continued.jsonl ;;
+  *) last_log=$out.jsonl ;;
+esac
+if [[ -e $out.ckpt || -e $last_log ]]; then
+  exit 0
 fi
 case $recipe in
   shipped)
