@@ -5,6 +5,7 @@
 import { DrawPad } from './draw.js';
 import { toMnist } from './preprocess.js';
 import { paintImage } from './render.js';
+import { errorText } from './messages.js';
 
 const DIGIT_STRIP = 24;
 
@@ -56,7 +57,7 @@ export function readPad(ctx) {
 
 /** A button for every input the lab makes or decodes directly. */
 export function setupInputButtons(ctx) {
-  const { state, catalog, $ } = ctx;
+  const { catalog, $ } = ctx;
   for (const input of catalog.inputs.filter((entry) => entry.button)) {
     const button = Object.assign(document.createElement('button'), {
       type: 'button',
@@ -64,15 +65,34 @@ export function setupInputButtons(ctx) {
       textContent: input.button,
       title: input.title,
     });
-    button.addEventListener('click', async () => {
-      if (input.name === 'code') state.codeSeed += 1;
-      if (input.name === 'unit') state.codeUnit = (state.codeUnit + 1) % catalog.code_units;
-      if (input.name === 'noise') state.noiseSeed += 1;
-      const image = input.synthetic ? await ctx.client.call('syntheticInput', [input.name, state.noiseSeed]) : null;
-      useInput(ctx, input.name, image);
-    });
+    button.addEventListener('click', () =>
+      chooseInput(ctx, input.name).catch((err) =>
+        ctx.messages.error('input-message', `Could not make that input: ${errorText(err)}`),
+      ),
+    );
     $('input-buttons').append(button);
   }
+}
+
+/**
+ * Makes the lab-made input `name` current, as its button does: a random
+ * code, a code unit and noise move on to the next one each time.
+ */
+export async function chooseInput(ctx, name) {
+  const { state, catalog } = ctx;
+  const input = catalog.inputs.find((entry) => entry.name === name);
+  if (name === 'code') state.codeSeed += 1;
+  if (name === 'unit') state.codeUnit = (state.codeUnit + 1) % catalog.code_units;
+  if (name === 'noise') state.noiseSeed += 1;
+  const image = input.synthetic ? await ctx.client.call('syntheticInput', [name, state.noiseSeed]) : null;
+  useInput(ctx, name, image);
+}
+
+/** Makes test digit `index` the input. */
+export async function chooseDigit(ctx, index) {
+  const image = await ctx.client.call('testDigit', [index]);
+  ctx.state.digit = index;
+  useInput(ctx, 'digit', image);
 }
 
 /** The first test digits as buttons. */

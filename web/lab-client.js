@@ -93,6 +93,8 @@ export class LatestOnly {
     this.task = task;
   }
 
+  #idle = [];
+
   request(input) {
     this.#waiting = { input };
     if (!this.#running) this.#drain();
@@ -101,6 +103,12 @@ export class LatestOnly {
   /** Whether nothing is running or waiting. */
   get idle() {
     return !this.#running && !this.#waiting;
+  }
+
+  /** Resolves once nothing is running or waiting (at once when idle). */
+  whenIdle() {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   async #drain() {
@@ -115,5 +123,6 @@ export class LatestOnly {
       }
     }
     this.#running = false;
+    for (const resolve of this.#idle.splice(0)) resolve();
   }
 }

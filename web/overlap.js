@@ -11,16 +11,34 @@ function heat(t) {
   return `rgb(${r},${g},${b})`;
 }
 
+/**
+ * The tap counts away from the borders, where only the stride pattern
+ * remains (a pixel within a kernel's reach of an edge misses taps for that
+ * reason); null when every pixel is that close to an edge.
+ * @param {{layers: {kernel: number}[], side: number, map: number[]}} overlap
+ */
+export function interiorCounts({ layers, side, map }) {
+  const reach = layers.reduce((m, l) => m + l.kernel, 0);
+  if (side - 2 * reach < 2) return null;
+  const interior = [];
+  for (let r = reach; r < side - reach; r++) {
+    for (let c = reach; c < side - reach; c++) interior.push(map[r * side + c]);
+  }
+  return interior;
+}
+
 export class OverlapExplorer {
   /**
    * @param {HTMLElement} root the section holding the controls and canvases
    * @param {(layers: {kernel: number, stride: number}[], inputSide: number) => Promise<{side: number, map: Float32Array}>} compute
    * @param {(message: string) => void} onError
+   * @param {() => void} onUpdate called after each new map is drawn
    */
-  constructor(root, compute, onError) {
+  constructor(root, compute, onError, onUpdate = () => {}) {
     this.root = root;
     this.compute = compute;
     this.onError = onError;
+    this.onUpdate = onUpdate;
     this.last = null;
     for (const control of root.querySelectorAll('select, input')) {
       control.addEventListener('change', () => this.update());
@@ -41,6 +59,23 @@ export class OverlapExplorer {
     return layers;
   }
 
+  /**
+   * Sets the controls to `layers` (one to three) and the input size, then
+   * recomputes, as if the user had chosen them.
+   */
+  set(layers, inputSide) {
+    for (let i = 1; i <= LAYERS; i++) {
+      const layer = layers[i - 1];
+      const enabled = this.root.querySelector(`#overlap-on-${i}`);
+      if (enabled) enabled.checked = Boolean(layer);
+      if (!layer) continue;
+      this.root.querySelector(`#overlap-kernel-${i}`).value = String(layer.kernel);
+      this.root.querySelector(`#overlap-stride-${i}`).value = String(layer.stride);
+    }
+    this.root.querySelector('#overlap-input').value = String(inputSide);
+    return this.update();
+  }
+
   async update() {
     const layers = this.layers();
     const inputSide = Number(this.root.querySelector('#overlap-input').value);
@@ -48,6 +83,7 @@ export class OverlapExplorer {
       const { side, map } = await this.compute(layers, inputSide);
       this.last = { layers, inputSide, side, map: Array.from(map) };
       this.#draw(side, map);
+      this.onUpdate();
     } catch (err) {
       this.onError(`Overlap map failed: ${err.message ?? err}`);
     }
@@ -90,20 +126,14 @@ export class OverlapExplorer {
     bctx.font = '11px system-ui';
     bctx.fillText(`middle row: ${row.join(' ')}`.slice(0, 90), 4, 11);
 
-    // Away from the borders, where only the stride pattern remains: a
-    // pixel within a kernel's reach of an edge misses taps for that reason.
-    const reach = this.last.layers.reduce((m, l) => m + l.kernel, 0);
     const summary = this.root.querySelector('#overlap-summary');
     const range = `${side}x${side} output; taps per pixel from ${min} to ${max}`;
-    if (side - 2 * reach < 2) {
+    const interior = interiorCounts(this.last);
+    if (!interior) {
       summary.textContent =
         `${range}. Every pixel here is within a kernel's reach of an edge, so these differences are border ` +
         'effects, not the stride pattern: make the input larger to see the pattern on its own.';
       return;
-    }
-    const interior = [];
-    for (let r = reach; r < side - reach; r++) {
-      for (let c = reach; c < side - reach; c++) interior.push(map[r * side + c]);
     }
     const lo = Math.min(...interior),
       hi = Math.max(...interior);

@@ -26,6 +26,15 @@ export async function refresh(ctx, inputAt = performance.now()) {
   // The frame that shows this input's reconstructions: the latency a user feels.
   requestAnimationFrame((frame) => ctx.probe.recordPaint(frame - inputAt));
   paintMain(ctx);
+  ctx.story?.update();
+}
+
+/** Shows the panels' stride-2 components in the main view and the zoom, or their pixels. */
+export function setComponentView(ctx, on) {
+  ctx.$('component').checked = on;
+  ctx.zoom.setMode(on ? 'component' : 'pixels');
+  paintMain(ctx);
+  ctx.address.write();
 }
 
 function inputCaption(ctx) {

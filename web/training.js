@@ -50,19 +50,11 @@ export function setupTraining(ctx) {
   };
   ctx.probe.charts = ctx.charts;
 
-  $('train').addEventListener('click', async (event) => {
-    ctx.state.training = !ctx.state.training;
-    $('train').textContent = ctx.state.training ? 'Pause' : trainLabel(ctx);
+  $('train').addEventListener('click', (event) => {
+    if (ctx.state.training) pauseTraining(ctx);
+    else startTraining(ctx);
     // When the click took effect on screen, for the tests and the benchmark.
     requestAnimationFrame((frame) => ctx.probe.clickLatencies.push(frame - event.timeStamp));
-    if (!ctx.state.training) return;
-    // "Start from" changed since these models began: Train starts there, as its label said.
-    if (ctx.state.startChanged && !(await resetModels(ctx, { keepTraining: true }))) {
-      ctx.state.training = false;
-      $('train').textContent = trainLabel(ctx);
-      return;
-    }
-    trainLoop(ctx);
   });
 
   // A new start point applies to the next Train (or Reset), and the Train
@@ -91,6 +83,42 @@ export function setupTraining(ctx) {
   }
 }
 
+/**
+ * Starts training the shown models (afresh first where "Start from" changed
+ * since they began, as the Train button says); resolves once training has
+ * stopped again.
+ */
+export function startTraining(ctx) {
+  const { state, $ } = ctx;
+  if (state.training) return ctx.trainingStopped;
+  state.training = true;
+  $('train').textContent = 'Pause';
+  // One loop at a time: a loop paused a moment ago may still be finishing
+  // its chunk; this one starts after it, and that one sees it is superseded.
+  ctx.trainingGeneration = (ctx.trainingGeneration ?? 0) + 1;
+  const generation = ctx.trainingGeneration;
+  ctx.trainingStopped = (ctx.trainingStopped ?? Promise.resolve()).then(async () => {
+    if (generation !== ctx.trainingGeneration || !state.training) return;
+    if (state.startChanged && !(await resetModels(ctx, { keepTraining: true }))) {
+      state.training = false;
+      $('train').textContent = trainLabel(ctx);
+      return;
+    }
+    await trainLoop(ctx, generation);
+  });
+  return ctx.trainingStopped;
+}
+
+/** Asks training to stop after the chunk in flight; resolves once it has. */
+export function pauseTraining(ctx) {
+  const { state, $ } = ctx;
+  if (state.training) {
+    state.training = false;
+    $('train').textContent = trainLabel(ctx);
+  }
+  return ctx.trainingStopped ?? Promise.resolve();
+}
+
 /** What Train will do: continue the current models, or start afresh as "Start from" says. */
 export function trainLabel({ state, $ }) {
   if (!state.startChanged) return 'Train';
@@ -112,15 +140,16 @@ function recordMeters(ctx, step) {
   charts.spread.draw();
 }
 
-async function trainLoop(ctx) {
+async function trainLoop(ctx, generation) {
   const { state, charts, messages, $ } = ctx;
+  const going = () => state.training && ctx.trainingGeneration === generation;
   try {
     await ctx.ensureTrainingData();
     await ctx.client.call('configureTraining', [readSettings(ctx)]);
     messages.status('Training… (on WebGPU the first steps compile kernels and are slow)');
-    while (state.training) {
+    while (going()) {
       await drawingPause(ctx);
-      if (!state.training) break;
+      if (!going()) break;
       const report = await ctx.client.call('trainSteps', [state.chunk]);
       const msPerStep = ctx.client.lastMs / state.chunk;
       const first = report.step - state.chunk + 1;
@@ -139,16 +168,19 @@ async function trainLoop(ctx) {
       recordMeters(ctx, report.step);
       messages.status(`Training: step ${report.step}`);
     }
-    messages.status('Paused', false);
+    if (ctx.trainingGeneration === generation) messages.status('Paused', false);
   } catch (err) {
     messages.error('train-message', `Training stopped: ${errorText(err)}`);
     messages.status('Training stopped', false);
   } finally {
-    state.training = false;
-    $('train').textContent = trainLabel(ctx);
+    if (ctx.trainingGeneration === generation) {
+      state.training = false;
+      $('train').textContent = trainLabel(ctx);
+    }
     try {
       await ctx.afterTraining();
     } finally {
+      ctx.story?.update();
       // Counted last, so that a test waiting on it sees the models' records updated.
       ctx.probe.trainingStopped += 1;
     }
