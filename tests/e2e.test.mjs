@@ -3,16 +3,11 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repositoryRoot, startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../scripts/chromium.mjs';
-
-const SCREENSHOTS = path.join(repositoryRoot, 'tests', 'screenshots');
-mkdirSync(SCREENSHOTS, { recursive: true });
-
-// SwiftShader runs WebGPU on the CPU: correct, slow; shader builds dominate.
-const STARTUP_MS = 6 * 60_000;
+import { STARTUP_MS, openPage as openAt, shot } from './browser-page.mjs';
 
 let server;
 let baseUrl;
@@ -24,20 +19,8 @@ before(async () => {
 
 after(() => server?.close());
 
-async function openPage(browser, query = '') {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
-  const consoleErrors = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(String(error)));
-  await page.goto(baseUrl + query);
-  await page.waitForFunction(() => window.checkerlab?.ready === true, null, { timeout: STARTUP_MS });
-  return { page, consoleErrors };
-}
-
+const openPage = (browser, query = '') => openAt(browser, baseUrl + query);
 const view = (page) => page.evaluate(() => window.checkerlab.view());
-const shot = (page, name) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 /** Mean per-pixel BCE of `output` against the soft target `target`. */
 function bce(output, target) {

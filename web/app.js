@@ -5,7 +5,7 @@
 import { LabClient, LatestOnly } from './lab-client.js';
 import { requestedBackend } from './backend-choice.js';
 import { Messages, errorText } from './messages.js';
-import { paintMain, refresh } from './reconstruction.js';
+import { paintMain, refresh, setComponentView } from './reconstruction.js';
 import { fillDigitStrip, setupInputButtons, setupPad } from './inputs.js';
 import { readSettings, resetModels, setupTraining } from './training.js';
 import { fetchBytes, saveWeights, setupWeights } from './weights-files.js';
@@ -15,6 +15,7 @@ import { probeRows } from './meters.js';
 import { walkRows } from './walk.js';
 import { Zoom } from './zoom.js';
 import { OverlapExplorer } from './overlap.js';
+import { Story } from './story.js';
 import { SIDE } from './render.js';
 
 const $ = (id) => document.getElementById(id);
@@ -148,11 +149,7 @@ ctx.afterTraining = async () => {
 
 function wireControls() {
   $('toggle').addEventListener('click', toggleMain);
-  $('component').addEventListener('change', () => {
-    ctx.zoom.setMode($('component').checked ? 'component' : 'pixels');
-    paintMain(ctx);
-    ctx.address.write();
-  });
+  $('component').addEventListener('change', () => setComponentView(ctx, $('component').checked));
   document.addEventListener('keydown', (event) => {
     if (event.key.toLowerCase() === 't' && !event.target.closest('input, select, textarea')) toggleMain();
   });
@@ -330,7 +327,9 @@ async function start() {
     $('overlap'),
     (layers, inputSide) => ctx.client.call('overlapMap', [layers, inputSide]),
     (message) => messages.error('overlap-message', message),
+    () => ctx.story?.update(),
   );
+  ctx.overlap = overlap;
   probe.overlap = () => overlap.last;
 
   messages.status('Loading the shipped weights and the MNIST test digits…');
@@ -361,6 +360,7 @@ async function start() {
     messages.error('start-message', `The first reconstruction failed: ${errorText(err)}`);
     messages.status('Started with errors', false);
   }
+  ctx.story = new Story(ctx, { showDecoders: (names) => showDecoders(ctx, names) });
   ctx.ready = true;
   probe.ready = true;
 }

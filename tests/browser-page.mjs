@@ -1,0 +1,27 @@
+// Opening the page in headless Chromium the way every browser test does:
+// console errors collected, and the page waited for until it says it is ready.
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { repositoryRoot } from '../scripts/serve.mjs';
+
+export const SCREENSHOTS = path.join(repositoryRoot, 'tests', 'screenshots');
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+// SwiftShader runs WebGPU on the CPU: correct, slow; shader builds dominate.
+export const STARTUP_MS = 6 * 60_000;
+
+/** Opens `url` in a new page of `browser` and waits until the lab is ready. */
+export async function openPage(browser, url, options = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 }, ...options });
+  const consoleErrors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  await page.goto(url);
+  await page.waitForFunction(() => window.checkerlab?.ready === true, null, { timeout: STARTUP_MS });
+  return { page, consoleErrors };
+}
+
+export const shot = (page, name) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });

@@ -1,0 +1,169 @@
+// The guided story in real headless Chromium (the CPU backend): each of its
+// steps puts the page into the state it describes, and every figure it
+// quotes is the one the page shows beside the panels at that moment.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from '../scripts/serve.mjs';
+import { launchChromium } from '../scripts/chromium.mjs';
+import { openPage, shot } from './browser-page.mjs';
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = await startServer({ port: 0 });
+  browser = await launchChromium();
+  ({ page } = await openPage(browser, `http://127.0.0.1:${server.address().port}/`));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** Clicks the story's Next and waits until step `index` has set the page up and it has settled. */
+async function next(index) {
+  await page.click('#story-next');
+  await page.waitForFunction(
+    (i) => {
+      const { story, settled } = window.checkerlab;
+      return story.step === i && !story.entering && settled();
+    },
+    index,
+    { timeout: 10 * 60_000 },
+  );
+}
+
+/**
+ * The story's quoted figures and what the page shows, read at one moment,
+ * then held against each other: each decoder's stride energy against its
+ * panel's meter text, the components' scale against the note above the
+ * panels, each peak against the panel's amplitude, each ratio against the
+ * meters it divides. Returns the figures and the page's view.
+ */
+async function quotedFigures() {
+  const { figures, meters, amplitudes, scaleNote, view } = await page.evaluate(() => {
+    const text = (selector) => [...document.querySelectorAll(selector)].map((e) => [e.id, e.textContent]);
+    return {
+      figures: [...document.querySelectorAll('#story-figures .figure')].map((e) => ({
+        text: e.textContent,
+        ...e.dataset,
+      })),
+      meters: Object.fromEntries(text('.meter-text')),
+      amplitudes: Object.fromEntries(text('.amplitude')),
+      scaleNote: document.getElementById('component-scale').textContent,
+      view: window.checkerlab.view(),
+    };
+  });
+  assert.ok(figures.length > 0, 'the step quotes figures');
+  assert.ok(!figures.some((f) => f.text === '…'), `every figure is measured: ${JSON.stringify(figures)}`);
+  for (const { text, decoder, meter, component, ratio } of figures) {
+    if (meter) {
+      assert.ok(view.shown.includes(decoder), `${decoder} is shown`);
+      const panel = /stride energy (\S+)/.exec(meters[`meter-${decoder}`])?.[1];
+      assert.equal(text, panel, `${decoder}'s quoted stride energy is its panel's`);
+    }
+    if (component === 'range') assert.ok(scaleNote.includes(`full colour = ${text} grey levels`), scaleNote);
+    else if (component) assert.equal(`${text} grey levels`, amplitudes[`amplitude-${component}`]);
+    if (ratio) {
+      const [a, b] = ratio.split('/');
+      const energy = (d) => view.results[d].meters.stride_energy;
+      const quoted = Number.parseFloat(text);
+      const actual = energy(a) / energy(b);
+      assert.ok(Math.abs(quoted - actual) <= 0.051 * Math.max(1, actual), `${ratio}: quoted ${text}, is ${actual}`);
+    }
+  }
+  return { figures, view };
+}
+
+const pick = (figures, key, value) => figures.find((f) => f[key] === value);
+const decoders = () => page.evaluate(() => window.checkerlab.decoders);
+
+test('the story walks through its steps, each setting the page up and quoting its meters', {
+  timeout: 30 * 60_000,
+}, async () => {
+  const { steps, pair, all } = await page.evaluate(() => ({
+    steps: window.checkerlab.story.steps,
+    pair: window.checkerlab.catalog.first_shown,
+    all: window.checkerlab.catalog.decoders.map((d) => d.name),
+  }));
+  const [reference, patterned] = pair;
+  assert.equal(steps, 6);
+
+  // 1. Two trained decoders on a digit.
+  await next(0);
+  let { figures, view } = await quotedFigures();
+  assert.deepEqual(view.shown, pair);
+  assert.equal(view.main, patterned);
+  assert.equal(view.inputKind, 'digit');
+  assert.ok(await page.isChecked('#component'), 'the components are in the main view');
+  for (const d of await decoders()) assert.match(d.origin, /shipped/, `${d.name} has the shipped weights`);
+
+  // 2. The same models untrained: the transposed one paints the pattern.
+  await next(1);
+  ({ figures, view } = await quotedFigures());
+  for (const d of await decoders()) assert.match(d.origin, /untrained/, `${d.name} is untrained`);
+  const untrained = pick(figures, 'decoder', patterned).text;
+  const ratio = Number.parseFloat(pick(figures, 'ratio', `${patterned}/${reference}`).text);
+  assert.ok(ratio >= 3, `untrained, ${patterned} has ${ratio} times ${reference}'s stride energy`);
+  await shot(page, 'story-untrained');
+
+  // 3. Training from there: the story quotes the step and the meters at step 0.
+  await next(2);
+  await page.waitForFunction(() => (window.checkerlab.lastTrainReport?.step ?? 0) >= 3, null, {
+    timeout: 10 * 60_000,
+  });
+  const stopped = await page.evaluate(() => window.checkerlab.trainingStopped);
+  await page.click('#train'); // pause
+  await page.waitForFunction((n) => window.checkerlab.trainingStopped > n && window.checkerlab.settled(), stopped, {
+    timeout: 10 * 60_000,
+  });
+  ({ figures, view } = await quotedFigures());
+  const report = await page.evaluate(() => window.checkerlab.lastTrainReport);
+  assert.equal(Number(pick(figures, 'steps', '').text), report.step, 'the story quotes the steps trained');
+  assert.equal(pick(figures, 'start', patterned).text, untrained, 'step 0 is the untrained figure of step 2');
+  for (const d of await decoders()) {
+    if (pair.includes(d.name)) assert.equal(d.steps, report.step, `${d.name} trained`);
+  }
+
+  // 4. The shipped models off the data: grey.
+  await next(3);
+  ({ figures, view } = await quotedFigures());
+  assert.equal(view.inputKind, 'grey');
+  for (const d of await decoders()) assert.match(d.origin, /shipped/, `${d.name} is back to the shipped weights`);
+  assert.ok(pick(figures, 'component', patterned) && pick(figures, 'component', reference), 'both peaks are quoted');
+  await page.click('#story-actions button:has-text("Noise")');
+  await page.waitForFunction(() => window.checkerlab.view().inputKind === 'noise' && window.checkerlab.settled());
+  await quotedFigures();
+  await shot(page, 'story-off-the-data');
+
+  // 5. The cause: the overlap explorer's counts, kernel 3 then kernel 4.
+  await next(4);
+  const taps = () => page.evaluate(() => document.querySelector('#story-figures [data-taps]')?.textContent);
+  const layers = () => page.evaluate(() => window.checkerlab.overlap().layers);
+  assert.deepEqual(await layers(), [{ kernel: 3, stride: 2 }]);
+  assert.equal(await taps(), '1, 2, 4', 'kernel 3, stride 2: 1, 2 or 4 taps');
+  await page.click('#story-actions button:has-text("Kernel 4, stride 2")');
+  await page.waitForFunction(() => window.checkerlab.overlap().layers[0].kernel === 4);
+  assert.equal(await taps(), '4', 'kernel 4, stride 2: every pixel gets 4 taps');
+
+  // 6. The fixes: every decoder on grey, lowest stride energy first.
+  await next(5);
+  ({ figures, view } = await quotedFigures());
+  assert.deepEqual(view.shown, all);
+  const quoted = figures.filter((f) => f.meter).map((f) => f.decoder);
+  assert.deepEqual([...quoted].sort(), [...all].sort(), 'every decoder is quoted');
+  const energies = quoted.map((d) => view.results[d].meters.stride_energy);
+  assert.deepEqual(
+    energies,
+    [...energies].sort((a, b) => a - b),
+    'lowest first',
+  );
+  await shot(page, 'story-fixes');
+
+  await page.click('#story-next'); // Done
+  assert.equal(await page.evaluate(() => window.checkerlab.story.step), -1);
+  assert.ok(await page.isHidden('#story-step'));
+});

@@ -1,0 +1,405 @@
+// The guided story, "Why the checkerboard?": six steps, each of which puts
+// the live page into a state and says where to look. Every figure a step
+// quotes is read from what the page shows at that moment (the panels'
+// meters, the components' shared scale, the overlap explorer's counts) and
+// is written again whenever those change, so the text never disagrees with
+// the panels beneath it.
+
+import { chooseDigit, chooseInput } from './inputs.js';
+import { errorText } from './messages.js';
+import { meterText } from './meters.js';
+import { interiorCounts } from './overlap.js';
+import { setComponentView, sharedComponents } from './reconstruction.js';
+import { greyText } from './render.js';
+import { pauseTraining, resetModels, startTraining } from './training.js';
+
+/** A figure as the page shows it, marked with its source so a test can hold it against the panel. */
+function figure(text, data = {}) {
+  const span = Object.assign(document.createElement('span'), { className: 'figure', textContent: text });
+  Object.assign(span.dataset, data);
+  return span;
+}
+
+const strideEnergy = (ctx, decoder) => ctx.state.results[decoder]?.meters.stride_energy;
+
+/** A decoder's stride energy on the current input, as its panel writes it. */
+function energy(ctx, decoder) {
+  const value = strideEnergy(ctx, decoder);
+  return value === undefined ? figure('…') : figure(meterText(value), { decoder, meter: 'stride_energy' });
+}
+
+const timesText = (ratio) => (ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1));
+
+/** How `decoder`'s stride energy compares with `reference`'s, in words that follow the figures. */
+function comparison(ctx, decoder, reference) {
+  const ratio = strideEnergy(ctx, decoder) / strideEnergy(ctx, reference);
+  if (!Number.isFinite(ratio)) return ['…'];
+  const times = figure(`${timesText(ratio)} times`, { ratio: `${decoder}/${reference}` });
+  if (ratio >= 3) return [times, ` ${reference}'s `, energy(ctx, reference)];
+  if (ratio > 1 / 3) return ['about level with ', `${reference}'s `, energy(ctx, reference), ' (', times, ')'];
+  return ['below ', `${reference}'s `, energy(ctx, reference), ' (', times, ')'];
+}
+
+/** The components' shared full scale, in grey levels, as the note above the panels states it. */
+function componentScale(ctx) {
+  return figure(`±${greyText(sharedComponents(ctx.state).range)}`, { component: 'range' });
+}
+
+function componentPeak(ctx, decoder) {
+  const component = sharedComponents(ctx.state).byDecoder[decoder];
+  return component ? figure(`±${greyText(component.peak)}`, { component: decoder }) : figure('…');
+}
+
+function inputName(ctx) {
+  return ctx.catalog.inputs.find((input) => input.name === ctx.state.inputKind)?.caption ?? ctx.state.inputKind;
+}
+
+/**
+ * The steps. `enter` puts the page into the step's state through the same
+ * calls the page's own controls make; `look` says where to look; `figures`
+ * quotes the page as it is now; `actions` are buttons for variations;
+ * `view` is the element brought into view (the drawing pad, beside the
+ * panels, unless said).
+ */
+const STEPS = [
+  {
+    title: 'Two decoders, one digit',
+    async enter(story) {
+      await story.trainedModels();
+      await story.show(story.pair, story.patterned);
+      if (!['drawing', 'digit'].includes(story.ctx.state.inputKind))
+        await chooseDigit(story.ctx, story.ctx.state.digit);
+    },
+    look: (story) =>
+      `Both decoders below were trained on MNIST digits: ${story.reference} upsamples then convolves, ${story.patterned} uses stride-2 transposed convolutions. Draw a digit in the box, or pick a test digit: both reconstructions look like it. Beside each panel is its stride-2 component, the part of the image that repeats every two pixels, amplified.`,
+    figures: (ctx, story) => [
+      `On ${inputName(ctx)}: ${story.patterned}'s stride energy is `,
+      energy(ctx, story.patterned),
+      ', ',
+      ...comparison(ctx, story.patterned, story.reference),
+      '. The components are drawn with full colour at ',
+      componentScale(ctx),
+      ' grey levels of 255.',
+    ],
+  },
+  {
+    title: 'Untrained, the pattern is already there',
+    async enter(story) {
+      await story.untrainedModels();
+      await story.show(story.pair, story.patterned);
+    },
+    look: (story) =>
+      `The same two architectures with fresh random weights (Keras' initialisation, seed ${story.seed()}), before any training. Look at ${story.patterned}'s panel and its component: a checkerboard over the whole image. Feed it grey or noise: it is there on every input, because it comes from the architecture, not from anything learned.`,
+    actions: [
+      ['Grey', (story) => chooseInput(story.ctx, 'grey')],
+      ['Noise', (story) => chooseInput(story.ctx, 'noise')],
+      ['A test digit', (story) => chooseDigit(story.ctx, story.ctx.state.digit)],
+    ],
+    figures: (ctx, story) => [
+      `On ${inputName(ctx)}: ${story.patterned}'s stride energy is `,
+      energy(ctx, story.patterned),
+      ', ',
+      ...comparison(ctx, story.patterned, story.reference),
+      '; the components are drawn with full colour at ',
+      componentScale(ctx),
+      ' grey levels.',
+    ],
+  },
+  {
+    title: 'Training hides it where the loss looks',
+    async enter(story) {
+      const { ctx } = story;
+      if (!ctx.state.untrained) await story.untrainedModels();
+      await story.show(story.pair, story.patterned);
+      await chooseDigit(ctx, ctx.state.digit);
+      await story.settle();
+      story.start = {
+        step: ctx.state.origin.steps,
+        input: inputName(ctx),
+        energies: Object.fromEntries(story.pair.map((d) => [d, strideEnergy(ctx, d)])),
+      };
+      startTraining(ctx);
+    },
+    look: (story) =>
+      `Training has started from those untrained models, on MNIST batches, with the settings in the Train section below. Watch ${story.patterned}'s component fade on the digit as the loss falls: a per-pixel loss on digits teaches it to cancel its own pattern there. Most of it goes within a few hundred steps; Train pauses, and the charts record the meters step by step.`,
+    figures: (ctx, story) => {
+      const { start } = story;
+      if (!start) return ['…'];
+      const was = (decoder) => figure(meterText(start.energies[decoder]), { start: decoder });
+      return [
+        `${ctx.state.training ? 'Step' : 'Paused at step'} `,
+        figure(String(ctx.state.origin.steps), { steps: '' }),
+        ` on ${inputName(ctx)}: ${story.patterned}'s stride energy `,
+        energy(ctx, story.patterned),
+        ` (at step ${start.step}: `,
+        was(story.patterned),
+        `), ${story.reference}'s `,
+        energy(ctx, story.reference),
+        ' (',
+        was(story.reference),
+        ').',
+      ];
+    },
+  },
+  {
+    title: 'Off the data, it survives',
+    async enter(story) {
+      await story.trainedModels({ always: true });
+      await story.show(story.pair, story.patterned);
+      await chooseInput(story.ctx, 'grey');
+    },
+    look: (story) =>
+      `Back to the shipped weights, trained on digits until their reconstructions look clean (step 1). The input is now a constant grey, which no training digit resembles: nothing in the loss ever asked ${story.patterned} to cancel its pattern here. Try noise and single code units too. These are one trained model of each; the README reports how the comparison varies over training seeds.`,
+    actions: [
+      ['Grey', (story) => chooseInput(story.ctx, 'grey')],
+      ['Noise', (story) => chooseInput(story.ctx, 'noise')],
+      ['Next code unit', (story) => chooseInput(story.ctx, 'unit')],
+    ],
+    figures: (ctx, story) => [
+      `On ${inputName(ctx)}: ${story.patterned}'s stride energy is `,
+      energy(ctx, story.patterned),
+      ', ',
+      ...comparison(ctx, story.patterned, story.reference),
+      `; its component peaks at `,
+      componentPeak(ctx, story.patterned),
+      ` grey levels, ${story.reference}'s at `,
+      componentPeak(ctx, story.reference),
+      '.',
+    ],
+  },
+  {
+    title: 'The cause: uneven overlap',
+    async enter(story) {
+      await story.overlap([{ kernel: 3, stride: 2 }]);
+    },
+    view: 'overlap',
+    look: () =>
+      "A transposed convolution paints each input pixel's kernel onto the output, one stride apart. With kernel 3 and stride 2 the footprints overlap on every other row and column, so some output pixels are reached by more kernel taps than their neighbours, before any weight is learned. The map in the overlap explorer below counts the taps (Burn's own layer, every weight 1). Compare kernel 4, where the overlap is even.",
+    actions: [
+      ['Kernel 3, stride 2', (story) => story.overlap([{ kernel: 3, stride: 2 }])],
+      ['Kernel 4, stride 2', (story) => story.overlap([{ kernel: 4, stride: 2 }])],
+      [
+        'Three kernel-3 layers',
+        (story) =>
+          story.overlap([
+            { kernel: 3, stride: 2 },
+            { kernel: 3, stride: 2 },
+            { kernel: 3, stride: 2 },
+          ]),
+      ],
+    ],
+    figures: (ctx) => {
+      const last = ctx.overlap.last;
+      const interior = last && interiorCounts(last);
+      if (!interior) return ['…'];
+      const counts = [...new Set(interior)].sort((a, b) => a - b);
+      const layers = last.layers.map((l) => `kernel ${l.kernel}, stride ${l.stride}`).join(' then ');
+      const period = last.layers.reduce((p, l) => p * l.stride, 1);
+      const taps = figure(counts.join(', '), { taps: '' });
+      return counts.length > 1
+        ? [
+            `${layers}: away from the borders, output pixels receive `,
+            taps,
+            ` taps, in a pattern that repeats every ${period} pixels. That is the checkerboard's cause.`,
+          ]
+        : [
+            `${layers}: away from the borders, every output pixel receives `,
+            taps,
+            ' taps, an even overlap. The 2x2 phases still use different kernel weights, so the pattern can still be learned (step 6).',
+          ];
+    },
+  },
+  {
+    title: 'The fixes',
+    async enter(story) {
+      await story.trainedModels({ always: true });
+      await story.show(
+        story.ctx.catalog.decoders.map((d) => d.name),
+        story.patterned,
+      );
+      await chooseInput(story.ctx, 'grey');
+    },
+    look: () =>
+      'The five other decoders are the fixes proposed since: kernel 4 (even overlap), a fixed 2x2 hold after each transposed layer, sub-pixel convolution with and without ICNR initialisation, and bilinear instead of nearest upsampling, all trained the same way. Compare their components on grey and noise; "Untrained" shows which fixes start flat, "Trained" brings the shipped weights back.',
+    actions: [
+      ['Grey', (story) => chooseInput(story.ctx, 'grey')],
+      ['Noise', (story) => chooseInput(story.ctx, 'noise')],
+      ['Untrained', (story) => story.untrainedModels()],
+      ['Trained', (story) => story.trainedModels({ always: true })],
+    ],
+    figures: (ctx, story) => {
+      const decoders = ctx.state.shown
+        .filter((d) => strideEnergy(ctx, d) !== undefined)
+        .sort((a, b) => strideEnergy(ctx, a) - strideEnergy(ctx, b));
+      const parts = [`${ctx.state.untrained ? 'Untrained' : 'Trained'}, on ${inputName(ctx)}, lowest first: `];
+      decoders.forEach((decoder, i) => {
+        if (i > 0) parts.push(' · ');
+        parts.push(`${decoder} `, energy(ctx, decoder));
+        const reference = strideEnergy(ctx, story.reference);
+        if (decoder !== story.reference && reference > 0) {
+          const ratio = strideEnergy(ctx, decoder) / reference;
+          parts.push(' (', figure(`${timesText(ratio)}x`, { ratio: `${decoder}/${story.reference}` }), ')');
+        }
+      });
+      parts.push(`. Ratios are to ${story.reference}.`);
+      return parts;
+    },
+  },
+];
+
+export class Story {
+  /**
+   * @param {object} ctx the page's context
+   * @param {{showDecoders: (names: string[]) => Promise<void>}} page what the
+   *   orchestrator does for the decoder chooser
+   */
+  constructor(ctx, page) {
+    this.ctx = ctx;
+    this.page = page;
+    this.index = -1;
+    this.entering = false;
+    this.start = null;
+    // The pair the question is about, as the lab names them: the reference first.
+    this.pair = ctx.catalog.first_shown;
+    [this.reference, this.patterned] = this.pair;
+    const { $ } = ctx;
+    this.root = $('story');
+    $('story-next').addEventListener('click', () =>
+      this.index === STEPS.length - 1 ? this.close() : this.go(this.index + 1),
+    );
+    $('story-back').addEventListener('click', () => this.go(this.index - 1));
+    $('story-close').addEventListener('click', () => this.close());
+    $('story-next').disabled = false;
+    this.#publish();
+  }
+
+  get steps() {
+    return STEPS.length;
+  }
+
+  /** Enters step `index` (0-based): sets the page up, then quotes it. */
+  async go(index) {
+    const { ctx } = this;
+    if (this.entering || index < 0 || index >= STEPS.length) return;
+    const step = STEPS[index];
+    this.index = index;
+    this.entering = true;
+    this.start = null;
+    this.root.classList.add('active');
+    ctx.messages.clear('story-message');
+    this.#render(step);
+    try {
+      this.#bringIntoView(step.view ?? 'pad');
+      await step.enter(this);
+      await this.settle();
+    } catch (err) {
+      ctx.messages.error('story-message', `This step could not set the page up: ${errorText(err)}`);
+    } finally {
+      this.entering = false;
+      this.#render(step);
+    }
+  }
+
+  /** Scrolls the part of the page a step is about just below the story, which stays at the top. */
+  #bringIntoView(id) {
+    const target = this.ctx.$(id).getBoundingClientRect();
+    const below = this.root.getBoundingClientRect().bottom + 8;
+    if (target.top < below || target.top > window.innerHeight * 0.6) window.scrollBy(0, target.top - below);
+  }
+
+  close() {
+    this.index = -1;
+    this.root.classList.remove('active');
+    this.#render(null);
+  }
+
+  /** Writes the current step's figures again from the page as it is now. */
+  update() {
+    if (this.index < 0) return;
+    const step = STEPS[this.index];
+    const figures = this.ctx.$('story-figures');
+    figures.replaceChildren(...(this.entering ? ['Setting the page up…'] : step.figures(this.ctx, this)));
+    this.#publish();
+  }
+
+  #render(step) {
+    const { $ } = this.ctx;
+    $('story-step').hidden = !step;
+    $('story-intro').hidden = Boolean(step);
+    $('story-back').hidden = !step;
+    $('story-close').hidden = !step;
+    $('story-next').textContent = !step ? 'Start the story' : this.index === STEPS.length - 1 ? 'Done' : 'Next';
+    if (!step) {
+      this.#publish();
+      return;
+    }
+    $('story-progress').textContent = `step ${this.index + 1} of ${STEPS.length}`;
+    $('story-title').textContent = step.title;
+    $('story-look').textContent = step.look(this);
+    $('story-back').disabled = this.entering || this.index === 0;
+    $('story-next').disabled = this.entering;
+    $('story-actions').replaceChildren(
+      ...(step.actions ?? []).map(([label, act]) => {
+        const button = Object.assign(document.createElement('button'), { type: 'button', textContent: label });
+        button.disabled = this.entering;
+        button.addEventListener('click', () =>
+          act(this).catch((err) => this.ctx.messages.error('story-message', errorText(err))),
+        );
+        return button;
+      }),
+    );
+    this.update();
+  }
+
+  /** What the tests read. */
+  #publish() {
+    this.ctx.probe.story = {
+      step: this.index,
+      steps: STEPS.length,
+      entering: this.entering,
+      title: this.index >= 0 ? STEPS[this.index].title : null,
+    };
+  }
+
+  // What the steps do to the page, through the page's own calls.
+
+  seed() {
+    return Math.max(0, Math.round(Number(this.ctx.$('seed').value)));
+  }
+
+  async settle() {
+    await this.ctx.live.whenIdle();
+  }
+
+  /** Stops training, then resets the models to the shipped or untrained ones. */
+  async #reset(from) {
+    const { ctx } = this;
+    await pauseTraining(ctx);
+    ctx.$('start-from').value = from;
+    if (!(await resetModels(ctx))) throw new Error('the models could not be reset (see the Train section)');
+  }
+
+  /** The shipped models: unless `always`, kept as they are when they already are the shipped ones. */
+  async trainedModels({ always = false } = {}) {
+    await pauseTraining(this.ctx);
+    const { state } = this.ctx;
+    if (always || state.untrained || state.origin.from !== 'shipped') await this.#reset('shipped');
+  }
+
+  untrainedModels() {
+    return this.#reset('scratch');
+  }
+
+  /** Shows exactly `names`, with `main` in the main view and the components on. */
+  async show(names, main) {
+    const { ctx } = this;
+    await this.page.showDecoders(names);
+    ctx.state.main = main;
+    setComponentView(ctx, true);
+    ctx.live.request();
+  }
+
+  overlap(layers) {
+    return this.ctx.overlap.set(layers, 6);
+  }
+}
