@@ -15,7 +15,7 @@ log "writing the static site to $out/"
 rm -rf "$out"
 mkdir -p "$out/web/pkg" "$out/weights" "$out/data/mnist"
 cp index.html "$out/"
-cp web/*.js web/*.css "$out/web/"
+cp web/*.js web/*.css web/*.json "$out/web/"
 cp web/pkg/checkerlab_web.js web/pkg/checkerlab_web_bg.wasm "$out/web/pkg/"
 mapfile -t decoders < <(node --input-type=module -e "
   import { labCatalog } from './tests/lab-catalog.mjs';

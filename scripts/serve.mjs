@@ -27,7 +27,7 @@ const TYPES = {
 /** What may be served, relative to the repository root. */
 const ALLOWED = [
   /^index\.html$/,
-  /^web\/[\w./-]+\.(js|css|wasm)$/,
+  /^web\/[\w./-]+\.(js|css|wasm|json)$/,
   /^data\/mnist\/[\w.-]+\.gz$/,
   /^weights\/[\w.-]+\.ckpt$/,
 ];

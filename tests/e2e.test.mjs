@@ -22,6 +22,8 @@ after(() => server?.close());
 const openPage = (browser, query = '') => openAt(browser, baseUrl + query);
 const view = (page) => page.evaluate(() => window.checkerlab.view());
 
+const pickRange = ({ min, max }) => ({ min, max });
+
 /** Mean per-pixel BCE of `output` against the soft target `target`. */
 function bce(output, target) {
   let total = 0;
@@ -272,6 +274,38 @@ describe('on WebGPU', () => {
     assert.ok(ratio('grey') > 10, `grey: ${ratio('grey')}`);
     assert.ok(ratio('digits') < 3, `digits: ${ratio('digits')}`);
     assert.equal(await page.locator('#probe-table tr').count(), 6);
+
+    // Each cell's strip: the seed sweep's ranges from the shipped file, and a dot at the value measured now.
+    const spread = JSON.parse(readFileSync(path.join(repositoryRoot, 'web', 'seed-spread.json'), 'utf8'));
+    const strips = await page.evaluate(() =>
+      [...document.querySelectorAll('#probe-table tr[data-probe]')].flatMap((row) =>
+        [...row.querySelectorAll('td')].slice(1).map((td, column) => ({
+          probe: row.dataset.probe,
+          column,
+          now: td.querySelector('.spread-now')?.dataset.value,
+          bands: [...td.querySelectorAll('.spread-band')].map((b) => ({
+            stage: b.classList[1],
+            min: Number(b.dataset.min),
+            max: Number(b.dataset.max),
+          })),
+        })),
+      ),
+    );
+    const decoders = Object.keys(probes);
+    assert.equal(strips.length, 5 * decoders.length, 'a strip in every cell');
+    for (const { probe, column, now, bands } of strips) {
+      const decoder = decoders[column];
+      assert.equal(Number(now), probes[decoder][probe].stride_energy, `${decoder} on ${probe}: the dot is now`);
+      assert.deepEqual(
+        bands,
+        ['untrained', 'trained'].map((stage) => ({
+          stage,
+          ...pickRange(spread.decoders[decoder].stages[stage][probe]),
+        })),
+        `${decoder} on ${probe}: the bands are the sweep's`,
+      );
+    }
+    assert.match(await page.locator('#probe-legend').innerText(), /seeds of the shipped recipe/);
   });
 
   test('a corrupt weights file gives a message and changes nothing', async () => {

@@ -32,11 +32,12 @@ function tree() {
   return root;
 }
 
-test('the page, its modules, MNIST and the shipped weights are served', () => {
+test('the page, its modules, the seed spread, MNIST and the shipped weights are served', () => {
   assert.equal(resolveRequest(repositoryRoot, '/'), path.join(repositoryRoot, 'index.html'));
   assert.equal(resolveRequest(repositoryRoot, '/web/app.js?v=2'), path.join(repositoryRoot, 'web/app.js'));
   assert.ok(resolveRequest(repositoryRoot, '/data/mnist/t10k-labels-idx1-ubyte.gz'));
   assert.ok(resolveRequest(repositoryRoot, '/weights/upsample.ckpt'));
+  assert.ok(resolveRequest(repositoryRoot, '/web/seed-spread.json'));
 });
 
 test('nothing outside the allowlist is served, however the path is spelled', () => {

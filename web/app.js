@@ -11,7 +11,7 @@ import { readSettings, resetModels, setupTraining } from './training.js';
 import { fetchBytes, saveWeights, setupWeights } from './weights-files.js';
 import { applyAddress, setupAddress } from './address.js';
 import { buildDecoderViews, showDecoderViews } from './panels.js';
-import { probeRows } from './meters.js';
+import { probeRows, spreadLegend } from './meters.js';
 import { walkRows } from './walk.js';
 import { Zoom } from './zoom.js';
 import { OverlapExplorer } from './overlap.js';
@@ -160,13 +160,16 @@ function wireControls() {
     try {
       const results = await ctx.client.call('probes');
       const byDecoder = Object.fromEntries(results.map((r) => [r.decoder, r.probes]));
+      const spread = await ctx.seedSpread;
       $('probe-table').replaceChildren(
         ...probeRows(
           ctx.catalog.probes,
           results.map((r) => r.decoder),
           byDecoder,
+          spread,
         ),
       );
+      $('probe-legend').textContent = spreadLegend(spread);
       probe.probes = byDecoder;
       ctx.messages.clear('probes-message');
     } catch (err) {
@@ -203,6 +206,11 @@ function wireControls() {
     }
   });
 }
+
+/** The seed sweep's spread, for the probes table; undefined (and said there) when it cannot load. */
+ctx.seedSpread = fetch('web/seed-spread.json')
+  .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`HTTP ${response.status}`))))
+  .catch((err) => console.warn(`no seed spread: ${errorText(err)}`));
 
 /** Test digit files: fetched once (while the worker compiles the wasm), copied into each lab started. */
 const testDigitFiles = Promise.all([

@@ -6,10 +6,13 @@ export const meterText = (value) => (value >= 0.01 ? value.toFixed(3) : value.to
 
 /**
  * One row per probe, one column per decoder: its stride energy and, beside
- * the resize-convolution reference when that is shown, how many times it.
+ * the resize-convolution reference when that is shown, how many times it;
+ * under each figure, where it sits against the seed sweep (`spread`, from
+ * seed-spread.json) on the bars' log scale.
  * @param {{key: string, label: string}[]} probes the lab's catalog of probes
+ * @param {object | undefined} spread the sweep's spread, or undefined when it did not load
  */
-export function probeRows(probes, decoders, byDecoder) {
+export function probeRows(probes, decoders, byDecoder, spread) {
   const cell = (tag, text, className = '') =>
     Object.assign(document.createElement(tag), { textContent: text, className });
   const reference = byDecoder.upsample ? 'upsample' : null;
@@ -21,16 +24,59 @@ export function probeRows(probes, decoders, byDecoder) {
     row.append(cell('td', label));
     for (const decoder of decoders) {
       const energy = byDecoder[decoder][key].stride_energy;
-      if (!reference || decoder === reference) {
-        row.append(cell('td', meterText(energy)));
-        continue;
-      }
-      const ratio = energy / byDecoder[reference][key].stride_energy;
-      row.append(cell('td', `${meterText(energy)} (${ratio.toFixed(1)}x)`, ratio >= 3 ? 'stands-out' : ''));
+      const ratio = reference && decoder !== reference ? energy / byDecoder[reference][key].stride_energy : null;
+      const td =
+        ratio === null
+          ? cell('td', meterText(energy))
+          : cell('td', `${meterText(energy)} (${ratio.toFixed(1)}x)`, ratio >= 3 ? 'stands-out' : '');
+      const seeds = spread?.decoders[decoder];
+      if (seeds) td.append(spreadStrip(energy, seeds, key));
+      row.append(td);
     }
     return row;
   });
   return [head, ...rows];
+}
+
+/**
+ * A strip on the bars' log scale: the range the sweep's seeds spanned
+ * untrained (light) and trained (dark), and a dot where this model is now.
+ */
+function spreadStrip(value, { seeds, stages }, probe) {
+  const strip = Object.assign(document.createElement('span'), { className: 'spread-strip' });
+  const percent = (v) => `${(meterPosition(v) * 100).toFixed(1)}%`;
+  const describe = [];
+  for (const stage of ['untrained', 'trained']) {
+    const range = stages[stage]?.[probe];
+    if (!range) continue;
+    const band = Object.assign(document.createElement('i'), { className: `spread-band ${stage}` });
+    band.dataset.min = String(range.min);
+    band.dataset.max = String(range.max);
+    band.style.left = percent(range.min);
+    band.style.width = `calc(${percent(range.max)} - ${percent(range.min)} + 2px)`;
+    strip.append(band);
+    describe.push(`${stage} over ${range.n} seeds: ${meterText(range.min)} to ${meterText(range.max)}`);
+  }
+  const dot = Object.assign(document.createElement('i'), { className: 'spread-now' });
+  dot.dataset.value = String(value);
+  dot.style.left = percent(value);
+  strip.append(dot);
+  strip.title = `now ${meterText(value)}; ${describe.join('; ')} (seeds ${seeds.join(', ')}, log scale 1e-6 to 1)`;
+  return strip;
+}
+
+/** The sentence under the probes table that says how to read its strips. */
+export function spreadLegend(spread) {
+  if (!spread) return 'The seed sweep could not be loaded, so the table has no strips.';
+  const counts = Object.values(spread.decoders).map((d) => d.seeds.length);
+  const seeds =
+    Math.min(...counts) === Math.max(...counts)
+      ? `${counts[0]} seeds`
+      : `${Math.min(...counts)} to ${Math.max(...counts)} seeds`;
+  return (
+    `Under each figure, on a log scale from 1e-6 to 1: the range the same decoder spanned over ${seeds} of ` +
+    `the shipped recipe, untrained (light) and trained (dark), and a dot for these models now.`
+  );
 }
 
 /** The stride-energy bars' log scale: 10^-6 (flat) to 1 (a pure checkerboard). */
