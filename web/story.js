@@ -219,8 +219,14 @@ const STEPS = [
       );
       await chooseInput(story.ctx, 'grey');
     },
-    look: () =>
-      'The five other decoders are the fixes proposed since: kernel 4 (even overlap), a fixed 2x2 hold after each transposed layer, sub-pixel convolution with and without ICNR initialisation, and bilinear instead of nearest upsampling, all trained the same way. Compare their components on grey and noise; "Untrained" shows which fixes start flat, "Trained" brings the shipped weights back.',
+    look: (story) => {
+      const fixes = story.ctx.catalog.decoders.filter((d) => !story.pair.includes(d.name));
+      return `The other decoders are the fixes proposed since, all trained the same way: ${fixes
+        .map((d) => `${d.name}, ${d.label}`)
+        .join(
+          '; ',
+        )}. Compare their components on grey and noise; "Untrained" shows which fixes start flat, "Trained" brings the shipped weights back.`;
+    },
     actions: [
       ['Grey', (story) => chooseInput(story.ctx, 'grey')],
       ['Noise', (story) => chooseInput(story.ctx, 'noise')],
