@@ -36,6 +36,7 @@ test('a view round-trips through the hash', () => {
       ],
     ],
     component: true,
+    stretch: true,
     optimizer: 'adadelta',
     learningRate: 1,
     batchSize: 64,

@@ -26,6 +26,7 @@ function writeNow(ctx) {
     ...state,
     strokes: ctx.pad.strokes,
     component: $('component').checked,
+    stretch: $('stretch').checked,
     optimizer: settings.optimizer,
     learningRate: settings.learning_rate,
     batchSize: settings.batch_size,
@@ -48,6 +49,7 @@ export async function applyAddress(ctx, showDecoders) {
   }
   if (shared.main && state.shown.includes(shared.main)) state.main = shared.main;
   $('component').checked = shared.component;
+  $('stretch').checked = Boolean(shared.stretch);
   ctx.zoom.setMode(shared.component ? 'component' : 'pixels');
   switch (shared.inputKind) {
     case 'digit':

@@ -5,7 +5,7 @@
 import { LabClient, LatestOnly } from './lab-client.js';
 import { requestedBackend } from './backend-choice.js';
 import { Messages, errorText } from './messages.js';
-import { paintMain, refresh, setComponentView } from './reconstruction.js';
+import { paintMain, refresh, setComponentView, setStretch } from './reconstruction.js';
 import { fillDigitStrip, setupInputButtons, setupPad } from './inputs.js';
 import { readSettings, resetModels, setupTraining } from './training.js';
 import { fetchBytes, saveWeights, setupWeights } from './weights-files.js';
@@ -150,6 +150,7 @@ ctx.afterTraining = async () => {
 function wireControls() {
   $('toggle').addEventListener('click', toggleMain);
   $('component').addEventListener('change', () => setComponentView(ctx, $('component').checked));
+  $('stretch').addEventListener('change', () => setStretch(ctx, $('stretch').checked));
   document.addEventListener('keydown', (event) => {
     if (event.key.toLowerCase() === 't' && !event.target.closest('input, select, textarea')) toggleMain();
   });

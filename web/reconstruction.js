@@ -29,6 +29,14 @@ export async function refresh(ctx, inputAt = performance.now()) {
   ctx.story?.update();
 }
 
+/** Paints the reconstructions over their own range (see `paintImage`), or as they are. */
+export function setStretch(ctx, on) {
+  ctx.$('stretch').checked = on;
+  paintPanels(ctx);
+  paintMain(ctx);
+  ctx.address.write();
+}
+
 /** Shows the panels' stride-2 components in the main view and the zoom, or their pixels. */
 export function setComponentView(ctx, on) {
   ctx.$('component').checked = on;
@@ -37,7 +45,8 @@ export function setComponentView(ctx, on) {
   ctx.address.write();
 }
 
-function inputCaption(ctx) {
+/** What the input panel's caption calls the current input. */
+export function inputCaption(ctx) {
   const { state, catalog } = ctx;
   const entry = catalog.inputs.find((input) => input.name === state.inputKind);
   if (state.inputKind === 'code') return `${entry.caption} #${state.codeSeed}`;
@@ -71,7 +80,7 @@ export function paintPanels(ctx) {
     const image = state.outputs[decoder];
     if (!image) continue;
     const view = views.get(decoder);
-    paintImage(view.canvas, image);
+    paintImage(view.canvas, image, { stretch: $('stretch').checked });
     const component = components.byDecoder[decoder];
     paintComponent(view.component, component.values, components.range);
     view.amplitude.textContent = `±${greyText(component.peak)} grey levels`;
@@ -115,7 +124,7 @@ export function paintMain(ctx) {
     const { byDecoder, range } = sharedComponents(state);
     paintComponent($('main'), byDecoder[state.main].values, range);
   } else {
-    paintImage($('main'), image);
+    paintImage($('main'), image, { stretch: $('stretch').checked });
   }
   ctx.spectrum ??= new LatestOnly(async (main) =>
     paintSpectrum($('spectrum'), await ctx.client.call('spectrum', [main])),

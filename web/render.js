@@ -3,10 +3,27 @@
 
 export const SIDE = 28;
 
-/** Paints `image` (784 intensities) onto `canvas`, one block per pixel. */
-export function paintImage(canvas, image) {
+/**
+ * Paints `image` (784 intensities) onto `canvas`, one block per pixel;
+ * `stretch` spreads the image's own range over black to white, which is how
+ * the stride-energy meter sees it (a share of the image's own variation):
+ * an untrained decoder's output varies by a few grey levels around mid-grey,
+ * invisible unstretched.
+ */
+export function paintImage(canvas, image, { stretch = false } = {}) {
+  let low = 0;
+  let scale = 1;
+  if (stretch) {
+    let high = -Infinity;
+    low = Infinity;
+    for (const v of image) {
+      if (v < low) low = v;
+      if (v > high) high = v;
+    }
+    scale = high > low ? 1 / (high - low) : 0;
+  }
   paintRgb(canvas, (i) => {
-    const v = Math.round(Math.min(1, Math.max(0, image[i])) * 255);
+    const v = Math.round(Math.min(1, Math.max(0, (image[i] - low) * scale)) * 255);
     return [v, v, v];
   });
 }

@@ -28,7 +28,7 @@ export function decodeStrokes(text) {
 
 /**
  * @param {{inputKind: string, digit?: number, codeSeed?: number, codeUnit?: number,
- *   strokes?: {x: number, y: number}[][], main: string, shown: string[], component: boolean,
+ *   strokes?: {x: number, y: number}[][], main: string, shown: string[], component: boolean, stretch?: boolean,
  *   optimizer: string, learningRate: number, batchSize: number, seed: number}} view
  * @returns {string} a hash, without the leading '#'
  */
@@ -43,6 +43,7 @@ export function encodeView(view) {
   params.set('input', input);
   if (view.inputKind === 'drawing') params.set('strokes', encodeStrokes(view.strokes));
   if (view.component) params.set('component', '1');
+  if (view.stretch) params.set('stretch', '1');
   params.set('optimizer', view.optimizer);
   params.set('lr', String(view.learningRate));
   params.set('batch', String(view.batchSize));
@@ -81,6 +82,7 @@ export function decodeView(hash, catalog) {
     }
   }
   view.component = params.get('component') === '1';
+  if (params.get('stretch') === '1') view.stretch = true;
   if (optimizers.has(params.get('optimizer'))) view.optimizer = params.get('optimizer');
   for (const [key, field] of [
     ['lr', 'learningRate'],
