@@ -41,10 +41,10 @@ async function next(index) {
  * then held against each other: each decoder's stride energy against its
  * panel's meter text, the components' scale against the note above the
  * panels, each peak against the panel's amplitude, each ratio against the
- * meters it divides. Returns the figures and the page's view.
+ * meters it divides, white noise's level against the bars' legend. Returns the figures and the page's view.
  */
 async function quotedFigures() {
-  const { figures, meters, amplitudes, scaleNote, view } = await page.evaluate(() => {
+  const { figures, meters, amplitudes, scaleNote, meterNote, view } = await page.evaluate(() => {
     const text = (selector) => [...document.querySelectorAll(selector)].map((e) => [e.id, e.textContent]);
     return {
       figures: [...document.querySelectorAll('#story-figures .figure')].map((e) => ({
@@ -54,12 +54,14 @@ async function quotedFigures() {
       meters: Object.fromEntries(text('.meter-text')),
       amplitudes: Object.fromEntries(text('.amplitude')),
       scaleNote: document.getElementById('component-scale').textContent,
+      meterNote: document.getElementById('meter-scale').textContent,
       view: window.checkerlab.view(),
     };
   });
   assert.ok(figures.length > 0, 'the step quotes figures');
   assert.ok(!figures.some((f) => f.text === '…'), `every figure is measured: ${JSON.stringify(figures)}`);
-  for (const { text, decoder, meter, component, ratio } of figures) {
+  for (const { text, decoder, meter, component, ratio, noise } of figures) {
+    if (noise !== undefined) assert.ok(meterNote.includes(`white noise (${text})`), meterNote);
     if (meter) {
       assert.ok(view.shown.includes(decoder), `${decoder} is shown`);
       const panel = /stride energy (\S+)/.exec(meters[`meter-${decoder}`])?.[1];
@@ -98,16 +100,26 @@ test('the story walks through its steps, each setting the page up and quoting it
   assert.deepEqual(view.shown, pair);
   assert.equal(view.main, patterned);
   assert.equal(view.inputKind, 'digit');
-  assert.ok(await page.isChecked('#component'), 'the components are in the main view');
+  assert.ok(!(await page.isChecked('#component')) && !(await page.isChecked('#stretch')), 'the pixels as they are');
   for (const d of await decoders()) assert.match(d.origin, /shipped/, `${d.name} has the shipped weights`);
 
   // 2. The same models untrained: the transposed one paints the pattern.
   await next(1);
   ({ figures, view } = await quotedFigures());
   for (const d of await decoders()) assert.match(d.origin, /untrained/, `${d.name} is untrained`);
+  assert.ok(await page.isChecked('#stretch'), 'untrained outputs are shown contrast-stretched');
+  const span = await page.evaluate((name) => {
+    const canvas = document.getElementById(`panel-${name}`);
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let [low, high] = [255, 0];
+    for (let i = 0; i < data.length; i += 4) [low, high] = [Math.min(low, data[i]), Math.max(high, data[i])];
+    return [low, high];
+  }, patterned);
+  assert.deepEqual(span, [0, 255], `${patterned}'s panel spans black to white`);
   const untrained = pick(figures, 'decoder', patterned).text;
   const ratio = Number.parseFloat(pick(figures, 'ratio', `${patterned}/${reference}`).text);
   assert.ok(ratio >= 3, `untrained, ${patterned} has ${ratio} times ${reference}'s stride energy`);
+  assert.ok(pick(figures, 'noise', ''), "white noise's level is quoted");
   await shot(page, 'story-untrained');
 
   // 3. Training from there: the story quotes the step and the meters at step 0.
@@ -133,6 +145,7 @@ test('the story walks through its steps, each setting the page up and quoting it
   ({ figures, view } = await quotedFigures());
   assert.equal(view.inputKind, 'grey');
   for (const d of await decoders()) assert.match(d.origin, /shipped/, `${d.name} is back to the shipped weights`);
+  assert.ok((await page.isChecked('#component')) && !(await page.isChecked('#stretch')), 'one shared scale');
   assert.ok(pick(figures, 'component', patterned) && pick(figures, 'component', reference), 'both peaks are quoted');
   await page.click('#story-actions button:has-text("Noise")');
   await page.waitForFunction(() => window.checkerlab.view().inputKind === 'noise' && window.checkerlab.settled());

@@ -55,7 +55,8 @@ function spreadStrip(value, { seeds, stages }, probe) {
     band.style.left = percent(range.min);
     band.style.width = `calc(${percent(range.max)} - ${percent(range.min)} + 2px)`;
     strip.append(band);
-    describe.push(`${stage} over ${range.n} seeds: ${meterText(range.min)} to ${meterText(range.max)}`);
+    const over = range.n === 1 ? '1 seed' : `${range.n} seeds`;
+    describe.push(`${stage} over ${over}: ${meterText(range.min)} to ${meterText(range.max)}`);
   }
   const dot = Object.assign(document.createElement('i'), { className: 'spread-now' });
   dot.dataset.value = String(value);
@@ -75,7 +76,8 @@ export function spreadLegend(spread) {
       : `${Math.min(...counts)} to ${Math.max(...counts)} seeds`;
   return (
     `Under each figure, on a log scale from 1e-6 to 1: the range the same decoder spanned over ${seeds} of ` +
-    `the shipped recipe, untrained (light) and trained (dark), and a dot for these models now.`
+    `the shipped recipe, untrained (grey band) and trained (white band), and an orange mark for these models now. ` +
+    "Figures in orange: 3 times upsample's or more."
   );
 }
 

@@ -124,7 +124,9 @@ export class OverlapExplorer {
     });
     bctx.fillStyle = '#aaa';
     bctx.font = '11px system-ui';
-    bctx.fillText(`middle row: ${row.join(' ')}`.slice(0, 90), 4, 11);
+    const label = `middle row: ${row.join(' ')}`;
+    // The canvas holds about this many characters at this size.
+    bctx.fillText(label.length > 64 ? `${label.slice(0, 63)}…` : label, 4, 11);
 
     const summary = this.root.querySelector('#overlap-summary');
     const range = `${side}x${side} output; taps per pixel from ${min} to ${max}`;

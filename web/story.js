@@ -9,7 +9,7 @@ import { chooseDigit, chooseInput } from './inputs.js';
 import { errorText } from './messages.js';
 import { meterText } from './meters.js';
 import { interiorCounts } from './overlap.js';
-import { setComponentView, sharedComponents } from './reconstruction.js';
+import { inputCaption, setComponentView, setStretch, sharedComponents } from './reconstruction.js';
 import { greyText } from './render.js';
 import { pauseTraining, resetModels, startTraining } from './training.js';
 
@@ -28,15 +28,19 @@ function energy(ctx, decoder) {
   return value === undefined ? figure('…') : figure(meterText(value), { decoder, meter: 'stride_energy' });
 }
 
-const timesText = (ratio) => (ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1));
+const timesText = (ratio) =>
+  ratio >= 10 ? ratio.toFixed(0) : ratio >= 0.1 ? ratio.toFixed(1) : ratio.toExponential(0);
+
+/** Within this factor of each other, two stride energies read as level. */
+const LEVEL = 1.5;
 
 /** How `decoder`'s stride energy compares with `reference`'s, in words that follow the figures. */
 function comparison(ctx, decoder, reference) {
   const ratio = strideEnergy(ctx, decoder) / strideEnergy(ctx, reference);
   if (!Number.isFinite(ratio)) return ['…'];
   const times = figure(`${timesText(ratio)} times`, { ratio: `${decoder}/${reference}` });
-  if (ratio >= 3) return [times, ` ${reference}'s `, energy(ctx, reference)];
-  if (ratio > 1 / 3) return ['about level with ', `${reference}'s `, energy(ctx, reference), ' (', times, ')'];
+  if (ratio >= LEVEL) return [times, ` ${reference}'s `, energy(ctx, reference)];
+  if (ratio > 1 / LEVEL) return ['about level with ', `${reference}'s `, energy(ctx, reference), ' (', times, ')'];
   return ['below ', `${reference}'s `, energy(ctx, reference), ' (', times, ')'];
 }
 
@@ -50,9 +54,7 @@ function componentPeak(ctx, decoder) {
   return component ? figure(`±${greyText(component.peak)}`, { component: decoder }) : figure('…');
 }
 
-function inputName(ctx) {
-  return ctx.catalog.inputs.find((input) => input.name === ctx.state.inputKind)?.caption ?? ctx.state.inputKind;
-}
+const inputName = (ctx) => inputCaption(ctx);
 
 /**
  * The steps. `enter` puts the page into the step's state through the same
@@ -66,12 +68,12 @@ const STEPS = [
     title: 'Two decoders, one digit',
     async enter(story) {
       await story.trainedModels();
-      await story.show(story.pair, story.patterned);
+      await story.show(story.pair, story.patterned, { component: false, stretch: false });
       if (!['drawing', 'digit'].includes(story.ctx.state.inputKind))
         await chooseDigit(story.ctx, story.ctx.state.digit);
     },
     look: (story) =>
-      `Both decoders below were trained on MNIST digits: ${story.reference} upsamples then convolves, ${story.patterned} uses stride-2 transposed convolutions. Draw a digit in the box, or pick a test digit: both reconstructions look like it. Beside each panel is its stride-2 component, the part of the image that repeats every two pixels, amplified.`,
+      `Both decoders below were trained on MNIST digits: ${story.reference} upsamples then convolves, ${story.patterned} uses stride-2 transposed convolutions. Draw a digit in the box, or pick a test digit: both reconstructions look like it. Beside each panel is its stride-2 component, the part of the image that repeats every two pixels, amplified on one scale shared by all panels.`,
     figures: (ctx, story) => [
       `On ${inputName(ctx)}: ${story.patterned}'s stride energy is `,
       energy(ctx, story.patterned),
@@ -86,10 +88,10 @@ const STEPS = [
     title: 'Untrained, the pattern is already there',
     async enter(story) {
       await story.untrainedModels();
-      await story.show(story.pair, story.patterned);
+      await story.show(story.pair, story.patterned, { component: false, stretch: true });
     },
     look: (story) =>
-      `The same two architectures with fresh random weights (Keras' initialisation, seed ${story.seed()}), before any training. Look at ${story.patterned}'s panel and its component: a checkerboard over the whole image. Feed it grey or noise: it is there on every input, because it comes from the architecture, not from anything learned.`,
+      `The same two architectures with fresh random weights (Keras' initialisation, seed ${story.seed()}), before any training. Their outputs barely vary around mid-grey (see how few grey levels the components span), so the panels are now contrast-stretched, each over its own range, which is how the stride-energy meter sees them: ${story.reference}'s variation is smooth patches, ${story.patterned}'s alternates from one pixel to the next, in stripes and checks that repeat every two pixels. Feed them grey or noise: the same on every input, because it comes from the architecture, not from anything learned.`,
     actions: [
       ['Grey', (story) => chooseInput(story.ctx, 'grey')],
       ['Noise', (story) => chooseInput(story.ctx, 'noise')],
@@ -100,9 +102,12 @@ const STEPS = [
       energy(ctx, story.patterned),
       ', ',
       ...comparison(ctx, story.patterned, story.reference),
-      '; the components are drawn with full colour at ',
+      ...(ctx.references
+        ? ['; white noise scores ', figure(meterText(ctx.references.noise.stride_energy), { noise: '' })]
+        : []),
+      '. The components are drawn with full colour at ',
       componentScale(ctx),
-      ' grey levels.',
+      ' grey levels of 255.',
     ],
   },
   {
@@ -110,7 +115,7 @@ const STEPS = [
     async enter(story) {
       const { ctx } = story;
       if (!ctx.state.untrained) await story.untrainedModels();
-      await story.show(story.pair, story.patterned);
+      await story.show(story.pair, story.patterned, { component: false, stretch: true });
       await chooseDigit(ctx, ctx.state.digit);
       await story.settle();
       story.start = {
@@ -121,7 +126,7 @@ const STEPS = [
       startTraining(ctx);
     },
     look: (story) =>
-      `Training has started from those untrained models, on MNIST batches, with the settings in the Train section below. Watch ${story.patterned}'s component fade on the digit as the loss falls: a per-pixel loss on digits teaches it to cancel its own pattern there. Most of it goes within a few hundred steps; Train pauses, and the charts record the meters step by step.`,
+      `Training has started from those untrained models, on MNIST batches, with the settings in the Train section below. In the contrast-stretched panels, watch ${story.patterned}'s checkerboard give way to the digit as the loss falls: a per-pixel loss on digits teaches it to cancel its own pattern there (its stride energy can rise for a few steps first). The stride-energy chart below records it step by step; the Train button, now Pause, stops training.`,
     figures: (ctx, story) => {
       const { start } = story;
       if (!start) return ['…'];
@@ -145,11 +150,11 @@ const STEPS = [
     title: 'Off the data, it survives',
     async enter(story) {
       await story.trainedModels({ always: true });
-      await story.show(story.pair, story.patterned);
+      await story.show(story.pair, story.patterned, { component: true, stretch: false });
       await chooseInput(story.ctx, 'grey');
     },
     look: (story) =>
-      `Back to the shipped weights, trained on digits until their reconstructions look clean (step 1). The input is now a constant grey, which no training digit resembles: nothing in the loss ever asked ${story.patterned} to cancel its pattern here. Try noise and single code units too. These are one trained model of each; the README reports how the comparison varies over training seeds.`,
+      `Back to the shipped weights, trained on digits until their reconstructions look clean (step 1). The input is a constant grey, which no training digit resembles: nothing in the loss ever asked ${story.patterned} to cancel its pattern here. The main view and the components beside the panels now share one scale in grey levels, so a flat decoder looks flat beside a patterned one. Try noise and single code units too. These are one trained model of each; the README reports how the comparison varies over training seeds.`,
     actions: [
       ['Grey', (story) => chooseInput(story.ctx, 'grey')],
       ['Noise', (story) => chooseInput(story.ctx, 'noise')],
@@ -160,7 +165,7 @@ const STEPS = [
       energy(ctx, story.patterned),
       ', ',
       ...comparison(ctx, story.patterned, story.reference),
-      `; its component peaks at `,
+      '; its component peaks at ',
       componentPeak(ctx, story.patterned),
       ` grey levels, ${story.reference}'s at `,
       componentPeak(ctx, story.reference),
@@ -216,16 +221,13 @@ const STEPS = [
       await story.show(
         story.ctx.catalog.decoders.map((d) => d.name),
         story.patterned,
+        { component: true, stretch: false },
       );
       await chooseInput(story.ctx, 'grey');
     },
     look: (story) => {
-      const fixes = story.ctx.catalog.decoders.filter((d) => !story.pair.includes(d.name));
-      return `The other decoders are the fixes proposed since, all trained the same way: ${fixes
-        .map((d) => `${d.name}, ${d.label}`)
-        .join(
-          '; ',
-        )}. Compare their components on grey and noise; "Untrained" shows which fixes start flat, "Trained" brings the shipped weights back.`;
+      const fixes = story.ctx.catalog.decoders.filter((d) => !story.pair.includes(d.name)).map((d) => d.name);
+      return `The other decoders are fixes proposed since, each trained the same way: ${fixes.slice(0, -1).join(', ')} and ${fixes.at(-1)} (each panel's caption says what it changes). Do they work? Compare their components on grey and noise, and the figures below, lowest stride energy first. "Untrained" shows which of them start flat, "Trained" brings the shipped weights back.`;
     },
     actions: [
       ['Grey', (story) => chooseInput(story.ctx, 'grey')],
@@ -308,6 +310,8 @@ export class Story {
 
   /** Scrolls the part of the page a step is about just below the story, which stays at the top. */
   #bringIntoView(id) {
+    // On a phone the story is not pinned, and the reader scrolls on from it.
+    if (getComputedStyle(this.root).position !== 'sticky') return;
     const target = this.ctx.$(id).getBoundingClientRect();
     const below = this.root.getBoundingClientRect().bottom + 8;
     if (target.top < below || target.top > window.innerHeight * 0.6) window.scrollBy(0, target.top - below);
@@ -332,7 +336,7 @@ export class Story {
     const { $ } = this.ctx;
     $('story-step').hidden = !step;
     $('story-intro').hidden = Boolean(step);
-    $('story-back').hidden = !step;
+    $('story-back').hidden = !step || this.index === 0;
     $('story-close').hidden = !step;
     $('story-next').textContent = !step ? 'Start the story' : this.index === STEPS.length - 1 ? 'Done' : 'Next';
     if (!step) {
@@ -342,7 +346,7 @@ export class Story {
     $('story-progress').textContent = `step ${this.index + 1} of ${STEPS.length}`;
     $('story-title').textContent = step.title;
     $('story-look').textContent = step.look(this);
-    $('story-back').disabled = this.entering || this.index === 0;
+    $('story-back').disabled = this.entering;
     $('story-next').disabled = this.entering;
     $('story-actions').replaceChildren(
       ...(step.actions ?? []).map(([label, act]) => {
@@ -396,12 +400,16 @@ export class Story {
     return this.#reset('scratch');
   }
 
-  /** Shows exactly `names`, with `main` in the main view and the components on. */
-  async show(names, main) {
+  /**
+   * Shows exactly `names`, with `main` in the main view, the components or
+   * the pixels there, and the reconstructions stretched or not.
+   */
+  async show(names, main, { component, stretch }) {
     const { ctx } = this;
     await this.page.showDecoders(names);
     ctx.state.main = main;
-    setComponentView(ctx, true);
+    setStretch(ctx, stretch);
+    setComponentView(ctx, component);
     ctx.live.request();
   }
 
