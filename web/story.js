@@ -44,6 +44,16 @@ function comparison(ctx, decoder, reference) {
   return ['below ', `${reference}'s `, energy(ctx, reference), ' (', times, ')'];
 }
 
+/** "On <input>: transposed's stride energy is E, N times upsample's E'": the pair compared on the current input. */
+function pairFigures(ctx, story) {
+  return [
+    `On ${inputName(ctx)}: ${story.patterned}'s stride energy is `,
+    energy(ctx, story.patterned),
+    ', ',
+    ...comparison(ctx, story.patterned, story.reference),
+  ];
+}
+
 /** The components' shared full scale, in grey levels, as the note above the panels states it. */
 function componentScale(ctx) {
   return figure(`±${greyText(sharedComponents(ctx.state).range)}`, { component: 'range' });
@@ -75,10 +85,7 @@ const STEPS = [
     look: (story) =>
       `Both decoders below were trained on MNIST digits: ${story.reference} upsamples then convolves, ${story.patterned} uses stride-2 transposed convolutions. Draw a digit in the box, or pick a test digit: both reconstructions look like it. Beside each panel is its stride-2 component, the part of the image that repeats every two pixels, amplified on one scale shared by all panels.`,
     figures: (ctx, story) => [
-      `On ${inputName(ctx)}: ${story.patterned}'s stride energy is `,
-      energy(ctx, story.patterned),
-      ', ',
-      ...comparison(ctx, story.patterned, story.reference),
+      ...pairFigures(ctx, story),
       '. The components are drawn with full colour at ',
       componentScale(ctx),
       ' grey levels of 255.',
@@ -98,10 +105,7 @@ const STEPS = [
       ['A test digit', (story) => chooseDigit(story.ctx, story.ctx.state.digit)],
     ],
     figures: (ctx, story) => [
-      `On ${inputName(ctx)}: ${story.patterned}'s stride energy is `,
-      energy(ctx, story.patterned),
-      ', ',
-      ...comparison(ctx, story.patterned, story.reference),
+      ...pairFigures(ctx, story),
       ...(ctx.references
         ? ['; white noise scores ', figure(meterText(ctx.references.noise.stride_energy), { noise: '' })]
         : []),
@@ -161,10 +165,7 @@ const STEPS = [
       ['Next code unit', (story) => chooseInput(story.ctx, 'unit')],
     ],
     figures: (ctx, story) => [
-      `On ${inputName(ctx)}: ${story.patterned}'s stride energy is `,
-      energy(ctx, story.patterned),
-      ', ',
-      ...comparison(ctx, story.patterned, story.reference),
+      ...pairFigures(ctx, story),
       '; its component peaks at ',
       componentPeak(ctx, story.patterned),
       ` grey levels, ${story.reference}'s at `,
