@@ -92,15 +92,22 @@ export function paintComponent(canvas, values, range) {
   paintRgb(canvas, (i) => divergingColour(values[i], range));
 }
 
+/** One 28x28 canvas every paint goes through: painting runs per pointer move, so it is made once. */
+let scratch = null;
+
 function paintRgb(canvas, colourAt) {
-  const small = document.createElement('canvas');
-  small.width = SIDE;
-  small.height = SIDE;
-  const smallCtx = small.getContext('2d');
-  const data = smallCtx.createImageData(SIDE, SIDE);
+  if (!scratch) {
+    const small = Object.assign(document.createElement('canvas'), { width: SIDE, height: SIDE });
+    scratch = { small, context: small.getContext('2d'), data: new ImageData(SIDE, SIDE) };
+  }
+  const { small, context: smallCtx, data } = scratch;
+  const pixels = data.data;
   for (let i = 0; i < SIDE * SIDE; i++) {
     const [r, g, b] = colourAt(i);
-    data.data.set([r, g, b, 255], i * 4);
+    pixels[i * 4] = r;
+    pixels[i * 4 + 1] = g;
+    pixels[i * 4 + 2] = b;
+    pixels[i * 4 + 3] = 255;
   }
   smallCtx.putImageData(data, 0, 0);
   const ctx = canvas.getContext('2d');
