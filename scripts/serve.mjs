@@ -107,6 +107,9 @@ export function createHandler({ root = repositoryRoot, also = [], resolve = reso
     }
     const stream = handle.createReadStream();
     stream.on('error', () => response.destroy());
+    // A client that goes away mid-file leaves the stream unfinished: end it,
+    // which closes the file, rather than leave the descriptor to the GC.
+    response.on('close', () => stream.destroy());
     stream.pipe(response);
   };
 }

@@ -1,7 +1,7 @@
 // The static server serves the page's files and nothing else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -106,5 +106,35 @@ test('the server refuses a foreign Host, and a file that vanished is a 404, not 
   } finally {
     server.close();
     rmSync(root, { recursive: true });
+  }
+});
+
+// The bound only turns a leak into a failure instead of a hang: closing five files takes milliseconds.
+test('a client that leaves mid-file does not leave the file open', { timeout: 60_000 }, async () => {
+  // A large file in a served tree, read by a client that hangs up after the first chunk.
+  const root = mkdtempSync(path.join(tmpdir(), 'checkerlab-serve-'));
+  mkdirSync(path.join(root, 'web'));
+  writeFileSync(path.join(root, 'web', 'big.js'), Buffer.alloc(32 << 20, 32));
+  const openFiles = () => readdirSync('/proc/self/fd').length;
+  const server = await startServer({ root, port: 0 });
+  try {
+    const before = openFiles();
+    const { port } = server.address();
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/web/big.js' }, (response) => {
+          response.once('data', () => req.destroy());
+          response.on('close', resolve);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    }
+    // The server closes each file when it sees its client gone: wait for that, not for a set time.
+    while (openFiles() > before) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(openFiles(), before);
+  } finally {
+    server.close();
+    rmSync(root, { recursive: true, force: true });
   }
 });
