@@ -47,7 +47,7 @@ function comparison(ctx, decoder, reference) {
 /** "On <input>: transposed's stride energy is E, N times upsample's E'": the pair compared on the current input. */
 function pairFigures(ctx, story) {
   return [
-    `On ${inputName(ctx)}: ${story.patterned}'s stride energy is `,
+    `On ${inputCaption(ctx)}: ${story.patterned}'s stride energy is `,
     energy(ctx, story.patterned),
     ', ',
     ...comparison(ctx, story.patterned, story.reference),
@@ -63,8 +63,6 @@ function componentPeak(ctx, decoder) {
   const component = sharedComponents(ctx.state).byDecoder[decoder];
   return component ? figure(`±${greyText(component.peak)}`, { component: decoder }) : figure('…');
 }
-
-const inputName = (ctx) => inputCaption(ctx);
 
 /**
  * The steps. `enter` puts the page into the step's state through the same
@@ -124,7 +122,7 @@ const STEPS = [
       await story.settle();
       story.start = {
         step: ctx.state.origin.steps,
-        input: inputName(ctx),
+        input: inputCaption(ctx),
         energies: Object.fromEntries(story.pair.map((d) => [d, strideEnergy(ctx, d)])),
       };
       startTraining(ctx);
@@ -138,7 +136,7 @@ const STEPS = [
       return [
         `${ctx.state.training ? 'Step' : 'Paused at step'} `,
         figure(String(ctx.state.origin.steps), { steps: '' }),
-        ` on ${inputName(ctx)}: ${story.patterned}'s stride energy `,
+        ` on ${inputCaption(ctx)}: ${story.patterned}'s stride energy `,
         energy(ctx, story.patterned),
         ` (at step ${start.step}: `,
         was(story.patterned),
@@ -240,7 +238,7 @@ const STEPS = [
       const decoders = ctx.state.shown
         .filter((d) => strideEnergy(ctx, d) !== undefined)
         .sort((a, b) => strideEnergy(ctx, a) - strideEnergy(ctx, b));
-      const parts = [`${ctx.state.untrained ? 'Untrained' : 'Trained'}, on ${inputName(ctx)}, lowest first: `];
+      const parts = [`${ctx.state.untrained ? 'Untrained' : 'Trained'}, on ${inputCaption(ctx)}, lowest first: `];
       decoders.forEach((decoder, i) => {
         if (i > 0) parts.push(' · ');
         parts.push(`${decoder} `, energy(ctx, decoder));
