@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Trains one model with a named recipe: one independent, resumable command, the
-# unit a sweep hands to a scheduler. Stages already written are skipped, and a
-# stage's files appear only once it finished, so an interrupted run resumes.
+# unit a sweep hands to a scheduler. Stages already written are skipped, a
+# stage's files appear only once it finished, and a stage stopped part way
+# goes on from its last epoch (WEIGHTS.progress), ending as if never stopped.
 #
 # Usage: scripts/train-run.sh RECIPE DECODER SEED OUT_PREFIX
 #   shipped  Adam at 0.001 for 12 epochs, then 6 more at 0.0005, batch 64
@@ -39,9 +40,10 @@ stage() {
     return
   fi
   "$tool" --data "$repo_root/data/mnist" train --decoder "$decoder" \
-    --out "$weights.partial" --log "$log.partial" "$@"
+    --out "$weights.partial" --log "$log.partial" --progress "$weights.progress" "$@"
   mv "$log.partial" "$log"
   mv "$weights.partial" "$weights"
+  rm -f "$weights.progress"
 }
 
 # Finished earlier: its last log is written (logs are committed, weights are

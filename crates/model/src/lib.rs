@@ -6,7 +6,8 @@
 //! - [`AutoencoderConfig`] builds the model for a [`DecoderKind`] and a seed;
 //! - [`Trainer`] runs one gradient step and hands back the loss as a tensor;
 //! - [`metrics`] measures checkerboard artifacts;
-//! - [`mnist`] reads the IDX files; [`weights`] the `.ckpt` files;
+//! - [`mnist`] reads the IDX files; [`weights`] the `.ckpt` files; [`progress`]
+//!   a training run stopped after an epoch, to resume;
 //! - [`session`] holds a lab's models and runs its experiments, for the browser.
 //!
 //! Everything runs on any Burn [`Device`](burn::tensor::Device): the tests use
@@ -22,6 +23,7 @@ pub mod init;
 pub mod loss;
 pub mod metrics;
 pub mod mnist;
+pub mod progress;
 pub mod resample;
 pub mod session;
 pub mod train;

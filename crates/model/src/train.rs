@@ -2,7 +2,7 @@
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::Tensor;
+use burn::tensor::{Bytes, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::adadelta::AdadeltaConfig;
@@ -113,6 +113,43 @@ impl Trainer {
             learning_rate,
             ..self
         }
+    }
+
+    /// A trainer as a saved run left it: `model` on an autodiff device, the
+    /// steps it had taken and its optimizer's running averages
+    /// ([`optimizer_state`](Self::optimizer_state)), so that training goes on
+    /// exactly as if it had never stopped.
+    pub fn resume(
+        model: Autoencoder,
+        optimizer: OptimizerKind,
+        learning_rate: f64,
+        steps: u64,
+        optimizer_state: Vec<u8>,
+    ) -> Result<Self, String> {
+        let fresh = optimizer.build();
+        // Burn's loader expects every state tensor to name its parameter and
+        // panics otherwise; a checksummed file of ours always does, so a
+        // panic here means a crafted file, reported like any other bad one.
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            fresh.from_bytes(Bytes::from_bytes_vec(optimizer_state))
+        }))
+        .map_err(|_| "the optimizer state names no parameters".to_string())?
+        .map_err(|err| err.to_string())?;
+        Ok(Self {
+            model,
+            optimizer: loaded,
+            learning_rate,
+            steps,
+        })
+    }
+
+    /// The optimizer's running averages as burnpack bytes, keyed by the
+    /// model's parameter ids (which the weights file keeps).
+    pub fn optimizer_state(&self) -> Result<Vec<u8>, String> {
+        self.optimizer
+            .into_bytes()
+            .map(|bytes| bytes.to_vec())
+            .map_err(|err| err.to_string())
     }
 
     /// The trained model without autodiff, for inference and evaluation.
