@@ -17,9 +17,12 @@ mkdir -p "$out/web/pkg" "$out/weights" "$out/data/mnist"
 cp index.html "$out/"
 cp web/*.js web/*.css web/*.json "$out/web/"
 cp web/pkg/checkerlab_web.js web/pkg/checkerlab_web_bg.wasm "$out/web/pkg/"
-mapfile -t decoders < <(node --input-type=module -e "
+# A command substitution, not `< <(...)`: under `set -e` its failure stops
+# the build instead of leaving a site without weights.
+names=$(node --input-type=module -e "
   import { labCatalog } from './tests/lab-catalog.mjs';
   for (const { name } of (await labCatalog()).decoders) console.log(name);")
+mapfile -t decoders <<<"$names"
 for decoder in "${decoders[@]}"; do cp "weights/$decoder.ckpt" "$out/weights/"; done
 cp data/mnist/*.gz "$out/data/mnist/"
 

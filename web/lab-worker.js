@@ -27,7 +27,7 @@ const METHODS = new Set([
   'trainSteps',
   'saveWeights',
 ]);
-const STATICS = new Set(['catalog', 'spectrum', 'overlapMap', 'syntheticInput']);
+const STATICS = new Set(['spectrum', 'overlapMap', 'syntheticInput']);
 
 let lab = null;
 let memory = null;
@@ -47,15 +47,16 @@ for (const level of ['error', 'warn']) {
 }
 self.addEventListener('checkerlab-panic', (event) => post({ type: 'panic', text: String(event.detail) }));
 
-async function start({ requested, testHooks: hooks }) {
-  ({ memory } = await init());
+async function start({ requested, testHooks: hooks, module }) {
+  // The page's compiled module when it sent one, else fetched and compiled here.
+  ({ memory } = await init(module ? { module_or_path: module } : undefined));
   testHooks = hooks;
   // No adapter is asked for when the CPU was requested: asking can take a while.
   const { adapter, missing } =
     requested === 'cpu' ? { adapter: null, missing: '' } : await findAdapter(self.navigator.gpu);
   const choice = chooseBackend({ requested, adapter, missing });
   lab = await Checkerlab.create(choice.backend === 'webgpu' ? adapter.name : null, choice.why);
-  return { backend: lab.backend(), catalog: Checkerlab.catalog() };
+  return { backend: lab.backend(), catalog: lab.catalog() };
 }
 
 function dispatch(method, args) {

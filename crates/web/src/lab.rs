@@ -126,8 +126,8 @@ impl Checkerlab {
 
     /// Every list the page derives from: decoders, probes, input kinds,
     /// optimizers, code units, training defaults and limits.
-    pub fn catalog() -> Result<JsValue, JsError> {
-        to_js(&session::catalog())
+    pub fn catalog(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.borrow().catalog())
     }
 
     /// `{kind, description, reason}`.

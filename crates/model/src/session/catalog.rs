@@ -212,17 +212,27 @@ pub struct Limits {
     pub weights_file_bytes: usize,
 }
 
-/// The whole catalog.
+/// The whole catalog, building each model once to count its parameters
+/// (a session counts the models it holds instead: [`Session::catalog`]).
+///
+/// [`Session::catalog`]: super::Session::catalog
 pub fn catalog() -> Catalog {
+    catalog_counting(|kind| {
+        AutoencoderConfig::new(kind)
+            .init(&Device::flex())
+            .num_params()
+    })
+}
+
+/// The catalog with `parameters` counting each decoder's model.
+pub(super) fn catalog_counting(parameters: impl Fn(DecoderKind) -> usize) -> Catalog {
     Catalog {
         decoders: DecoderKind::ALL
             .into_iter()
             .map(|kind| DecoderEntry {
                 name: kind.name(),
                 label: kind.label(),
-                parameters: AutoencoderConfig::new(kind)
-                    .init(&Device::flex())
-                    .num_params(),
+                parameters: parameters(kind),
                 explanation: kind.explanation(),
             })
             .collect(),

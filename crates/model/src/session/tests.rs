@@ -290,6 +290,12 @@ fn saved_weights_load_back_into_the_decoder_they_name() {
 #[test]
 fn the_catalog_lists_what_the_lab_knows() {
     let catalog = catalog();
+    let counted = Session::new(Device::flex()).catalog();
+    let parameters = |catalog: &Catalog| -> Vec<usize> {
+        catalog.decoders.iter().map(|d| d.parameters).collect()
+    };
+    assert_eq!(parameters(&counted), parameters(&catalog));
+    assert!(parameters(&catalog).iter().all(|&count| count > 1000));
     let names: Vec<_> = catalog.decoders.iter().map(|d| d.name).collect();
     assert_eq!(names, DecoderKind::ALL.map(DecoderKind::name));
     assert!(catalog.decoders.iter().all(|d| !d.explanation.is_empty()));
