@@ -121,7 +121,7 @@ const lines = [
   '',
   `${os.cpus().length} × ${os.cpus()[0].model}, headless Chromium ${browser.version()}; ${TRAIN_SECONDS} s of training every decoder (batch 32) while a script draws, a stroke of 12 pointer moves then a ${STROKE_PAUSE_MS / 1000} s pause; ${STROKES} strokes without training first.`,
   '',
-  '| page | backend | first reconstruction | pointer move to paint, median / p95 (drawing) | same while training | long tasks over 50 ms while training (count, longest) | click to screen while training | training steps in the window |',
+  '| page | backend | navigation to first reconstruction | pointer move to paint, median / p95 (drawing) | same while training | long tasks over 50 ms while training (count, longest) | click to screen while training | training steps in the window |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
 for (const run of runs) {

@@ -2,13 +2,14 @@
 // lab's catalog and wires the modules together through one context object.
 // Each module owns one job; this file only connects them.
 
-import { LabClient, LatestOnly } from './lab-client.js';
-import { requestedBackend } from './backend-choice.js';
+import { LatestOnly } from './lab-client.js';
+import { takeLab, testDigitFiles } from './lab-start.js';
 import { Messages, errorText } from './messages.js';
-import { paintMain, refresh, setComponentView, setStretch } from './reconstruction.js';
+import { paintMain, paintPanels, refresh, setComponentView, setStretch } from './reconstruction.js';
 import { fillDigitStrip, setupInputButtons, setupPad } from './inputs.js';
 import { readSettings, resetModels, setupTraining } from './training.js';
-import { fetchBytes, saveWeights, setupWeights } from './weights-files.js';
+import { saveWeights, setupWeights } from './weights-files.js';
+import { fetchGunzipped } from './fetch-files.js';
 import { applyAddress, setupAddress } from './address.js';
 import { buildDecoderViews, showDecoderViews } from './panels.js';
 import { probeRows, spreadLegend } from './meters.js';
@@ -89,6 +90,8 @@ probe.view = () => {
 /** Shows exactly `names` (in the lab's order), keeping the main view on a shown one. */
 async function showDecoders(ctx, names) {
   const shown = ctx.catalog.decoders.map((d) => d.name).filter((name) => names.includes(name));
+  // Only before the page is ready can a decoder still wait for its shipped model.
+  await ctx.loadShipped(shown);
   await ctx.client.call('showDecoders', [shown]);
   ctx.state.shown = shown;
   if (!shown.includes(ctx.state.main)) ctx.state.main = shown[shown.length - 1];
@@ -135,8 +138,8 @@ ctx.ensureTrainingData = async () => {
   if (ctx.state.trainLoaded) return;
   ctx.messages.status('Loading the 60,000 MNIST training digits (9.7 MB)…');
   const [images, labels] = await Promise.all([
-    fetchBytes('data/mnist/train-images-idx3-ubyte.gz', 'the MNIST training images'),
-    fetchBytes('data/mnist/train-labels-idx1-ubyte.gz', 'the MNIST training labels'),
+    fetchGunzipped('data/mnist/train-images-idx3-ubyte.gz', 'the MNIST training images'),
+    fetchGunzipped('data/mnist/train-labels-idx1-ubyte.gz', 'the MNIST training labels'),
   ]);
   await ctx.client.call('loadMnist', ['train', images, labels], [images.buffer, labels.buffer]);
   ctx.state.trainLoaded = true;
@@ -213,19 +216,9 @@ ctx.seedSpread = fetch('web/seed-spread.json')
   .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`HTTP ${response.status}`))))
   .catch((err) => console.warn(`no seed spread: ${errorText(err)}`));
 
-/** Test digit files: fetched once (while the worker compiles the wasm), copied into each lab started. */
-const testDigitFiles = Promise.all([
-  fetchBytes('data/mnist/t10k-images-idx3-ubyte.gz', 'the MNIST test images'),
-  fetchBytes('data/mnist/t10k-labels-idx1-ubyte.gz', 'the MNIST test labels'),
-]);
-testDigitFiles.catch(() => {}); // reported where it is awaited
-
 /** Starts a lab in a fresh worker and listens to it. */
 async function startLab() {
-  const client = await LabClient.start({
-    requested: requestedBackend(location.search),
-    testHooks: new URLSearchParams(location.search).has('test-hooks'),
-  });
+  const client = await takeLab();
   client.on('log', ({ level, text }) => console[level](`[lab] ${text}`));
   client.on('panic', ({ text }) => console.error(`[lab] panic: ${text}`));
   client.on('trap', (message) => restartLab(message));
@@ -239,10 +232,13 @@ async function loadLabData() {
   const digits = testDigitFiles.then(([images, labels]) =>
     ctx.client.call('loadMnist', ['test', images.slice(), labels.slice()]),
   );
-  await ctx.loadShipped();
+  await ctx.fetchShipped();
   await ctx.restoreKeptModels();
   await digits;
-  // Only marks on the meter bars: without them the bars still read.
+}
+
+/** The test digits' and white noise's meters: only marks on the meter bars, which read without them. */
+async function loadReferences() {
   ctx.references = await ctx.client.call('meterReferences').catch((err) => {
     console.error(`no meter references: ${errorText(err)}`);
     return undefined;
@@ -267,6 +263,8 @@ async function restartLab(reason) {
   try {
     await startLab();
     await loadLabData();
+    await ctx.loadShipped(ctx.catalog.decoders.map((d) => d.name));
+    await loadReferences();
     await ctx.client.call('showDecoders', [state.shown]);
     await ctx.client.call('configureTraining', [readSettings(ctx)]);
     await refresh(ctx);
@@ -287,13 +285,13 @@ async function restartLab(reason) {
 }
 
 async function start() {
-  const began = performance.now();
   const { messages } = ctx;
   setupPad(ctx);
   setupAddress(ctx);
   try {
     messages.status('Starting the lab (WebAssembly in a worker, then WebGPU or the CPU)…');
     await startLab();
+    performance.mark('checkerlab:lab started');
   } catch (err) {
     messages.error('start-message', `Checkerlab could not start: ${errorText(err)}`);
     messages.status('Could not start', false);
@@ -305,6 +303,11 @@ async function start() {
   const { backend } = client;
   $('backend').textContent = `Running on ${backend.description}, because ${backend.reason}.`;
   $('backend').dataset.kind = backend.kind;
+  setupWeights(ctx);
+  // The lab takes its data and weights while the page builds its views.
+  messages.status('Loading the shipped weights and the MNIST test digits…');
+  const data = loadLabData();
+  data.catch(() => {}); // reported where it is awaited
 
   ctx.state.shown = [...ctx.catalog.first_shown];
   ctx.views = buildDecoderViews(ctx.catalog.decoders, {
@@ -330,7 +333,6 @@ async function start() {
   });
   setupInputButtons(ctx);
   setupTraining(ctx);
-  setupWeights(ctx);
   wireControls();
   const overlap = new OverlapExplorer(
     $('overlap'),
@@ -341,9 +343,8 @@ async function start() {
   ctx.overlap = overlap;
   probe.overlap = () => overlap.last;
 
-  messages.status('Loading the shipped weights and the MNIST test digits…');
   try {
-    await loadLabData();
+    await data;
     ctx.state.input = await client.call('testDigit', [0]);
     ctx.state.inputKind = 'digit';
     await applyAddress(ctx, showDecoders);
@@ -353,12 +354,19 @@ async function start() {
   }
   try {
     messages.status('First reconstruction…');
+    // The shown decoders' models first; the others' while the page shows these.
+    await ctx.loadShipped(ctx.state.shown);
     await refresh(ctx);
-    probe.firstReconstructionMs = performance.now() - began;
+    performance.mark('checkerlab:first reconstruction');
+    // From navigation (the page's time origin), as a visitor waits for it.
+    probe.firstReconstructionMs = performance.now();
+    await ctx.loadShipped(ctx.catalog.decoders.map((d) => d.name));
     messages.status(
       `Ready: draw a digit (first reconstruction after ${(probe.firstReconstructionMs / 1000).toFixed(1)} s)`,
       false,
     );
+    await loadReferences();
+    paintPanels(ctx);
     await fillDigitStrip(ctx).catch((err) =>
       messages.error('input-message', `No test digits to pick: ${errorText(err)}`),
     );

@@ -20,14 +20,18 @@ export class LabClient {
 
   /**
    * Starts a worker and the lab in it.
-   * @param {{requested: 'webgpu'|'cpu'|null, testHooks?: boolean}} options `?backend=` as given;
-   *   `testHooks` lets the tests call `trapForTest`
+   * @param {{requested: 'webgpu'|'cpu'|null, testHooks?: boolean,
+   *   module?: Promise<WebAssembly.Module|null>}} options `?backend=` as given;
+   *   `testHooks` lets the tests call `trapForTest`; `module` the lab's wasm,
+   *   compiled (null: the worker fetches and compiles it)
    * @returns {Promise<LabClient>} with `backend` and `catalog` set
    */
-  static async start({ requested, testHooks = false }) {
+  static async start({ requested, testHooks = false, module = Promise.resolve(null) }) {
+    // Created first, so its scripts load while the wasm compiles.
     const worker = new Worker(new URL('./lab-worker.js', import.meta.url), { type: 'module' });
     const client = new LabClient(worker);
-    const { backend, catalog } = await client.call('start', [{ requested, testHooks }]);
+    const compiled = await module;
+    const { backend, catalog } = await client.call('start', [{ requested, testHooks, module: compiled }]);
     client.backend = backend;
     client.catalog = catalog;
     return client;

@@ -3,35 +3,46 @@
 
 import { forgetModels, keepModels, keptModels } from './keep.js';
 import { errorText } from './messages.js';
-
-export async function fetchBytes(url, what) {
-  let response;
-  try {
-    response = await fetch(url);
-  } catch (err) {
-    throw new Error(`could not fetch ${what} (${url}): ${errorText(err)}`);
-  }
-  if (!response.ok) throw new Error(`could not fetch ${what} (${url}): HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
-}
+import { fetchBytes } from './fetch-files.js';
 
 export function setupWeights(ctx) {
   const { $, messages, state } = ctx;
   /** The shipped files as fetched at start, for "Reset models". */
   const shipped = {};
+  /** Decoders whose models came from a file since the lab started (shipped or kept). */
+  const loaded = new Set();
+  const untrained = (name, err) => {
+    state.untrained = true;
+    messages.error('start-message', `The ${name} decoder starts untrained: ${errorText(err)}`);
+  };
 
-  ctx.loadShipped = async () => {
+  /** Fetches every shipped file; the lab gets them through `loadShipped`. */
+  ctx.fetchShipped = async () => {
+    loaded.clear();
     await Promise.all(
       ctx.catalog.decoders.map(async ({ name }) => {
         try {
           shipped[name] = await fetchBytes(`weights/${name}.ckpt`, `the ${name} weights`);
-          await ctx.client.call('loadWeights', [shipped[name], 'shipped weights']);
         } catch (err) {
-          state.untrained = true;
-          messages.error('start-message', `The ${name} decoder starts untrained: ${errorText(err)}`);
+          untrained(name, err);
         }
       }),
     );
+  };
+
+  /**
+   * Gives the lab the shipped models of `names` not loaded yet: the shown
+   * ones before the first reconstruction, the rest after it.
+   */
+  ctx.loadShipped = async (names) => {
+    for (const name of names.filter((n) => shipped[n] && !loaded.has(n))) {
+      try {
+        await ctx.client.call('loadWeights', [shipped[name], 'shipped weights']);
+        loaded.add(name);
+      } catch (err) {
+        untrained(name, err);
+      }
+    }
   };
 
   ctx.loadShippedWeights = async () => {
@@ -69,6 +80,7 @@ export function setupWeights(ctx) {
       // A record from a version with fewer decoders restores the ones it has.
       for (const { name } of ctx.catalog.decoders.filter((d) => record.files[d.name])) {
         await ctx.client.call('loadWeights', [record.files[name], 'kept from your last visit']);
+        loaded.add(name);
       }
       $('train-status').textContent =
         `restored the models you trained on ${new Date(record.kept).toLocaleString()} (Reset models for the shipped ones)`;
