@@ -18,6 +18,7 @@ pub mod autoencoder;
 pub mod decoder;
 pub mod encoder;
 pub mod evaluation;
+pub mod framing;
 pub mod host;
 pub mod init;
 pub mod loss;

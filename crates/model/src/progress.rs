@@ -15,11 +15,16 @@
 //! 22+S+W    O     the optimizer's running averages, burnpack bytes
 //! 22+S+W+O  4     CRC-32 of every byte before it
 //! ```
+//!
+//! The frame is the weights file's ([`framing`]).
+//!
+//! [`framing`]: crate::framing
 
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::decoder::DecoderKind;
+use crate::framing::{self, FrameError};
 use crate::train::{OptimizerKind, Trainer};
 use crate::weights::{self, WeightsError, WeightsInfo};
 
@@ -100,16 +105,11 @@ pub fn encode(
     let optimizer = trainer
         .optimizer_state()
         .map_err(ProgressError::Optimizer)?;
-    let mut out = Vec::with_capacity(26 + state.len() + weights.len() + optimizer.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    for section in [&state, &weights, &optimizer] {
-        out.extend_from_slice(&(section.len() as u32).to_le_bytes());
-        out.extend_from_slice(section);
-    }
-    let checksum = crc32fast::hash(&out);
-    out.extend_from_slice(&checksum.to_le_bytes());
-    Ok(out)
+    Ok(framing::write(
+        MAGIC,
+        FORMAT_VERSION,
+        &[&state, &weights, &optimizer],
+    ))
 }
 
 /// The saved run, as a trainer on `autodiff` (an autodiff device), if it was
@@ -119,7 +119,8 @@ pub fn decode(
     expected: &RunSettings,
     autodiff: &Device,
 ) -> Result<(Progress, Trainer), ProgressError> {
-    let [state, weights_bytes, optimizer] = split(bytes)?;
+    let [state, weights_bytes, optimizer] =
+        framing::read(bytes, MAGIC, FORMAT_VERSION, MAX_FILE_LEN)?;
     let progress: Progress =
         serde_json::from_slice(state).map_err(|err| ProgressError::State(err.to_string()))?;
     if progress.settings != *expected {
@@ -140,57 +141,19 @@ pub fn decode(
     Ok((progress, trainer))
 }
 
-/// The three sections, after checking the frame and the checksum.
-fn split(bytes: &[u8]) -> Result<[&[u8]; 3], ProgressError> {
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(ProgressError::NotProgress);
-    }
-    if bytes.len() > MAX_FILE_LEN {
-        return Err(ProgressError::TooLarge { found: bytes.len() });
-    }
-    // Offsets in u64, so declared lengths near u32::MAX cannot wrap a
-    // 32-bit usize.
-    let need = |needed: u64| {
-        if (bytes.len() as u64) < needed {
-            Err(ProgressError::Truncated {
-                needed,
-                found: bytes.len(),
-            })
-        } else {
-            Ok(())
+impl From<FrameError> for ProgressError {
+    fn from(err: FrameError) -> Self {
+        match err {
+            FrameError::Foreign => ProgressError::NotProgress,
+            FrameError::UnsupportedVersion { found } => ProgressError::UnsupportedVersion { found },
+            FrameError::TooLarge { found } => ProgressError::TooLarge { found },
+            FrameError::Truncated { needed, found } => ProgressError::Truncated { needed, found },
+            FrameError::TrailingBytes { declared, extra } => {
+                ProgressError::TrailingBytes { declared, extra }
+            }
+            FrameError::Corrupt { expected, found } => ProgressError::Corrupt { expected, found },
         }
-    };
-    need(10)?;
-    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-    if version != FORMAT_VERSION {
-        return Err(ProgressError::UnsupportedVersion { found: version });
     }
-    let mut sections = [&bytes[..0]; 3];
-    let mut at = 10u64;
-    for section in &mut sections {
-        need(at + 4)?;
-        let len = u64::from(u32::from_le_bytes(
-            bytes[at as usize..at as usize + 4].try_into().unwrap(),
-        ));
-        need(at + 4 + len)?;
-        *section = &bytes[(at + 4) as usize..(at + 4 + len) as usize];
-        at += 4 + len;
-    }
-    need(at + 4)?;
-    let total = at + 4;
-    if total < bytes.len() as u64 {
-        return Err(ProgressError::TrailingBytes {
-            declared: total,
-            extra: bytes.len() as u64 - total,
-        });
-    }
-    let (body, checksum) = bytes.split_at(at as usize);
-    let expected = u32::from_le_bytes(checksum.try_into().unwrap());
-    let found = crc32fast::hash(body);
-    if expected != found {
-        return Err(ProgressError::Corrupt { expected, found });
-    }
-    Ok(sections)
 }
 
 #[cfg(test)]
@@ -363,15 +326,13 @@ mod tests {
         let model = AutoencoderConfig::new(settings.decoder).init(&autodiff);
         let trainer = Trainer::new(model, settings.optimizer, settings.learning_rate);
         let bytes = saved(&settings, &trainer);
-        let [state, weights_bytes, _] = split(&bytes).unwrap();
-        let mut crafted = MAGIC.to_vec();
-        crafted.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        for section in [state, weights_bytes, b"not burnpack at all"] {
-            crafted.extend_from_slice(&(section.len() as u32).to_le_bytes());
-            crafted.extend_from_slice(section);
-        }
-        let checksum = crc32fast::hash(&crafted);
-        crafted.extend_from_slice(&checksum.to_le_bytes());
+        let [state, weights_bytes, _]: [&[u8]; 3] =
+            framing::read(&bytes, MAGIC, FORMAT_VERSION, MAX_FILE_LEN).unwrap();
+        let crafted = framing::write(
+            MAGIC,
+            FORMAT_VERSION,
+            &[state, weights_bytes, b"not burnpack at all"],
+        );
         let err = refused(&crafted, &settings, &autodiff);
         assert!(matches!(err, ProgressError::Optimizer(_)), "{err}");
     }

@@ -1,5 +1,5 @@
 //! The `.ckpt` weights file: a checked header naming the decoder, then Burn's
-//! burnpack record of the parameters.
+//! burnpack record of the parameters, in the shared frame ([`framing`]).
 //!
 //! ```text
 //! offset  size  field
@@ -12,8 +12,7 @@
 //! 18+M+P  4     CRC-32 of every byte before it
 //! ```
 //!
-//! The checksum turns a flipped bit into a clear error instead of a model
-//! that loads and draws noise.
+//! [`framing`]: crate::framing
 
 use burn::module::Module;
 use burn::store::ModuleRecord;
@@ -22,12 +21,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::autoencoder::{Autoencoder, AutoencoderConfig};
 use crate::decoder::DecoderKind;
+use crate::framing::{self, FrameError};
 use crate::train::OptimizerKind;
 
 const MAGIC: &[u8; 8] = b"CHKRLAB\n";
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
-const FIXED_LEN: usize = 8 + 2 + 4 + 4 + 4;
 /// The largest weights file read: the biggest model's is under 50 kB, so
 /// anything near this is not a weights file and is refused before parsing.
 pub const MAX_FILE_LEN: usize = 16 << 20;
@@ -99,17 +98,11 @@ pub fn encode(model: Autoencoder, info: &WeightsInfo) -> Result<Vec<u8>, Weights
         })?;
     let metadata =
         serde_json::to_vec(info).map_err(|err| WeightsError::Metadata(err.to_string()))?;
-
-    let mut out = Vec::with_capacity(FIXED_LEN + metadata.len() + payload.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&(metadata.len() as u32).to_le_bytes());
-    out.extend_from_slice(&metadata);
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&payload);
-    let checksum = crc32fast::hash(&out);
-    out.extend_from_slice(&checksum.to_le_bytes());
-    Ok(out)
+    Ok(framing::write(
+        MAGIC,
+        FORMAT_VERSION,
+        &[&metadata, &payload],
+    ))
 }
 
 /// Reads the metadata without building a model.
@@ -146,55 +139,25 @@ pub fn decode(
 }
 
 fn split(bytes: &[u8]) -> Result<(WeightsInfo, &[u8]), WeightsError> {
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(WeightsError::NotWeights);
-    }
-    if bytes.len() > MAX_FILE_LEN {
-        return Err(WeightsError::TooLarge { found: bytes.len() });
-    }
-    // Offsets in u64: two declared u32 lengths plus the fixed fields cannot
-    // overflow it, where they could wrap a 32-bit wasm usize.
-    let need = |needed: u64| {
-        if (bytes.len() as u64) < needed {
-            Err(WeightsError::Truncated {
-                needed,
-                found: bytes.len(),
-            })
-        } else {
-            Ok(())
-        }
-    };
-    need(14)?;
-    let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-    if version != FORMAT_VERSION {
-        return Err(WeightsError::UnsupportedVersion { found: version });
-    }
-    let metadata_len = u64::from(le_u32(bytes, 10));
-    need(14 + metadata_len + 4)?;
-    // Below bytes.len(), so these fit usize from here on.
-    let metadata_end = 14 + metadata_len as usize;
-    let payload_len = u64::from(le_u32(bytes, metadata_end));
-    let total = FIXED_LEN as u64 + metadata_len + payload_len;
-    need(total)?;
-    if total < bytes.len() as u64 {
-        return Err(WeightsError::TrailingBytes {
-            declared: total,
-            extra: bytes.len() as u64 - total,
-        });
-    }
-    let (body, checksum) = bytes.split_at(bytes.len() - 4);
-    let expected = le_u32(checksum, 0);
-    let found = crc32fast::hash(body);
-    if expected != found {
-        return Err(WeightsError::Corrupt { expected, found });
-    }
-    let info: WeightsInfo = serde_json::from_slice(&bytes[14..metadata_end])
-        .map_err(|err| WeightsError::Metadata(err.to_string()))?;
-    Ok((info, &body[metadata_end + 4..]))
+    let [metadata, payload] = framing::read(bytes, MAGIC, FORMAT_VERSION, MAX_FILE_LEN)?;
+    let info: WeightsInfo =
+        serde_json::from_slice(metadata).map_err(|err| WeightsError::Metadata(err.to_string()))?;
+    Ok((info, payload))
 }
 
-fn le_u32(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+impl From<FrameError> for WeightsError {
+    fn from(err: FrameError) -> Self {
+        match err {
+            FrameError::Foreign => WeightsError::NotWeights,
+            FrameError::UnsupportedVersion { found } => WeightsError::UnsupportedVersion { found },
+            FrameError::TooLarge { found } => WeightsError::TooLarge { found },
+            FrameError::Truncated { needed, found } => WeightsError::Truncated { needed, found },
+            FrameError::TrailingBytes { declared, extra } => {
+                WeightsError::TrailingBytes { declared, extra }
+            }
+            FrameError::Corrupt { expected, found } => WeightsError::Corrupt { expected, found },
+        }
+    }
 }
 
 #[cfg(test)]
@@ -319,7 +282,7 @@ mod tests {
     fn huge_declared_lengths_are_truncation_not_arithmetic() {
         let device = Device::flex();
         let (_, bytes) = saved(DecoderKind::Upsample, &device);
-        let metadata_len = le_u32(&bytes, 10) as usize;
+        let metadata_len = u32::from_le_bytes(bytes[10..14].try_into().unwrap()) as usize;
         for (at, value) in [
             (10, u32::MAX),
             (10, u32::MAX - 17),
