@@ -179,10 +179,13 @@ for (const { backend, ms } of starts)
 const web = readdirSync(path.join(repositoryRoot, 'web'))
   .filter((f) => f.endsWith('.js') || f.endsWith('.css'))
   .map((f) => `web/${f}`);
-const checkerlabWasm = shippedBytes(['web/pkg/checkerlab_web_bg.wasm']);
-const checkerlabJs = shippedBytes(['index.html', 'web/pkg/checkerlab_web.js', ...web]);
+// The page fetches the CPU build always and the WebGPU one only where it
+// chooses WebGPU (web/lab-build.js).
+const cpuWasm = shippedBytes(['web/pkg/checkerlab_cpu_bg.wasm']);
+const webgpuWasm = shippedBytes(['web/pkg/checkerlab_web_bg.wasm']);
+const checkerlabJs = shippedBytes(['index.html', 'web/pkg/checkerlab_cpu.js', 'web/pkg/checkerlab_web.js', ...web]);
 say(
-  `Shipped, Checkerlab: wasm ${bytes(checkerlabWasm.raw)} (${bytes(checkerlabWasm.gz)} gzip), JS + HTML + CSS ${bytes(checkerlabJs.raw)} (${bytes(checkerlabJs.gz)} gzip); weights and MNIST not counted.`,
+  `Shipped, Checkerlab: wasm ${bytes(cpuWasm.raw)} (${bytes(cpuWasm.gz)} gzip) for the CPU build, which every page fetches, and ${bytes(webgpuWasm.raw)} (${bytes(webgpuWasm.gz)} gzip) for the CPU + WebGPU build, fetched only where the page chooses WebGPU; JS + HTML + CSS ${bytes(checkerlabJs.raw)} (${bytes(checkerlabJs.gz)} gzip); weights and MNIST not counted.`,
 );
 if (runs.some((run) => run.system === 'TensorFlow.js')) {
   const tfDist = (pkg, file) => `benchmarks/node_modules/@tensorflow/${pkg}/dist/${file}`;

@@ -6,6 +6,7 @@
 /* global tf */
 
 import { LabClient } from '../web/lab-client.js';
+import { prepareBuild } from '../web/lab-build.js';
 import { buildModel } from './tfjs-model.js';
 
 const PIXELS = 28 * 28;
@@ -38,7 +39,7 @@ const elapsed = async (work) => {
 
 /** Checkerlab's worker on `backend` with both MNIST splits loaded, set to train with Adam 0.001. */
 async function startCheckerlab(backend, batch) {
-  const client = await LabClient.start({ requested: backend });
+  const client = await LabClient.start({ build: prepareBuild(backend) });
   const files = await Promise.all(
     [
       'train-images-idx3-ubyte.gz',

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The wasm-release profile's opt-level, measured: builds the page's wasm at
-# opt-level "z", "s" and 3 (each with the matching wasm-opt level, SIMD on as
-# always), then times each in the browser benchmark on the CPU backend and
-# prints size against speed. About 12 minutes a level on two cores.
+# The wasm-release profile's opt-level, measured: builds the page's CPU build
+# (checkerlab_cpu, what the CPU backend runs) at opt-level "z", "s" and 3
+# (each with the matching wasm-opt level, SIMD on as always), then times each
+# in the browser benchmark on the CPU backend and prints size against speed.
+# About 6 minutes a level on two cores.
 #
 #   benchmarks/opt-levels.sh [--bench-only] [levels...]    (default: z s 3)
 #
@@ -35,20 +36,22 @@ for level in "${levels[@]}"; do
   $bench_only && break
   log "opt-level $level"
   CARGO_TARGET_DIR="$target_root-opt-$level" CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL="$level" \
-    cargo build -p checkerlab-web --target wasm32-unknown-unknown --profile wasm-release
+    cargo build -p checkerlab-web --target wasm32-unknown-unknown --profile wasm-release \
+    --no-default-features
   out="$work/pkg-$level"
   rm -rf "$out" && mkdir -p "$out"
-  wasm-bindgen --target web --no-typescript --out-dir "$out" \
+  wasm-bindgen --target web --no-typescript --out-name checkerlab_cpu --out-dir "$out" \
     "$target_root-opt-$level/wasm32-unknown-unknown/wasm-release/checkerlab_web.wasm"
   node_modules/.bin/wasm-opt "-O$level" --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
-    "$out/checkerlab_web_bg.wasm" -o "$out/checkerlab_web_bg.wasm"
+    "$out/checkerlab_cpu_bg.wasm" -o "$out/checkerlab_cpu_bg.wasm"
 done
 
 for level in "${levels[@]}"; do
-  rm -rf web/pkg && cp -r "$work/pkg-$level" web/pkg
-  wasm=web/pkg/checkerlab_web_bg.wasm
+  # The level's CPU build in place of the regular one; the WebGPU build stays.
+  cp "$work/pkg-$level"/checkerlab_cpu* web/pkg/
+  wasm=web/pkg/checkerlab_cpu_bg.wasm
   printf '\n## opt-level %s: wasm %s bytes, %s gzipped\n\n' "$level" "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
   node benchmarks/browser.mjs --systems checkerlab --backends cpu --steps 10 --updates 40
 done

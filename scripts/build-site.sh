@@ -16,7 +16,7 @@ rm -rf "$out"
 mkdir -p "$out/web/pkg" "$out/weights" "$out/data/mnist"
 cp index.html "$out/"
 cp web/*.js web/*.css web/*.json "$out/web/"
-cp web/pkg/checkerlab_web.js web/pkg/checkerlab_web_bg.wasm "$out/web/pkg/"
+cp web/pkg/*.js web/pkg/*.wasm "$out/web/pkg/"
 # A command substitution, not `< <(...)`: under `set -e` its failure stops
 # the build instead of leaving a site without weights.
 names=$(node --input-type=module -e "

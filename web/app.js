@@ -3,7 +3,7 @@
 // Each module owns one job; this file only connects them.
 
 import { LatestOnly } from './lab-client.js';
-import { takeLab, testDigitFiles } from './lab-start.js';
+import { takeLab } from './lab-start.js';
 import { Messages, errorText } from './messages.js';
 import { paintMain, paintPanels, refresh, setComponentView, setStretch } from './reconstruction.js';
 import { fillDigitStrip, setupInputButtons, setupPad } from './inputs.js';
@@ -229,12 +229,9 @@ async function startLab() {
 
 /** Gives a started lab its data and weights: the test digits, the shipped models, then any kept ones. */
 async function loadLabData() {
-  const digits = testDigitFiles.then(([images, labels]) =>
-    ctx.client.call('loadMnist', ['test', images.slice(), labels.slice()]),
-  );
   await ctx.fetchShipped();
   await ctx.restoreKeptModels();
-  await digits;
+  await ctx.client.testDigitsLoaded;
 }
 
 /** The test digits' and white noise's meters: only marks on the meter bars, which read without them. */

@@ -20,18 +20,19 @@ export class LabClient {
 
   /**
    * Starts a worker and the lab in it.
-   * @param {{requested: 'webgpu'|'cpu'|null, testHooks?: boolean,
-   *   module?: Promise<WebAssembly.Module|null>}} options `?backend=` as given;
-   *   `testHooks` lets the tests call `trapForTest`; `module` the lab's wasm,
-   *   compiled (null: the worker fetches and compiles it)
+   * @param {{build: Promise<{choice: {backend: 'webgpu'|'cpu', why: string}, glue: string,
+   *   module: Promise<WebAssembly.Module|null>}>, testHooks?: boolean}} options `build`:
+   *   the backend the page chose (`backend-choice.js`), the lab's build for it
+   *   (`pkg/<glue>.js`) and its wasm, compiled (null: the worker fetches and
+   *   compiles it); `testHooks` lets the tests call `trapForTest`
    * @returns {Promise<LabClient>} with `backend` and `catalog` set
    */
-  static async start({ requested, testHooks = false, module = Promise.resolve(null) }) {
+  static async start({ build, testHooks = false }) {
     // Created first, so its scripts load while the wasm compiles.
     const worker = new Worker(new URL('./lab-worker.js', import.meta.url), { type: 'module' });
     const client = new LabClient(worker);
-    const compiled = await module;
-    const { backend, catalog } = await client.call('start', [{ requested, testHooks, module: compiled }]);
+    const { choice, glue, module } = await build;
+    const { backend, catalog } = await client.call('start', [{ choice, testHooks, glue, module: await module }]);
     client.backend = backend;
     client.catalog = catalog;
     return client;

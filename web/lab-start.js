@@ -1,33 +1,43 @@
 // Starts the lab as soon as the page's first script runs, before the rest
 // of the page's modules have loaded: fetching and compiling the wasm is the
 // longest step to the first reconstruction and needs nothing from the page.
-// The page compiles it (off the main thread, while the worker loads its own
-// scripts) and hands the compiled module to each worker it starts, so a
-// restart after a trap compiles nothing. index.html loads this module on
-// its own, ahead of app.js.
+// The page chooses the backend, compiles the module that backend needs (off
+// the main thread, while the worker loads its own scripts) and hands it to
+// each worker it starts, so a restart after a trap compiles nothing.
+// index.html loads this module on its own, ahead of app.js.
 
 import { LabClient } from './lab-client.js';
+import { prepareBuild } from './lab-build.js';
 import { requestedBackend } from './backend-choice.js';
 import { fetchGunzipped } from './fetch-files.js';
 
-/**
- * The compiled wasm, or null where it cannot be compiled here (a server that
- * does not send application/wasm, say): the worker then fetches it itself.
- */
-const wasmModule = WebAssembly.compileStreaming(fetch(new URL('./pkg/checkerlab_web_bg.wasm', import.meta.url))).catch(
-  (err) => {
-    console.warn(`compiling the lab's wasm on the page failed, the worker will: ${err?.message ?? err}`);
-    return null;
-  },
-);
+const build = prepareBuild(requestedBackend(location.search));
 
-/** A lab in a fresh worker, on the backend the address asks for. */
-export function startLab() {
-  return LabClient.start({
-    requested: requestedBackend(location.search),
-    testHooks: new URLSearchParams(location.search).has('test-hooks'),
-    module: wasmModule,
-  });
+/** Test digit files: fetched and unpacked once (while the wasm compiles), copied into each lab started. */
+const testDigitFiles = Promise.all([
+  fetchGunzipped('data/mnist/t10k-images-idx3-ubyte.gz', 'the MNIST test images'),
+  fetchGunzipped('data/mnist/t10k-labels-idx1-ubyte.gz', 'the MNIST test labels'),
+]);
+testDigitFiles.catch(() => {}); // reported where it is awaited
+
+/**
+ * A lab in a fresh worker, on the backend the address asks for. The test
+ * digits go in as soon as it is up, ahead of whatever the page does next
+ * (building its views takes a tenth of a second): `testDigitsLoaded` says
+ * when they are in.
+ */
+export async function startLab() {
+  const lab = await LabClient.start({ build, testHooks: new URLSearchParams(location.search).has('test-hooks') });
+  lab.testDigitsLoaded = testDigitFiles.then(([images, labels]) =>
+    // Copies: the files stay here for the next lab (a restart).
+    lab.call('loadMnist', ['test', images.slice(), labels.slice()]),
+  );
+  lab.testDigitsLoaded.catch(() => {}); // reported where it is awaited
+  // V8 compiles a wasm function when it first runs: the first reconstruction
+  // paid a tenth of a second for it. A blank one while the page builds its
+  // views pays it there instead (and, on WebGPU, builds the shaders).
+  lab.call('reconstruct', [new Float32Array(784)]).catch(() => {});
+  return lab;
 }
 
 let first = startLab();
@@ -40,10 +50,3 @@ export function takeLab() {
   first = null;
   return lab;
 }
-
-/** Test digit files: fetched and unpacked once (while the wasm compiles), copied into each lab started. */
-export const testDigitFiles = Promise.all([
-  fetchGunzipped('data/mnist/t10k-images-idx3-ubyte.gz', 'the MNIST test images'),
-  fetchGunzipped('data/mnist/t10k-labels-idx1-ubyte.gz', 'the MNIST test labels'),
-]);
-testDigitFiles.catch(() => {}); // reported where it is awaited

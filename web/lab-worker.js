@@ -4,8 +4,16 @@
 // time (a Rust call must finish before the next starts); typed arrays travel
 // as transferables both ways.
 
-import init, { Checkerlab } from './pkg/checkerlab_web.js';
-import { chooseBackend, findAdapter } from './backend-choice.js';
+import * as cpuBuild from './pkg/checkerlab_cpu.js';
+import * as webBuild from './pkg/checkerlab_web.js';
+import { findAdapter } from './backend-choice.js';
+
+/**
+ * The builds the page may ask for (scripts/build-web.sh), by glue name. Both
+ * glues load with the worker, ahead of the wasm: importing one on request
+ * put a fetch on the way to the first reconstruction.
+ */
+const BUILDS = { checkerlab_cpu: cpuBuild, checkerlab_web: webBuild };
 
 /** Calls the page may make, by name: the class's own and its statics. */
 const METHODS = new Set([
@@ -29,6 +37,8 @@ const METHODS = new Set([
 ]);
 const STATICS = new Set(['spectrum', 'overlapMap', 'syntheticInput']);
 
+/** The build's glue module: its `Checkerlab` class. */
+let wasm = null;
 let lab = null;
 let memory = null;
 /** Whether the page allowed the test-only calls (`?test-hooks`). */
@@ -47,15 +57,22 @@ for (const level of ['error', 'warn']) {
 }
 self.addEventListener('checkerlab-panic', (event) => post({ type: 'panic', text: String(event.detail) }));
 
-async function start({ requested, testHooks: hooks, module }) {
+async function start({ choice, testHooks: hooks, glue, module }) {
+  if (!Object.hasOwn(BUILDS, glue)) throw new Error(`the lab has no build '${glue}'`);
+  wasm = BUILDS[glue];
   // The page's compiled module when it sent one, else fetched and compiled here.
-  ({ memory } = await init(module ? { module_or_path: module } : undefined));
+  ({ memory } = await wasm.default(module ? { module_or_path: module } : undefined));
   testHooks = hooks;
-  // No adapter is asked for when the CPU was requested: asking can take a while.
-  const { adapter, missing } =
-    requested === 'cpu' ? { adapter: null, missing: '' } : await findAdapter(self.navigator.gpu);
-  const choice = chooseBackend({ requested, adapter, missing });
-  lab = await Checkerlab.create(choice.backend === 'webgpu' ? adapter.name : null, choice.why);
+  const { backend } = choice;
+  let { why } = choice;
+  let adapter = null;
+  if (backend === 'webgpu') {
+    // The page found an adapter; a worker may still have none.
+    const found = await findAdapter(self.navigator.gpu);
+    if (found.adapter) adapter = found.adapter.name;
+    else why = `WebGPU was chosen, but this browser offers none to Web Workers, where the lab runs (${found.missing})`;
+  }
+  lab = await wasm.Checkerlab.create(adapter, why);
   return { backend: lab.backend(), catalog: lab.catalog() };
 }
 
@@ -63,8 +80,8 @@ function dispatch(method, args) {
   if (method === 'start') return start(...args);
   // The wasm instance's linear memory: Rust's heap and the CPU backend's tensors.
   if (method === 'wasmMemory') return memory?.buffer.byteLength ?? null;
-  if (STATICS.has(method)) return Checkerlab[method](...args);
-  if (method === 'trapForTest' && testHooks) return Checkerlab.trapForTest();
+  if (STATICS.has(method) && wasm) return wasm.Checkerlab[method](...args);
+  if (method === 'trapForTest' && testHooks) return wasm.Checkerlab.trapForTest();
   if (!METHODS.has(method)) throw new Error(`the lab has no call '${method}'`);
   if (!lab) throw new Error('the lab has not started');
   return lab[method](...args);

@@ -18,9 +18,15 @@ pub struct BackendInfo {
 /// Starts WebGPU if `adapter` names one, else the CPU; `reason` is why.
 /// A failed WebGPU start falls back to the CPU, with the error as the reason.
 pub async fn start(adapter: Option<String>, reason: String) -> (Device, BackendInfo) {
-    let Some(adapter) = adapter else {
-        return cpu(reason);
-    };
+    match adapter {
+        Some(adapter) => webgpu(adapter, reason).await,
+        None => cpu(reason),
+    }
+}
+
+#[cfg(feature = "webgpu")]
+async fn webgpu(adapter: String, reason: String) -> (Device, BackendInfo) {
+    crate::run_static_constructors();
     match Device::wgpu_options().init_async().await {
         Ok(device) => (
             device,
@@ -32,6 +38,14 @@ pub async fn start(adapter: Option<String>, reason: String) -> (Device, BackendI
         ),
         Err(err) => cpu(format!("WebGPU adapter '{adapter}' failed to start: {err}")),
     }
+}
+
+/// The CPU-only module (built without the `webgpu` feature).
+#[cfg(not(feature = "webgpu"))]
+async fn webgpu(adapter: String, _reason: String) -> (Device, BackendInfo) {
+    cpu(format!(
+        "this build of the lab has no WebGPU backend, so the adapter '{adapter}' goes unused"
+    ))
 }
 
 fn cpu(reason: String) -> (Device, BackendInfo) {
