@@ -28,10 +28,11 @@ testDigitFiles.catch(() => {}); // reported where it is awaited
  */
 export async function startLab() {
   const lab = await LabClient.start({ build, testHooks: new URLSearchParams(location.search).has('test-hooks') });
-  lab.testDigitsLoaded = testDigitFiles.then(([images, labels]) =>
-    // Copies: the files stay here for the next lab (a restart).
-    lab.call('loadMnist', ['test', images.slice(), labels.slice()]),
-  );
+  lab.testDigitsLoaded = testDigitFiles.then(([images, labels]) => {
+    // Copies, moved to the worker: the files stay here for the next lab (a restart).
+    const [imagesCopy, labelsCopy] = [images.slice(), labels.slice()];
+    return lab.call('loadMnist', ['test', imagesCopy, labelsCopy], [imagesCopy.buffer, labelsCopy.buffer]);
+  });
   lab.testDigitsLoaded.catch(() => {}); // reported where it is awaited
   // V8 compiles a wasm function when it first runs: the first reconstruction
   // paid a tenth of a second for it. A blank one while the page builds its

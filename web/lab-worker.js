@@ -37,8 +37,8 @@ const METHODS = new Set([
 ]);
 const STATICS = new Set(['spectrum', 'overlapMap', 'syntheticInput']);
 
-/** The build's glue module: its `Checkerlab` class. */
-let wasm = null;
+/** The started build's glue: its `Checkerlab` class. */
+let build = null;
 let lab = null;
 let memory = null;
 /** Whether the page allowed the test-only calls (`?test-hooks`). */
@@ -59,9 +59,9 @@ self.addEventListener('checkerlab-panic', (event) => post({ type: 'panic', text:
 
 async function start({ choice, testHooks: hooks, glue, module }) {
   if (!Object.hasOwn(BUILDS, glue)) throw new Error(`the lab has no build '${glue}'`);
-  wasm = BUILDS[glue];
+  build = BUILDS[glue];
   // The page's compiled module when it sent one, else fetched and compiled here.
-  ({ memory } = await wasm.default(module ? { module_or_path: module } : undefined));
+  ({ memory } = await build.default(module ? { module_or_path: module } : undefined));
   testHooks = hooks;
   const { backend } = choice;
   let { why } = choice;
@@ -72,7 +72,7 @@ async function start({ choice, testHooks: hooks, glue, module }) {
     if (found.adapter) adapter = found.adapter.name;
     else why = `WebGPU was chosen, but this browser offers none to Web Workers, where the lab runs (${found.missing})`;
   }
-  lab = await wasm.Checkerlab.create(adapter, why);
+  lab = await build.Checkerlab.create(adapter, why);
   return { backend: lab.backend(), catalog: lab.catalog() };
 }
 
@@ -80,10 +80,11 @@ function dispatch(method, args) {
   if (method === 'start') return start(...args);
   // The wasm instance's linear memory: Rust's heap and the CPU backend's tensors.
   if (method === 'wasmMemory') return memory?.buffer.byteLength ?? null;
-  if (STATICS.has(method) && wasm) return wasm.Checkerlab[method](...args);
-  if (method === 'trapForTest' && testHooks) return wasm.Checkerlab.trapForTest();
-  if (!METHODS.has(method)) throw new Error(`the lab has no call '${method}'`);
+  const known = STATICS.has(method) || METHODS.has(method) || (method === 'trapForTest' && testHooks);
+  if (!known) throw new Error(`the lab has no call '${method}'`);
   if (!lab) throw new Error('the lab has not started');
+  if (STATICS.has(method)) return build.Checkerlab[method](...args);
+  if (method === 'trapForTest') return build.Checkerlab.trapForTest();
   return lab[method](...args);
 }
 
