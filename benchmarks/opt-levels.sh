@@ -5,9 +5,10 @@
 # in the browser benchmark on the CPU backend and prints size against speed.
 # About 6 minutes a level on two cores.
 #
-#   benchmarks/opt-levels.sh [--bench-only] [levels...]    (default: z s 3)
+#   benchmarks/opt-levels.sh [--build-only|--bench-only] [levels...]    (default: z s 3)
 #
-# --bench-only times the builds made by an earlier run. The tables go to
+# --build-only builds and stops (the builds can share the machine; the timing
+# should not); --bench-only times the builds made by an earlier run. The tables go to
 # standard output, one after another; collect them with `> FILE`.
 #
 # Each level builds in its own target directory beside the regular one, so
@@ -18,11 +19,11 @@ cd "$repo_root"
 ensure_wasm_toolchain
 ensure_npm_packages
 
-bench_only=false
-if [[ "${1:-}" == --bench-only ]]; then
-  bench_only=true
-  shift
-fi
+bench_only=false build_only=false
+case "${1:-}" in
+  --bench-only) bench_only=true && shift ;;
+  --build-only) build_only=true && shift ;;
+esac
 levels=("$@")
 [[ $# -gt 0 ]] || levels=(z s 3)
 target_root="${CARGO_TARGET_DIR:-$repo_root/target}"
@@ -48,6 +49,7 @@ for level in "${levels[@]}"; do
     "$out/checkerlab_cpu_bg.wasm" -o "$out/checkerlab_cpu_bg.wasm"
 done
 
+$build_only && exit 0
 for level in "${levels[@]}"; do
   # The level's CPU build in place of the regular one; the WebGPU build stays.
   cp "$work/pkg-$level"/checkerlab_cpu* web/pkg/

@@ -1,6 +1,6 @@
-// Files the page fetches: bytes as they are, or gzipped ones unpacked by
-// the browser. Only a leaf module imported, so the lab's early start
-// (lab-start.js) does not wait on the rest of the page's modules.
+// Files the page and the lab's worker fetch: bytes as they are, or gzipped
+// ones unpacked by the browser. Only a leaf module imported (no DOM at the
+// top level), so the worker can load it without the page's modules.
 
 import { errorText } from './messages.js';
 

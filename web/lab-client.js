@@ -21,21 +21,25 @@ export class LabClient {
   /**
    * Starts a worker and the lab in it.
    * @param {{build: Promise<{choice: {backend: 'webgpu'|'cpu', why: string}, glue: string,
-   *   module: Promise<WebAssembly.Module|null>}>, testHooks?: boolean}} options `build`:
+   *   module: Promise<WebAssembly.Module|null>}>, testHooks?: boolean, worker?: Worker}} options `build`:
    *   the backend the page chose (`backend-choice.js`), the lab's build for it
    *   (`pkg/<glue>.js`) and its wasm, compiled (null: the worker fetches and
-   *   compiles it); `testHooks` lets the tests call `trapForTest`
+   *   compiles it); `testHooks` lets the tests call `trapForTest`; `worker` one
+   *   already started (by default a fresh one)
    * @returns {Promise<LabClient>} with `backend` and `catalog` set
    */
-  static async start({ build, testHooks = false }) {
-    // Created first, so its scripts load while the wasm compiles.
-    const worker = new Worker(new URL('./lab-worker.js', import.meta.url), { type: 'module' });
+  static async start({ build, testHooks = false, worker = LabClient.worker() }) {
     const client = new LabClient(worker);
     const { choice, glue, module } = await build;
     const { backend, catalog } = await client.call('start', [{ choice, testHooks, glue, module: await module }]);
     client.backend = backend;
     client.catalog = catalog;
     return client;
+  }
+
+  /** A fresh worker for the lab, its scripts loading at once (before the wasm is ready). */
+  static worker() {
+    return new Worker(new URL('./lab-worker.js', import.meta.url), { type: 'module' });
   }
 
   /**

@@ -9,16 +9,8 @@
 import { LabClient } from './lab-client.js';
 import { prepareBuild } from './lab-build.js';
 import { requestedBackend } from './backend-choice.js';
-import { fetchGunzipped } from './fetch-files.js';
 
 const build = prepareBuild(requestedBackend(location.search));
-
-/** Test digit files: fetched and unpacked once (while the wasm compiles), copied into each lab started. */
-const testDigitFiles = Promise.all([
-  fetchGunzipped('data/mnist/t10k-images-idx3-ubyte.gz', 'the MNIST test images'),
-  fetchGunzipped('data/mnist/t10k-labels-idx1-ubyte.gz', 'the MNIST test labels'),
-]);
-testDigitFiles.catch(() => {}); // reported where it is awaited
 
 /**
  * A lab in a fresh worker, on the backend the address asks for. The test
@@ -27,12 +19,16 @@ testDigitFiles.catch(() => {}); // reported where it is awaited
  * when they are in.
  */
 export async function startLab() {
-  const lab = await LabClient.start({ build, testHooks: new URLSearchParams(location.search).has('test-hooks') });
-  lab.testDigitsLoaded = testDigitFiles.then(([images, labels]) => {
-    // Copies, moved to the worker: the files stay here for the next lab (a restart).
-    const [imagesCopy, labelsCopy] = [images.slice(), labels.slice()];
-    return lab.call('loadMnist', ['test', imagesCopy, labelsCopy], [imagesCopy.buffer, labelsCopy.buffer]);
+  // index.html's worker the first time (started before the page's modules loaded), a fresh one after.
+  const worker = globalThis.checkerlabEarlyWorker ?? LabClient.worker();
+  delete globalThis.checkerlabEarlyWorker;
+  const lab = await LabClient.start({
+    build,
+    testHooks: new URLSearchParams(location.search).has('test-hooks'),
+    worker,
   });
+  // The worker fetched them as it started.
+  lab.testDigitsLoaded = lab.call('loadTestDigits');
   lab.testDigitsLoaded.catch(() => {}); // reported where it is awaited
   // V8 compiles a wasm function when it first runs: the first reconstruction
   // paid a tenth of a second for it. A blank one while the page builds its

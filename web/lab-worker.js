@@ -5,15 +5,19 @@
 // as transferables both ways.
 
 import * as cpuBuild from './pkg/checkerlab_cpu.js';
-import * as webBuild from './pkg/checkerlab_web.js';
 import { findAdapter } from './backend-choice.js';
+import { fetchGunzipped } from './fetch-files.js';
 
 /**
- * The builds the page may ask for (scripts/build-web.sh), by glue name. Both
- * glues load with the worker, ahead of the wasm: importing one on request
- * put a fetch on the way to the first reconstruction.
+ * The builds the page may ask for (scripts/build-web.sh), by glue name. The
+ * CPU's glue loads with the worker, ahead of the wasm (importing it on
+ * request put a fetch on the way to the first reconstruction); WebGPU's
+ * only where it is chosen, whose larger module takes longer anyway.
  */
-const BUILDS = { checkerlab_cpu: cpuBuild, checkerlab_web: webBuild };
+const BUILDS = {
+  checkerlab_cpu: async () => cpuBuild,
+  checkerlab_web: () => import('./pkg/checkerlab_web.js'),
+};
 
 /** Calls the page may make, by name: the class's own and its statics. */
 const METHODS = new Set([
@@ -37,6 +41,17 @@ const METHODS = new Set([
 ]);
 const STATICS = new Set(['spectrum', 'overlapMap', 'syntheticInput']);
 
+/**
+ * The MNIST test digits, fetched and unpacked as soon as the worker loads,
+ * while the page is still loading its modules: the lab takes them when the
+ * page asks (`loadTestDigits`), without the files crossing the page.
+ */
+const testDigitFiles = Promise.all([
+  fetchGunzipped(new URL('../data/mnist/t10k-images-idx3-ubyte.gz', import.meta.url), 'the MNIST test images'),
+  fetchGunzipped(new URL('../data/mnist/t10k-labels-idx1-ubyte.gz', import.meta.url), 'the MNIST test labels'),
+]);
+testDigitFiles.catch(() => {}); // reported to the call that awaits them
+
 /** The started build's glue: its `Checkerlab` class. */
 let build = null;
 let lab = null;
@@ -59,7 +74,7 @@ self.addEventListener('checkerlab-panic', (event) => post({ type: 'panic', text:
 
 async function start({ choice, testHooks: hooks, glue, module }) {
   if (!Object.hasOwn(BUILDS, glue)) throw new Error(`the lab has no build '${glue}'`);
-  build = BUILDS[glue];
+  build = await BUILDS[glue]();
   // The page's compiled module when it sent one, else fetched and compiled here.
   ({ memory } = await build.default(module ? { module_or_path: module } : undefined));
   testHooks = hooks;
@@ -76,13 +91,23 @@ async function start({ choice, testHooks: hooks, glue, module }) {
   return { backend: lab.backend(), catalog: lab.catalog() };
 }
 
+async function loadTestDigits() {
+  const [images, labels] = await testDigitFiles;
+  return lab.loadMnist('test', images, labels);
+}
+
 function dispatch(method, args) {
   if (method === 'start') return start(...args);
   // The wasm instance's linear memory: Rust's heap and the CPU backend's tensors.
   if (method === 'wasmMemory') return memory?.buffer.byteLength ?? null;
-  const known = STATICS.has(method) || METHODS.has(method) || (method === 'trapForTest' && testHooks);
+  const known =
+    STATICS.has(method) ||
+    METHODS.has(method) ||
+    method === 'loadTestDigits' ||
+    (method === 'trapForTest' && testHooks);
   if (!known) throw new Error(`the lab has no call '${method}'`);
   if (!lab) throw new Error('the lab has not started');
+  if (method === 'loadTestDigits') return loadTestDigits();
   if (STATICS.has(method)) return build.Checkerlab[method](...args);
   if (method === 'trapForTest') return build.Checkerlab.trapForTest();
   return lab[method](...args);
