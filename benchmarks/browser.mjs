@@ -24,6 +24,8 @@ const { values: options } = parseArgs({
     systems: { type: 'string', default: 'checkerlab,tfjs' },
     backends: { type: 'string', default: 'webgpu,cpu' },
     out: { type: 'string' },
+    // The medians as JSON, for scripts that compare runs (opt-levels.sh).
+    json: { type: 'string' },
   },
 });
 const settings = {
@@ -202,6 +204,21 @@ if (runs.some((run) => run.system === 'TensorFlow.js')) {
 
 const table = lines.join('\n');
 console.log(table);
+if (options.json) {
+  const medians = runs
+    .filter((run) => !run.failure)
+    .map((run) => ({
+      system: run.system,
+      backend: run.backend,
+      stepMs: Object.fromEntries(
+        settings.decoders
+          .filter((decoder) => !run.training[decoder].failure)
+          .map((decoder) => [decoder, median(run.training[decoder].stepMs.slice(settings.warmup))]),
+      ),
+      updateMs: median(run.updateMs),
+    }));
+  writeFileSync(options.json, `${JSON.stringify({ runs: medians }, null, 1)}\n`);
+}
 if (options.out) {
   writeFileSync(options.out, `${table}\n`);
   console.log(`\nwritten to ${options.out}`);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The wasm-release profile's opt-level, measured: builds the page's CPU build
-# (checkerlab_cpu, what the CPU backend runs) at opt-level "z", "s" and 3
+# The CPU build's opt-level (profile wasm-release-cpu), measured: builds
+# checkerlab_cpu (what the CPU backend runs) at opt-level "z", "s" and 3
 # (each with the matching wasm-opt level, SIMD on as always), then times each
-# in the browser benchmark on the CPU backend and prints size against speed.
-# About 6 minutes a level on two cores.
+# in the browser benchmark on the CPU backend, and times the page's start
+# with it (benchmarks/start.mjs), and prints size against speed. About 6
+# minutes a level on two cores to build, 2 to time.
 #
 #   benchmarks/opt-levels.sh [--build-only|--bench-only] [levels...]    (default: z s 3)
 #
@@ -36,13 +37,13 @@ trap 'rm -rf web/pkg; cp -r "$saved/pkg" web/pkg; rm -rf "$saved"' EXIT
 for level in "${levels[@]}"; do
   $bench_only && break
   log "opt-level $level"
-  CARGO_TARGET_DIR="$target_root-opt-$level" CARGO_PROFILE_WASM_RELEASE_OPT_LEVEL="$level" \
-    cargo build -p checkerlab-web --target wasm32-unknown-unknown --profile wasm-release \
+  CARGO_TARGET_DIR="$target_root-opt-$level" CARGO_PROFILE_WASM_RELEASE_CPU_OPT_LEVEL="$level" \
+    cargo build -p checkerlab-web --target wasm32-unknown-unknown --profile wasm-release-cpu \
     --no-default-features
   out="$work/pkg-$level"
   rm -rf "$out" && mkdir -p "$out"
   wasm-bindgen --target web --no-typescript --out-name checkerlab_cpu --out-dir "$out" \
-    "$target_root-opt-$level/wasm32-unknown-unknown/wasm-release/checkerlab_web.wasm"
+    "$target_root-opt-$level/wasm32-unknown-unknown/wasm-release-cpu/checkerlab_web.wasm"
   node_modules/.bin/wasm-opt "-O$level" --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
@@ -50,10 +51,37 @@ for level in "${levels[@]}"; do
 done
 
 $build_only && exit 0
+printf "# The CPU build's opt-level: size against speed, %s\n\n" "$(date -u +%F)"
+printf '%s\n' "\`benchmarks/opt-levels.sh\`: each level built with SIMD and the matching \`wasm-opt\` level, then timed on the CPU backend (Burn flex in wasm, in the lab's worker) by \`benchmarks/browser.mjs --systems checkerlab --backends cpu --steps 20 --updates 200\`, and the page's start with it by \`benchmarks/start.mjs --loads 9 --query '?backend=cpu'\`. The runs in full follow the summary."
+echo
+runs=()
+details="$work/details.md"
+: >"$details"
 for level in "${levels[@]}"; do
   # The level's CPU build in place of the regular one; the WebGPU build stays.
   cp "$work/pkg-$level"/checkerlab_cpu* web/pkg/
   wasm=web/pkg/checkerlab_cpu_bg.wasm
-  printf '\n## opt-level %s: wasm %s bytes, %s gzipped\n\n' "$level" "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)"
-  node benchmarks/browser.mjs --systems checkerlab --backends cpu --steps 10 --updates 40
+  printf '\n## opt-level %s: wasm %s bytes, %s gzipped\n\n' "$level" "$(stat -c %s "$wasm")" "$(gzip -9 -c "$wasm" | wc -c)" >>"$details"
+  medians="$work/run-${#runs[@]}-$level.json"
+  node benchmarks/browser.mjs --systems checkerlab --backends cpu --steps 20 --updates 200 --json "$medians" >>"$details"
+  # The size's cost: how soon a page on the CPU shows its first reconstruction.
+  node benchmarks/start.mjs --loads 9 --query '?backend=cpu' --json "$medians.start" >/dev/null
+  runs+=("$level:$(stat -c %s "$wasm"):$(gzip -9 -c "$wasm" | wc -c):$medians")
 done
+
+# One row per level and pass, from the runs' JSON: no figure copied by hand.
+printf '\n## Summary\n\nMedians, one row per level and pass, in the order run.\n\n'
+node --input-type=module -e '
+  import { readFileSync } from "node:fs";
+  const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  console.log("| opt-level | wasm | gzipped | training step, upsample | transposed | update (both decoders) | navigation to first reconstruction |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const arg of process.argv.slice(1)) {
+    const [level, raw, gz, file] = arg.split(":");
+    const [run] = JSON.parse(readFileSync(file, "utf8")).runs;
+    const { firstMs } = JSON.parse(readFileSync(`${file}.start`, "utf8"));
+    const ms = (x) => (x === undefined ? "-" : `${x.toFixed(x < 20 ? 1 : 0)} ms`);
+    console.log(`| ${level} | ${mib(raw)} | ${mib(gz)} | ${ms(run.stepMs.upsample)} | ${ms(run.stepMs.transposed)} | ${ms(run.updateMs)} | ${ms(firstMs)} |`);
+  }' "${runs[@]}"
+printf '\n## The runs\n'
+cat "$details"

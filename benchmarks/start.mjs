@@ -5,7 +5,7 @@
 // browser context (an empty cache, as a first visit). Prints one table and,
 // with --out, writes it.
 //
-//   node benchmarks/start.mjs [--loads 9] [--query '?backend=cpu'] [--out FILE.md]
+//   node benchmarks/start.mjs [--loads 9] [--query '?backend=cpu'] [--out FILE.md] [--json FILE]
 
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,8 @@ const { values: options } = parseArgs({
     loads: { type: 'string', default: '9' },
     query: { type: 'string', default: '' },
     out: { type: 'string' },
+    // The median as JSON, for scripts that compare builds (opt-levels.sh).
+    json: { type: 'string' },
   },
 });
 
@@ -115,3 +117,5 @@ if (alike.length < loads.length) {
 const table = lines.join('\n');
 console.log(table);
 if (options.out) writeFileSync(options.out, `${table}\n`);
+if (options.json)
+  writeFileSync(options.json, `${JSON.stringify({ firstMs: median(loads.map((run) => run.first)) })}\n`);

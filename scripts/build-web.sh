@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the page's two WebAssembly modules, each with its JS glue in
-# web/pkg, size-optimised, and prints their sizes:
-#   checkerlab_cpu   the CPU backend alone (what most visitors need: 1/5 of
-#                    the size, so the first reconstruction comes sooner)
-#   checkerlab_web   the CPU and WebGPU backends (fetched only where the page
-#                    chooses WebGPU)
+# web/pkg, optimised, and prints their sizes:
+#   checkerlab_cpu   the CPU backend alone, for speed (what most visitors
+#                    run: a third of the size of the other, so the first
+#                    reconstruction comes sooner)
+#   checkerlab_web   the CPU and WebGPU backends, for size (fetched only
+#                    where the page chooses WebGPU)
 set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
 cd "$repo_root"
@@ -12,22 +13,15 @@ cd "$repo_root"
 ensure_wasm_toolchain
 ensure_npm_packages
 
-artifact="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/checkerlab_web.wasm"
-
-# build_module NAME CARGO_FEATURE_ARGS...: cargo, then (unless web/pkg already
-# holds what cargo built) the glue and wasm-opt.
+# build_module NAME PROFILE WASM_OPT_LEVEL CARGO_ARGS...: cargo, then (unless
+# web/pkg already holds what cargo built) the glue and wasm-opt.
 build_module() {
-  local name=$1
-  shift
-  log "building $name for wasm32 (profile wasm-release, $*${WEB_FEATURES:+, features $WEB_FEATURES})"
-  cargo build -p checkerlab-web --target wasm32-unknown-unknown --profile wasm-release "$@" \
+  local name=$1 profile=$2 level=$3
+  shift 3
+  log "building $name for wasm32 (profile $profile${*:+, $*}${WEB_FEATURES:+, features $WEB_FEATURES})"
+  cargo build -p checkerlab-web --target wasm32-unknown-unknown --profile "$profile" "$@" \
     ${WEB_FEATURES:+--features "$WEB_FEATURES"}
-  # Both builds leave their module at the same path: keep a copy per name,
-  # so the next run can tell whether this one changed.
-  local built="${artifact%.wasm}.$name.wasm"
-  if ! cmp -s "$artifact" "$built"; then
-    cp "$artifact" "$built"
-  fi
+  local built="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/checkerlab_web.wasm"
   local wasm="web/pkg/${name}_bg.wasm"
   # wasm-opt takes minutes: skip the glue and the optimisation when the
   # output is already newer than what cargo built.
@@ -40,10 +34,10 @@ build_module() {
   staging="$(mktemp -d)"
   log "generating the JS glue"
   wasm-bindgen --target web --no-typescript --out-name "$name" --out-dir "$staging" "$built"
-  log "optimising for size with wasm-opt -Oz ($(stat -c %s "$staging/${name}_bg.wasm") bytes before)"
+  log "optimising with wasm-opt -O$level ($(stat -c %s "$staging/${name}_bg.wasm") bytes before)"
   # The features rustc enables by default for wasm32-unknown-unknown, and SIMD,
   # which burn-flex's kernels use where the target allows it.
-  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  node_modules/.bin/wasm-opt "-O$level" --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
     "$staging/${name}_bg.wasm" -o "$staging/optimised.wasm"
@@ -53,8 +47,9 @@ build_module() {
   rm -rf "$staging"
 }
 
-build_module checkerlab_cpu --no-default-features
-build_module checkerlab_web
+# Each with the wasm-opt level matching its profile's opt-level (Cargo.toml).
+build_module checkerlab_cpu wasm-release-cpu 3 --no-default-features
+build_module checkerlab_web wasm-release z
 for name in checkerlab_cpu checkerlab_web; do
   wasm="web/pkg/${name}_bg.wasm"
   raw=$(stat -c %s "$wasm")
