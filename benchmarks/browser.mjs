@@ -24,7 +24,7 @@ const { values: options } = parseArgs({
     systems: { type: 'string', default: 'checkerlab,tfjs' },
     backends: { type: 'string', default: 'webgpu,cpu' },
     out: { type: 'string' },
-    // The medians as JSON, for scripts that compare runs (opt-levels.sh).
+    // The medians as JSON, for scripts that compare runs (cpu-builds.sh).
     json: { type: 'string' },
   },
 });

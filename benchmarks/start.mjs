@@ -18,7 +18,7 @@ const { values: options } = parseArgs({
     loads: { type: 'string', default: '9' },
     query: { type: 'string', default: '' },
     out: { type: 'string' },
-    // The median as JSON, for scripts that compare builds (opt-levels.sh).
+    // The median as JSON, for scripts that compare builds (cpu-builds.sh).
     json: { type: 'string' },
   },
 });

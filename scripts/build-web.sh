@@ -47,9 +47,10 @@ build_module() {
   rm -rf "$staging"
 }
 
-# Each with the wasm-opt level matching its profile's opt-level (Cargo.toml).
-build_module checkerlab_cpu wasm-release-cpu 3 --no-default-features
-build_module checkerlab_web wasm-release z
+# Each with the wasm-opt level matching its profile's opt-level (Cargo.toml),
+# and both with Burn flex's and gemm's SIMD kernels (crates/web's `simd`).
+build_module checkerlab_cpu wasm-release-cpu 3 --no-default-features --features simd
+build_module checkerlab_web wasm-release z --features simd
 for name in checkerlab_cpu checkerlab_web; do
   wasm="web/pkg/${name}_bg.wasm"
   raw=$(stat -c %s "$wasm")
