@@ -23,8 +23,9 @@ export async function refresh(ctx, inputAt = performance.now()) {
   }
   paintPanels(ctx);
   ctx.probe.reconstructions += 1;
-  // The frame that shows this input's reconstructions: the latency a user feels.
-  requestAnimationFrame((frame) => ctx.probe.recordPaint(frame - inputAt));
+  // The frame that shows this input's reconstructions: the latency a user
+  // feels, read when that frame renders (see the Train button's latency).
+  requestAnimationFrame(() => ctx.probe.recordPaint(performance.now() - inputAt));
   paintMain(ctx);
   ctx.story?.update();
 }
