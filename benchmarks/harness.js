@@ -55,7 +55,7 @@ async function startCheckerlab(backend, batch) {
 }
 
 /**
- * Checkerlab: `trainSteps(1)` per step, one decoder shown at a time; each
+ * Checkerlab: `train(1)` per step, one decoder shown at a time; each
  * step includes its batch upload, the read of its loss and the round trip
  * to the lab's worker.
  */
@@ -81,13 +81,13 @@ async function checkerlab({ backend, decoders, batch, warmup, steps, updates, ch
     const stepMs = [];
     let loss;
     for (let i = 0; i < warmup + steps; i++) {
-      const [ms, report] = await elapsed(() => client.call('trainSteps', [1]));
+      const [ms, report] = await elapsed(() => client.call('train', [1]));
       stepMs.push(ms);
       loss = report.losses[0].losses[0];
     }
     // The page reads the losses once per chunk of steps: how much of a step
     // is the per-step read (and the wait it forces)?
-    const [chunkMs] = await elapsed(() => client.call('trainSteps', [chunk]));
+    const [chunkMs] = await elapsed(() => client.call('train', [chunk]));
     const parameters = (await client.call('decoders')).find((d) => d.name === decoder).parameters;
     result.training[decoder] = { stepMs, warmup, loss, parameters, chunkedMs: chunkMs / chunk };
   }
@@ -191,7 +191,8 @@ async function soak({ backend, decoders, batch, steps, chunk, every }) {
   let done = 0;
   while (done < steps) {
     const count = Math.min(chunk, steps - done);
-    const [ms, report] = await elapsed(() => client.call('trainSteps', [count]));
+    // A lab call counts one model's step: `count` steps of every decoder.
+    const [ms, report] = await elapsed(() => client.call('train', [count * decoders.length]));
     done += count;
     window.soakProgress = done;
     if (done % every === 0 || done === steps) await sample(done, report.losses[0].losses.at(-1), ms / count);

@@ -99,7 +99,7 @@ async function measure(browser, base, query) {
       paints: [...window.checkerlab.paintLatencies],
       click: window.checkerlab.clickLatencies.at(-1),
       step: window.checkerlab.lastTrainReport.step,
-      models: window.checkerlab.lastTrainReport.losses.length,
+      models: window.checkerlab.view().shown.length,
     }));
     await page.waitForFunction((n) => window.checkerlab.trainingStopped > n, stopped, { timeout: 600_000 });
     return { query, backend: start.backend, firstMs: start.first, drawing, training, strokes };

@@ -30,6 +30,8 @@ const probe = {
   trainingStopped: 0,
   paintLatencies: [],
   clickLatencies: [],
+  /** Each decoder's latest training loss, from the lab's reports. */
+  latestLosses: {},
   restarts: [],
   recordPaint(ms) {
     probe.paintLatencies.push(ms);

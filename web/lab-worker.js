@@ -36,7 +36,7 @@ const METHODS = new Set([
   'probes',
   'configureTraining',
   'reset',
-  'trainSteps',
+  'train',
   'saveWeights',
 ]);
 const STATICS = new Set(['spectrum', 'overlapMap', 'syntheticInput']);

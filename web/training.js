@@ -5,8 +5,14 @@
 import { LineChart } from './charts.js';
 import { errorText } from './messages.js';
 
-/** A chunk of training steps should take about this long in the worker. */
-const CHUNK_TARGET_MS = 250;
+/**
+ * A chunk of training should take about this long in the worker: a chunk
+ * counts single models' steps, so it can stop part-way through a lock step
+ * of seven models, and a stroke's first move waits for no more than this.
+ */
+const CHUNK_TARGET_MS = 50;
+/** The reconstructions and meter charts follow the models this often while training. */
+const REFRESH_MS = 250;
 /**
  * Drawing goes first: while ink arrived this recently, no new chunk starts,
  * so a stroke's reconstructions wait for at most the chunk already running.
@@ -142,33 +148,56 @@ function recordMeters(ctx, step) {
   charts.spread.draw();
 }
 
+/** Trains `modelSteps` single models' steps in the worker and charts their losses. */
+async function trainChunk(ctx, modelSteps) {
+  const { state, charts, probe } = ctx;
+  const report = await ctx.client.call('train', [modelSteps]);
+  for (const { decoder, first_step: first, losses } of report.losses) {
+    for (const [i, loss] of losses.entries()) charts.loss.add(decoder, first + i, loss);
+    probe.latestLosses[decoder] = losses.at(-1);
+  }
+  charts.loss.draw();
+  probe.lastTrainReport = { ...report, milliseconds: ctx.client.lastMs };
+  state.untrained = false;
+  state.origin.steps = report.step;
+  return report;
+}
+
 async function trainLoop(ctx, generation) {
-  const { state, charts, messages, $ } = ctx;
+  const { state, messages, $ } = ctx;
   const going = () => state.training && ctx.trainingGeneration === generation;
   try {
     await ctx.ensureTrainingData();
     await ctx.client.call('configureTraining', [readSettings(ctx)]);
     messages.status('Training… (on WebGPU the first steps compile kernels and are slow)');
+    let report = null;
+    let refreshedAt = Number.NEGATIVE_INFINITY;
     while (going()) {
       await drawingPause(ctx);
       if (!going()) break;
-      const report = await ctx.client.call('trainSteps', [state.chunk]);
-      const msPerStep = ctx.client.lastMs / state.chunk;
-      const first = report.step - state.chunk + 1;
-      for (const { decoder, losses } of report.losses) {
-        for (const [i, loss] of losses.entries()) charts.loss.add(decoder, first + i, loss);
-      }
-      charts.loss.draw();
-      state.chunk = Math.max(1, Math.min(ctx.catalog.limits.steps_per_call, Math.round(CHUNK_TARGET_MS / msPerStep)));
-      const models = report.losses.length === 1 ? '1 model' : `${report.losses.length} models`;
+      report = await trainChunk(ctx, state.chunk);
+      const msPerModelStep = ctx.client.lastMs / state.chunk;
+      state.chunk = Math.max(
+        1,
+        Math.min(ctx.catalog.limits.model_steps_per_call, Math.round(CHUNK_TARGET_MS / msPerModelStep)),
+      );
+      const models = state.shown.length === 1 ? '1 model' : `${state.shown.length} models`;
+      const msPerStep = msPerModelStep * state.shown.length;
       $('train-status').textContent = `step ${report.step} · ${msPerStep.toFixed(0)} ms per step (${models})`;
-      ctx.probe.lastTrainReport = { ...report, milliseconds: ctx.client.lastMs };
-      state.untrained = false;
-      state.origin.steps = report.step;
-      // The reconstruction follows the models; a drawing in progress has its own requests.
+      if (performance.now() - refreshedAt >= REFRESH_MS) {
+        refreshedAt = performance.now();
+        // The reconstruction follows the models; a drawing in progress has its own requests.
+        ctx.live.request();
+        recordMeters(ctx, report.step);
+      }
+      messages.status(`Training: step ${report.step}`);
+    }
+    // Paused part-way through a lock step: the models still to take it do,
+    // so every model stops on the same step.
+    if (report?.models_behind > 0) {
+      report = await trainChunk(ctx, report.models_behind);
       ctx.live.request();
       recordMeters(ctx, report.step);
-      messages.status(`Training: step ${report.step}`);
     }
     if (ctx.trainingGeneration === generation) messages.status('Paused', false);
   } catch (err) {
@@ -210,6 +239,7 @@ export async function resetModels(ctx, { keepTraining = false } = {}) {
     state.origin = from === 'scratch' ? { from, seed, steps: 0 } : { from: 'shipped', steps: 0 };
     state.startChanged = false;
     ctx.probe.lastTrainReport = null;
+    ctx.probe.latestLosses = {};
     if (!state.training) $('train').textContent = trainLabel(ctx);
     for (const chart of Object.values(ctx.charts)) chart.clear();
     $('train-status').textContent = from === 'scratch' ? `untrained models, seed ${seed}` : 'shipped weights';

@@ -268,12 +268,12 @@ impl Checkerlab {
         self.session()?.reset(seed.into()).map_err(error)
     }
 
-    /// Runs `steps` training steps on every shown model on the same
-    /// batches. Resolves to `{step, losses: [{decoder, losses}]}`; a NaN or
-    /// infinite loss rolls those models back and rejects with the reason.
-    #[wasm_bindgen(js_name = trainSteps)]
-    pub fn train_steps(&self, steps: u32) -> js_sys::Promise {
-        self.pending(|s| s.train_steps(steps), |report| to_js(&report))
+    /// Trains `modelSteps` steps of one model each, the shown models in
+    /// lock step on the same batches. Resolves to `{step, models_behind,
+    /// losses: [{decoder, first_step, losses}]}`; a NaN or infinite loss
+    /// rolls those models back and rejects with the reason.
+    pub fn train(&self, #[wasm_bindgen(js_name = modelSteps)] model_steps: u32) -> js_sys::Promise {
+        self.pending(|s| s.train(model_steps), |report| to_js(&report))
     }
 
     /// Taps per output pixel of a stack of transposed convolutions

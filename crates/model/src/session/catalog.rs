@@ -14,8 +14,9 @@ use crate::{AutoencoderConfig, CODE_LEN, DecoderKind, IMAGE_LEN, OptimizerKind};
 /// What the page may ask for at most in one call, so no argument can make
 /// a call run for minutes or allocate without bound.
 pub mod limits {
-    /// Training steps per call: the page trains in chunks of a few.
-    pub const STEPS_PER_CALL: u32 = 200;
+    /// Training steps per call, one model's step each: 200 of all seven
+    /// models at once. The page trains in chunks of a few.
+    pub const MODEL_STEPS_PER_CALL: u32 = 1400;
     pub const BATCH_SIZE: usize = 512;
     /// Above this Adam and Adadelta only diverge.
     pub const LEARNING_RATE: f64 = 100.0;
@@ -203,7 +204,7 @@ pub struct OptimizerEntry {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Limits {
-    pub steps_per_call: u32,
+    pub model_steps_per_call: u32,
     pub batch_size: usize,
     pub learning_rate: f64,
     pub walk_steps: [usize; 2],
@@ -256,7 +257,7 @@ pub(super) fn catalog_counting(parameters: impl Fn(DecoderKind) -> usize) -> Cat
         code_units: CODE_LEN,
         training: TrainSettings::default(),
         limits: Limits {
-            steps_per_call: limits::STEPS_PER_CALL,
+            model_steps_per_call: limits::MODEL_STEPS_PER_CALL,
             batch_size: limits::BATCH_SIZE,
             learning_rate: limits::LEARNING_RATE,
             walk_steps: [*limits::WALK_STEPS.start(), *limits::WALK_STEPS.end()],

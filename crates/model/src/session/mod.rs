@@ -92,6 +92,24 @@ pub struct Session {
     test: Option<MnistSet>,
     settings: TrainSettings,
     batches: BatchOrder,
+    /// The lock step under way, when a call ended part-way through it.
+    lock_step: Option<LockStep>,
+}
+
+/// A lock step part-way: the batch every shown model takes, and the shown
+/// models still to take it, in the lab's order.
+#[derive(Debug, Clone)]
+struct LockStep {
+    indices: Vec<usize>,
+    waiting: Vec<DecoderKind>,
+}
+
+/// Where `kind` sits in [`DecoderKind::ALL`], as in the session's slots.
+fn position(kind: DecoderKind) -> usize {
+    DecoderKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or_default()
 }
 
 impl Session {
@@ -105,6 +123,7 @@ impl Session {
             test: None,
             settings: TrainSettings::default(),
             batches: BatchOrder::new(0),
+            lock_step: None,
         };
         session.slots = DecoderKind::ALL
             .into_iter()
@@ -141,18 +160,11 @@ impl Session {
     }
 
     fn slot(&self, kind: DecoderKind) -> &Slot {
-        &self.slots[DecoderKind::ALL
-            .iter()
-            .position(|k| *k == kind)
-            .unwrap_or_default()]
+        &self.slots[position(kind)]
     }
 
     fn slot_mut(&mut self, kind: DecoderKind) -> &mut Slot {
-        let at = DecoderKind::ALL
-            .iter()
-            .position(|k| *k == kind)
-            .unwrap_or_default();
-        &mut self.slots[at]
+        &mut self.slots[position(kind)]
     }
 
     fn shown_slots(&self) -> impl Iterator<Item = &Slot> {
@@ -174,6 +186,11 @@ impl Session {
             .into_iter()
             .filter(|kind| kinds.contains(kind))
             .collect();
+        // A lock step under way goes on with the models still shown; one
+        // shown now joins at the next batch.
+        if let Some(step) = &mut self.lock_step {
+            step.waiting.retain(|kind| kinds.contains(kind));
+        }
         Ok(())
     }
 
@@ -282,6 +299,10 @@ impl Session {
         slot.trainer = Trainer::new(model, optimizer, learning_rate);
         slot.seed = info.seed;
         slot.origin = origin.to_string();
+        // Loaded weights start on the next batch, not part-way through one.
+        if let Some(step) = &mut self.lock_step {
+            step.waiting.retain(|kind| *kind != info.decoder);
+        }
         Ok(info)
     }
 
@@ -323,6 +344,8 @@ impl Session {
                 .with_optimizer(settings.optimizer, settings.learning_rate);
         }
         self.settings = settings;
+        // A new batch size draws new batches.
+        self.lock_step = None;
         Ok(())
     }
 
@@ -339,6 +362,7 @@ impl Session {
             self.slots[at] = self.fresh_slot(self.slots[at].kind, seed);
         }
         self.batches = BatchOrder::new(seed);
+        self.lock_step = None;
         Ok(())
     }
 
@@ -502,54 +526,95 @@ impl Session {
         }))
     }
 
-    /// Runs `steps` training steps on every shown model, in lock step on
-    /// the same batches. Reading the losses finishes the call: a NaN or
-    /// infinite loss then rolls every model trained back to where the call
-    /// began and fails with [`LabError::Diverged`].
-    pub fn train_steps(&mut self, steps: u32) -> Result<Pending<TrainReport>, LabError> {
-        if !(1..=limits::STEPS_PER_CALL).contains(&steps) {
+    /// Trains `model_steps` steps of one model each, in lock step: every
+    /// shown model takes a batch before the next batch is drawn, so all of
+    /// them see the same batches however the steps are split into calls. A
+    /// call may end part-way through a lock step (the page keeps its calls to
+    /// a few models' steps, so a drawing waits for no more than that); the
+    /// report says how many models are still to take it. Reading the losses
+    /// finishes the call: a NaN or infinite loss then rolls every model
+    /// trained, and the batch order, back to where the call began and fails
+    /// with [`LabError::Diverged`].
+    pub fn train(&mut self, model_steps: u32) -> Result<Pending<TrainReport>, LabError> {
+        if !(1..=limits::MODEL_STEPS_PER_CALL).contains(&model_steps) {
             return Err(invalid(format!(
-                "a call trains 1 to {} steps, not {steps}",
-                limits::STEPS_PER_CALL
+                "a call trains 1 to {} steps, not {model_steps}",
+                limits::MODEL_STEPS_PER_CALL
             )));
         }
-        let train = self.train.as_ref().ok_or(LabError::NotLoaded("training"))?;
-        let autodiff = self.device.clone().autodiff();
-        let shown = &self.shown;
-        let mut training: Vec<&mut Slot> = self
-            .slots
-            .iter_mut()
-            .filter(|slot| shown.contains(&slot.kind))
-            .collect();
-        let snapshots: Vec<_> = training
-            .iter()
-            .map(|slot| slot.trainer.snapshot())
-            .collect();
-        let mut losses: Vec<Vec<Tensor<1>>> = vec![Vec::new(); training.len()];
-        for _ in 0..steps {
-            let indices = self.batches.next(self.settings.batch_size, train.len());
-            let images = images_tensor(train.batch(&indices), &autodiff);
-            for (slot, losses) in training.iter_mut().zip(&mut losses) {
-                losses.push(slot.trainer.step(images.clone()));
-            }
+        let Self {
+            device,
+            slots,
+            shown,
+            train,
+            settings,
+            batches,
+            lock_step,
+            ..
+        } = self;
+        let train = train.as_ref().ok_or(LabError::NotLoaded("training"))?;
+        let autodiff = device.clone().autodiff();
+        let order_before = (batches.clone(), lock_step.clone());
+        // Per model trained, in the order first trained: its state before
+        // the call, its step count then and one loss per step.
+        let mut trained: Vec<(
+            DecoderKind,
+            crate::train::TrainerSnapshot,
+            u64,
+            Vec<Tensor<1>>,
+        )> = Vec::new();
+        let mut images = None;
+        for _ in 0..model_steps {
+            let step = match lock_step {
+                Some(step) if !step.waiting.is_empty() => step,
+                _ => {
+                    images = None;
+                    lock_step.insert(LockStep {
+                        indices: batches.next(settings.batch_size, train.len()),
+                        waiting: shown.clone(),
+                    })
+                }
+            };
+            let kind = step.waiting.remove(0);
+            let images =
+                images.get_or_insert_with(|| images_tensor(train.batch(&step.indices), &autodiff));
+            let slot = &mut slots[position(kind)];
+            let at = match trained.iter().position(|(k, ..)| *k == kind) {
+                Some(at) => at,
+                None => {
+                    trained.push((
+                        kind,
+                        slot.trainer.snapshot(),
+                        slot.trainer.steps(),
+                        Vec::new(),
+                    ));
+                    trained.len() - 1
+                }
+            };
+            trained[at].3.push(slot.trainer.step(images.clone()));
         }
-        let kinds: Vec<DecoderKind> = training.iter().map(|slot| slot.kind).collect();
-        let transaction = losses
-            .into_iter()
-            .flatten()
-            .fold(Transaction::default(), Transaction::register);
-        let steps = steps as usize;
+        let models_behind = lock_step.as_ref().map_or(0, |step| step.waiting.len());
+        trained.sort_by_key(|(kind, ..)| position(*kind));
+        let mut transaction = Transaction::default();
+        let mut entries = Vec::new();
+        let mut snapshots = Vec::new();
+        for (kind, snapshot, steps_before, losses) in trained {
+            entries.push((kind, steps_before, losses.len()));
+            snapshots.push((kind, snapshot));
+            transaction = losses.into_iter().fold(transaction, Transaction::register);
+        }
         Ok(Pending::new(transaction, move |session, data| {
             let mut values = data.into_iter();
             let mut report = Vec::new();
-            for &kind in &kinds {
+            for &(kind, steps_before, count) in &entries {
                 let losses = values
                     .by_ref()
-                    .take(steps)
+                    .take(count)
                     .map(|data| Ok(floats(Some(data))?.first().copied().unwrap_or(f32::NAN)))
                     .collect::<Result<Vec<f32>, LabError>>()?;
                 report.push(DecoderLosses {
                     decoder: kind.name(),
+                    first_step: steps_before + 1,
                     losses,
                 });
             }
@@ -562,16 +627,20 @@ impl Session {
                 })
             });
             if let Some(error) = diverged {
-                for (kind, snapshot) in kinds.iter().zip(snapshots) {
-                    session.slot_mut(*kind).trainer.restore(snapshot);
+                for (kind, snapshot) in snapshots {
+                    session.slot_mut(kind).trainer.restore(snapshot);
                 }
+                (session.batches, session.lock_step) = order_before;
                 return Err(error);
             }
-            let step = kinds
-                .first()
-                .map_or(0, |kind| session.slot(*kind).trainer.steps());
+            let step = entries
+                .iter()
+                .map(|&(kind, ..)| session.slot(kind).trainer.steps())
+                .min()
+                .unwrap_or(0);
             Ok(TrainReport {
                 step,
+                models_behind,
                 losses: report,
             })
         }))

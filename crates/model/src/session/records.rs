@@ -77,14 +77,21 @@ impl Default for TrainSettings {
 /// The result of a chunk of training steps.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainReport {
-    /// Steps taken by each model trained since it was created or loaded.
+    /// Steps taken since it was created or loaded by the model trained
+    /// least (the others are at most one step ahead, part-way through a lock
+    /// step).
     pub step: u64,
+    /// Shown models still to take the lock step under way: 0 when the call
+    /// ended on a whole step.
+    pub models_behind: usize,
     pub losses: Vec<DecoderLosses>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DecoderLosses {
     pub decoder: &'static str,
+    /// The step the first loss belongs to, counted from 1.
+    pub first_step: u64,
     /// One loss per step, before that step's update.
     pub losses: Vec<f32>,
 }

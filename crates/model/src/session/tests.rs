@@ -58,9 +58,9 @@ fn outputs(session: &mut Session, image: &[f32]) -> Vec<Vec<f32>> {
 #[test]
 fn shown_models_train_in_lock_step_and_hidden_ones_stay() {
     let mut lab = session(40, &PAIR);
-    let pending = lab.train_steps(3).unwrap();
+    let pending = lab.train(6).unwrap();
     let report = pending.wait(&mut lab).unwrap();
-    assert_eq!(report.step, 3);
+    assert_eq!((report.step, report.models_behind), (3, 0));
     let trained: Vec<_> = report.losses.iter().map(|l| l.decoder).collect();
     assert_eq!(trained, ["upsample", "transposed"]);
     for entry in &report.losses {
@@ -82,8 +82,8 @@ fn every_shown_model_sees_the_same_batches() {
     // The transposed model's losses do not depend on which others train beside it.
     let mut pair = session(40, &PAIR);
     let mut alone = session(40, &[DecoderKind::Transposed]);
-    let pair_report = pair.train_steps(4).unwrap().wait(&mut pair).unwrap();
-    let alone_report = alone.train_steps(4).unwrap().wait(&mut alone).unwrap();
+    let pair_report = pair.train(8).unwrap().wait(&mut pair).unwrap();
+    let alone_report = alone.train(4).unwrap().wait(&mut alone).unwrap();
     assert_eq!(pair_report.losses[1].losses, alone_report.losses[0].losses);
 }
 
@@ -91,10 +91,66 @@ fn every_shown_model_sees_the_same_batches() {
 fn training_lowers_the_loss_and_batches_wrap_around_a_small_set() {
     // 5 digits, batch 8: every batch straddles passes over the set.
     let mut lab = session(5, &[DecoderKind::Upsample]);
-    let report = lab.train_steps(30).unwrap().wait(&mut lab).unwrap();
+    let report = lab.train(30).unwrap().wait(&mut lab).unwrap();
     let losses = &report.losses[0].losses;
     let (first, last) = (losses[0], losses[losses.len() - 1]);
     assert!(last < first - 0.05, "{first} -> {last}");
+}
+
+#[test]
+fn a_lock_step_split_across_calls_trains_as_one_call_does() {
+    // Three models, seven model steps in calls of 1, 2 and 4: two whole lock
+    // steps and one model into the third, on the same batches as one call.
+    let three = [
+        DecoderKind::Upsample,
+        DecoderKind::Transposed,
+        DecoderKind::Bilinear,
+    ];
+    let mut whole = session(40, &three);
+    let mut split = session(40, &three);
+    let reference = whole.train(7).unwrap().wait(&mut whole).unwrap();
+    assert_eq!((reference.step, reference.models_behind), (2, 2));
+    let mut losses: Vec<Vec<f32>> = vec![Vec::new(); 3];
+    for (count, behind) in [(1, 2), (2, 0), (4, 2)] {
+        let report = split.train(count).unwrap().wait(&mut split).unwrap();
+        assert_eq!(report.models_behind, behind, "after a call of {count}");
+        for entry in report.losses {
+            let at = three
+                .iter()
+                .position(|k| k.name() == entry.decoder)
+                .unwrap();
+            assert_eq!(
+                entry.first_step as usize,
+                losses[at].len() + 1,
+                "{}",
+                entry.decoder
+            );
+            losses[at].extend(entry.losses);
+        }
+    }
+    for (entry, split) in reference.losses.iter().zip(&losses) {
+        assert_eq!(&entry.losses, split, "{}", entry.decoder);
+    }
+    // Finishing the lock step brings every model to the same step.
+    let report = split.train(2).unwrap().wait(&mut split).unwrap();
+    assert_eq!((report.step, report.models_behind), (3, 0));
+    let trained: Vec<_> = report
+        .losses
+        .iter()
+        .map(|l| (l.decoder, l.first_step))
+        .collect();
+    assert_eq!(trained, [("transposed", 3), ("bilinear", 3)]);
+}
+
+#[test]
+fn hiding_a_model_part_way_through_a_lock_step_lets_the_others_finish_it() {
+    let mut lab = session(40, &PAIR);
+    lab.train(1).unwrap().wait(&mut lab).unwrap(); // upsample took the batch
+    lab.show(&[DecoderKind::Upsample]).unwrap();
+    let report = lab.train(1).unwrap().wait(&mut lab).unwrap();
+    // Transposed is hidden: upsample starts the next batch.
+    assert_eq!(report.losses[0].first_step, 2);
+    assert_eq!(report.models_behind, 0);
 }
 
 /// Turns every parameter into NaN: a model whose loss cannot be finite.
@@ -126,7 +182,7 @@ fn a_diverging_chunk_rolls_every_model_back_and_says_which() {
     };
     lab.load_weights(&weights::encode(poisoned, &info).unwrap(), "poisoned")
         .unwrap();
-    let pending = lab.train_steps(3).unwrap();
+    let pending = lab.train(6).unwrap();
     match pending.wait(&mut lab) {
         Err(LabError::Diverged {
             decoder,
@@ -143,20 +199,27 @@ fn a_diverging_chunk_rolls_every_model_back_and_says_which() {
     for decoder in lab.decoders() {
         assert_eq!(decoder.steps, 0, "{}", decoder.name);
     }
+    // The batch order was rolled back with them: the healthy model, trained
+    // alone now, takes the batches it would have taken.
+    let mut fresh = session(40, &[DecoderKind::Upsample]);
+    lab.show(&[DecoderKind::Upsample]).unwrap();
+    let after = lab.train(2).unwrap().wait(&mut lab).unwrap();
+    let reference = fresh.train(2).unwrap().wait(&mut fresh).unwrap();
+    assert_eq!(after.losses[0].losses, reference.losses[0].losses);
 }
 
 #[test]
 fn training_refuses_bad_step_counts_and_missing_data() {
     let mut lab = session(10, &PAIR);
-    for steps in [0, limits::STEPS_PER_CALL + 1, u32::MAX] {
+    for steps in [0, limits::MODEL_STEPS_PER_CALL + 1, u32::MAX] {
         assert!(
-            matches!(lab.train_steps(steps), Err(LabError::Invalid(_))),
+            matches!(lab.train(steps), Err(LabError::Invalid(_))),
             "{steps}"
         );
     }
     let mut empty = Session::new(Device::flex());
     assert!(matches!(
-        empty.train_steps(1),
+        empty.train(1),
         Err(LabError::NotLoaded("training"))
     ));
     assert!(matches!(empty.probes(), Err(LabError::NotLoaded("test"))));
@@ -272,7 +335,7 @@ fn every_probe_and_code_view_answers_for_every_shown_decoder() {
 #[test]
 fn saved_weights_load_back_into_the_decoder_they_name() {
     let mut lab = session(20, &PAIR);
-    lab.train_steps(2).unwrap().wait(&mut lab).unwrap();
+    lab.train(4).unwrap().wait(&mut lab).unwrap();
     let digit = lab.test_digit(0).unwrap();
     let trained = outputs(&mut lab, &digit);
     let bytes = block_on(lab.weights_to_save(DecoderKind::Transposed).encode()).unwrap();
