@@ -34,14 +34,15 @@ export function drawnInput(ctx) {
  */
 export function setupPad(ctx) {
   const { $ } = ctx;
-  ctx.pad = new DrawPad($('pad'), () => {
+  ctx.pad = new DrawPad($('pad'), (inputAt = performance.now()) => {
     if (!ctx.ready) return;
     ctx.state.inputKind = ctx.pad.isEmpty ? 'blank' : 'drawing';
     ctx.state.inkChanged = true;
     $('pad').classList.remove('inactive');
     ctx.address.write();
     ctx.lastInkAt = performance.now();
-    ctx.live.request(ctx.lastInkAt);
+    // The latency a user feels counts from the input, not from its handler.
+    ctx.live.request(inputAt);
   });
   $('undo').addEventListener('click', () => ctx.pad.undo());
   $('clear').addEventListener('click', () => ctx.pad.clear());
