@@ -194,8 +194,9 @@ async function trainLoop(ctx, generation) {
     }
     // Paused part-way through a lock step: the models still to take it do,
     // so every model stops on the same step.
-    if (report?.models_behind > 0) {
-      report = await trainChunk(ctx, report.models_behind);
+    if (report?.models_behind > 0) report = await trainChunk(ctx, report.models_behind);
+    // The reconstructions and meters show the models where they stopped.
+    if (report) {
       ctx.live.request();
       recordMeters(ctx, report.step);
     }
