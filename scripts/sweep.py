@@ -256,12 +256,13 @@ def findings(per_seed, decoders):
             continue
         parts = []
         for stage in ("untrained", "trained"):
-            below_transposed = paired_ratios(per_seed, "transposed", decoder, stage, "grey")
+            # Over transposed's, not under: ICNR can start at exactly zero.
+            over_transposed = paired_ratios(per_seed, decoder, "transposed", stage, "grey")
             over_upsample = paired_ratios(per_seed, decoder, "upsample", stage, "grey")
             if not over_upsample:
                 continue
-            parts.append(f"{stage}: below transposed for {sum(v > 1 for v in below_transposed)}/"
-                         f"{len(below_transposed)} seeds; over upsample {above_one(over_upsample)}")
+            parts.append(f"{stage}: below transposed for {sum(v < 1 for v in over_transposed)}/"
+                         f"{len(over_transposed)} seeds; over upsample {above_one(over_upsample)}")
         if parts:
             lines.append(f"- {decoder}, " + "; ".join(parts) + ".")
     lines += ["", "**Trained test BCE against upsample's** (below 1: better than upsample):", ""]
