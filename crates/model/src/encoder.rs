@@ -8,6 +8,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
+use crate::conv;
 use crate::init::{SeededRng, keras_init_conv};
 
 /// Channels of the code: the bottleneck is `[CODE_CHANNELS, CODE_SIDE, CODE_SIDE]`.
@@ -63,15 +64,15 @@ impl Encoder {
 
     /// [`forward`](Self::forward), showing each layer's output to `trace`.
     pub fn forward_traced(&self, images: Tensor<4>, trace: &mut LayerTrace<'_>) -> Tensor<4> {
-        let x = relu(self.conv1.forward(images)); // [batch, 16, 28, 28]
+        let x = relu(conv::forward(&self.conv1, images)); // [batch, 16, 28, 28]
         trace("conv 3x3, 16, relu", &x);
         let x = self.pool.forward(x); // [batch, 16, 14, 14]
         trace("max-pool 2x2", &x);
-        let x = relu(self.conv2.forward(x)); // [batch, 8, 14, 14]
+        let x = relu(conv::forward(&self.conv2, x)); // [batch, 8, 14, 14]
         trace("conv 3x3, 8, relu", &x);
         let x = self.pool.forward(x); // [batch, 8, 7, 7]
         trace("max-pool 2x2", &x);
-        let x = relu(self.conv3.forward(x)); // [batch, 8, 7, 7]
+        let x = relu(conv::forward(&self.conv3, x)); // [batch, 8, 7, 7]
         trace("conv 3x3, 8, relu", &x);
         let x = self.pool.forward(x); // [batch, 8, 4, 4]
         trace("max-pool 2x2 (same)", &x);

@@ -15,6 +15,7 @@
 
 pub mod adadelta;
 pub mod autoencoder;
+pub mod conv;
 pub mod decoder;
 pub mod encoder;
 pub mod evaluation;

@@ -8,6 +8,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use super::conv3x3;
+use crate::conv;
 use crate::encoder::LayerTrace;
 use crate::init::SeededRng;
 use crate::resample::crop;
@@ -82,7 +83,7 @@ impl SubpixelConv {
     /// - `x`: `[batch, in, height, width]`
     /// - output: `[batch, out, 2 * height, 2 * width]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.shuffle.forward(self.conv.forward(x)) // [batch, 4 * out, h, w] -> [batch, out, 2h, 2w]
+        self.shuffle.forward(conv::forward(&self.conv, x)) // [batch, 4 * out, h, w] -> [batch, out, 2h, 2w]
     }
 }
 
@@ -111,7 +112,7 @@ impl SubpixelDecoder {
     /// - `code`: `[batch, 8, 4, 4]`
     /// - output: `[batch, 1, 28, 28]`, logits
     pub fn forward(&self, code: Tensor<4>, trace: &mut LayerTrace<'_>) -> Tensor<4> {
-        let x = relu(self.conv1.forward(code)); // [batch, 8, 4, 4]
+        let x = relu(conv::forward(&self.conv1, code)); // [batch, 8, 4, 4]
         trace("conv 3x3, 8, relu", &x);
         let x = relu(self.up1.forward(x)); // [batch, 8, 8, 8]
         trace("sub-pixel conv 3x3 (32 ch) + shuffle, 8, relu", &x);

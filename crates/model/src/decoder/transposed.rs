@@ -7,6 +7,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use super::conv3x3;
+use crate::conv;
 use crate::encoder::LayerTrace;
 use crate::init::{SeededRng, keras_init_conv_transpose};
 use crate::resample::zero_order_hold;
@@ -133,7 +134,7 @@ impl TransposedDecoder {
                 trace(shape.label, &x);
             }
         }
-        let x = self.output.forward(x); // [batch, 1, 28, 28]
+        let x = conv::forward(&self.output, x); // [batch, 1, 28, 28]
         trace("conv 3x3, 1 (logits; sigmoid)", &x);
         x
     }

@@ -1,0 +1,116 @@
+//! Times each stride-1 convolution of the model in both forms on Burn flex:
+//! `conv2d`, and the transposed convolution with the kernel flipped that
+//! computes the same sums (see `checkerlab_model::conv`), forward alone and
+//! forward plus backward, at batch 128. Prints a Markdown table.
+//!
+//! `cargo run --release -p checkerlab-model --example conv_forms`
+
+use std::time::Instant;
+
+use burn::tensor::module::{conv_transpose2d, conv2d};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+use burn::tensor::{Device, Distribution, Tensor};
+
+const BATCH: usize = 128;
+const WARMUP: usize = 3;
+const RUNS: usize = 21;
+
+/// Median milliseconds of `RUNS` calls after `WARMUP`.
+fn median_ms(mut run: impl FnMut()) -> f64 {
+    for _ in 0..WARMUP {
+        run();
+    }
+    let mut times: Vec<f64> = (0..RUNS)
+        .map(|_| {
+            let began = Instant::now();
+            run();
+            began.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[RUNS / 2]
+}
+
+struct Layer {
+    name: &'static str,
+    channels: [usize; 2],
+    side: usize,
+    padding: usize,
+    /// The images going into the encoder need no gradient; every later
+    /// layer's input does.
+    input_grad: bool,
+}
+
+fn main() {
+    let device = Device::flex().autodiff();
+    let layer = |name, channels, side, padding, input_grad| Layer {
+        name,
+        channels,
+        side,
+        padding,
+        input_grad,
+    };
+    let layers = [
+        layer("encoder conv 1 -> 16 at 28x28", [1, 16], 28, 1, false),
+        layer("encoder conv 16 -> 8 at 14x14", [16, 8], 14, 1, true),
+        layer("encoder conv 8 -> 8 at 7x7", [8, 8], 7, 1, true),
+        layer("decoder conv 8 -> 8 at 4x4", [8, 8], 4, 1, true),
+        layer("decoder conv 8 -> 8 at 8x8", [8, 8], 8, 1, true),
+        layer("decoder conv 8 -> 16 at 16x16, valid", [8, 16], 16, 0, true),
+        layer("sub-pixel conv 16 -> 4 at 14x14", [16, 4], 14, 1, true),
+        layer("output conv 16 -> 1 at 28x28", [16, 1], 28, 1, true),
+    ];
+    println!(
+        "Burn flex, one thread, batch {BATCH}; median ms of {RUNS} calls after {WARMUP} warm-up.\n"
+    );
+    println!(
+        "| layer | conv2d, forward | transposed form, forward | conv2d, forward + backward | transposed form, forward + backward | largest difference |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for layer in layers {
+        let [channels_in, channels_out] = layer.channels;
+        let mut x = Tensor::<4>::random(
+            [BATCH, channels_in, layer.side, layer.side],
+            Distribution::Default,
+            &device,
+        );
+        if layer.input_grad {
+            x = x.require_grad();
+        }
+        let weight = Tensor::<4>::random(
+            [channels_out, channels_in, 3, 3],
+            Distribution::Default,
+            &device,
+        )
+        .require_grad();
+        let bias =
+            Tensor::<1>::random([channels_out], Distribution::Default, &device).require_grad();
+        let pad = layer.padding;
+        let direct = || {
+            let options = ConvOptions::new([1, 1], [pad, pad], [1, 1], 1);
+            conv2d(x.clone(), weight.clone(), Some(bias.clone()), options)
+        };
+        let transposed = || {
+            let kernel = weight.clone().swap_dims(0, 1).flip([2, 3]);
+            let options = ConvTransposeOptions::new([1, 1], [2 - pad, 2 - pad], [0, 0], [1, 1], 1);
+            conv_transpose2d(x.clone(), kernel, Some(bias.clone()), options)
+        };
+        let difference = (direct() - transposed()).abs().max().into_scalar::<f32>();
+        let forward = |form: &dyn Fn() -> Tensor<4>| median_ms(|| drop(form().into_data()));
+        let backward = |form: &dyn Fn() -> Tensor<4>| {
+            median_ms(|| {
+                let grads = form().sum().backward();
+                drop(weight.grad(&grads).map(|g| g.into_data()));
+                drop(x.grad(&grads).map(|g| g.into_data()));
+            })
+        };
+        println!(
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {difference:.1e} |",
+            layer.name,
+            forward(&direct),
+            forward(&transposed),
+            backward(&direct),
+            backward(&transposed),
+        );
+    }
+}
