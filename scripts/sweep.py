@@ -131,7 +131,11 @@ def stages(recipe, decoder, seed):
         if not first:
             return None
     at_200 = next((entry for entry in first if entry["step"] == 200), None)
-    return {"untrained": first[0], "200 steps": at_200, "trained": last[-1]}
+    # Each stage's log counts its own training time; the blog's one stage
+    # is both `first` and `last`.
+    seconds = last[-1]["train_seconds"] + (first[-1]["train_seconds"] if first is not last else 0)
+    return {"untrained": first[0], "200 steps": at_200, "trained": last[-1],
+            "run_seconds": seconds}
 
 
 def spread(values):
@@ -174,6 +178,7 @@ def summarise():
                 "seeds": sorted(found),
                 "epochs": trained[0]["epoch"],
                 "train_seconds": spread([e["train_seconds"] for e in trained]),
+                "run_seconds": spread([f["run_seconds"] for f in found.values()]),
                 "stages": per_stage,
             }
         summary["recipes"][recipe] = table
@@ -297,6 +302,20 @@ def tables(summary):
         table = summary["recipes"].get(recipe)
         if not table:
             continue
+        lines += [f"#### {title}: training time", "",
+                  "Minutes of training per run, as its logs record them: wall-clock "
+                  "time of the training loop on one core of this 2-core machine, the "
+                  "sweep's runs at the lowest priority while other work ran (pauses for "
+                  "benchmarks count), so the spread is more the machine's load than the "
+                  "decoder's cost; and all of the decoder's runs together.", "",
+                  "| decoder | seeds | minutes per run | all runs, hours |",
+                  "| --- | --- | --- | --- |"]
+        for decoder, row in table.items():
+            minutes = {k: (v / 60 if isinstance(v, float) else v) for k, v in row["run_seconds"].items()}
+            hours = row["run_seconds"]["mean"] * row["run_seconds"]["n"] / 3600
+            lines.append(f"| {decoder} | {len(row['seeds'])} | {fmt(minutes, 0)} | {hours:.1f} |")
+        total = sum(row["run_seconds"]["mean"] * row["run_seconds"]["n"] for row in table.values())
+        lines += [f"| all | | | {total / 3600:.1f} |", ""]
         lines += [f"#### {title}: test BCE", "",
                   "| decoder | seeds | untrained | after 200 steps | trained |",
                   "| --- | --- | --- | --- | --- |"]
