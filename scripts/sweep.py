@@ -280,7 +280,44 @@ def findings(per_seed, decoders):
             better = sum(v < 1 for v in values)
             lines.append(f"- {decoder}: {span(values, lambda v: f'{v:.3f}')} of upsample's; "
                          f"better for {better}/{len(values)} seeds.")
+    lines += blog_findings(per_seed)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def blog_findings(per_seed):
+    """The blog's recipe (one seed of each original) against the spread of
+    the shipped recipe's seeds: whether the recipe changes the picture.
+    Untrained, both recipes start from the same seed-0 weights, so only the
+    later stages are compared."""
+    up = per_seed.get(("blog", "upsample"), {}).get(0)
+    tr = per_seed.get(("blog", "transposed"), {}).get(0)
+    if not (up and tr):
+        return []
+    lines = ["", "**The blog's recipe in full** (Adadelta, 50 epochs, batch 128; seed 0 of "
+             "both originals) against the shipped recipe's seeds:", ""]
+    for stage in ("200 steps", "trained"):
+        cells = []
+        for probe, label in PROBES:
+            blog = tr[stage]["probes"][probe]["stride_energy"] / up[stage]["probes"][probe]["stride_energy"]
+            shipped = paired_ratios(per_seed, "transposed", "upsample", stage, probe)
+            where = "within" if min(shipped) <= blog <= max(shipped) else (
+                "below" if blog < min(shipped) else "above")
+            # Two decimals below 10, so "above 0.8-1.0" never reads 1.0.
+            text = lambda v: ratio_text(v) if v >= 10 else f"{v:.2f}"
+            cells.append(f"{label} {text(blog)}x ({where} the shipped recipe's {span(shipped, text)}x)")
+        lines.append(f"- transposed / upsample stride energy, {stage}: " + "; ".join(cells) + ".")
+    bce = lambda v: f"{v:.4f}"
+    for decoder, run in (("upsample", up), ("transposed", tr)):
+        shipped = [f["trained"]["test_bce"] for f in per_seed[("shipped", decoder)].values()]
+        lines.append(f"- {decoder}, trained test BCE: {bce(run['trained']['test_bce'])} "
+                     f"(shipped recipe: {span(shipped, bce)}).")
+    ups, trs = per_seed[("shipped", "upsample")], per_seed[("shipped", "transposed")]
+    paired = sorted(set(ups) & set(trs))
+    transposed_lower = sum(trs[s]["trained"]["test_bce"] < ups[s]["trained"]["test_bce"] for s in paired)
+    lower = "transposed" if tr["trained"]["test_bce"] < up["trained"]["test_bce"] else "upsample"
+    lines.append(f"- the lower trained test BCE: {lower}'s under the blog's recipe; transposed's "
+                 f"under the shipped recipe for {transposed_lower}/{len(paired)} seeds.")
+    return lines
 
 
 def fmt(figure, digits=3):
