@@ -374,7 +374,7 @@ def tables(summary):
         ratio = summary["ratios"].get(recipe)
         if ratio:
             lines += [f"#### {title}: transposed / upsample stride energy, seed by seed "
-                      f"({len(ratio['seeds'])} seeds; in brackets, how many are above 1)", "",
+                      f"({len(ratio['seeds'])} seed{'s' if len(ratio['seeds']) != 1 else ''}; in brackets, how many are above 1)", "",
                       "| stage | " + " | ".join(label for _, label in PROBES) + " |",
                       "| --- | " + " | ".join("---" for _ in PROBES) + " |"]
             for stage in STAGES:
