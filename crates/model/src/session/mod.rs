@@ -104,6 +104,16 @@ struct LockStep {
     waiting: Vec<DecoderKind>,
 }
 
+/// One model trained in a call to [`Session::train`]: its state and step
+/// count before the call, to roll back to and to number its losses, and
+/// one loss per step it took.
+struct Trained {
+    kind: DecoderKind,
+    before: crate::train::TrainerSnapshot,
+    steps_before: u64,
+    losses: Vec<Tensor<1>>,
+}
+
 /// Where `kind` sits in [`DecoderKind::ALL`], as in the session's slots.
 fn position(kind: DecoderKind) -> usize {
     DecoderKind::ALL
@@ -555,14 +565,8 @@ impl Session {
         let train = train.as_ref().ok_or(LabError::NotLoaded("training"))?;
         let autodiff = device.clone().autodiff();
         let order_before = (batches.clone(), lock_step.clone());
-        // Per model trained, in the order first trained: its state before
-        // the call, its step count then and one loss per step.
-        let mut trained: Vec<(
-            DecoderKind,
-            crate::train::TrainerSnapshot,
-            u64,
-            Vec<Tensor<1>>,
-        )> = Vec::new();
+        // Per model trained, in the order first trained.
+        let mut trained: Vec<Trained> = Vec::new();
         let mut images = None;
         for _ in 0..model_steps {
             let step = match lock_step {
@@ -579,29 +583,32 @@ impl Session {
             let images =
                 images.get_or_insert_with(|| images_tensor(train.batch(&step.indices), &autodiff));
             let slot = &mut slots[position(kind)];
-            let at = match trained.iter().position(|(k, ..)| *k == kind) {
+            let at = match trained.iter().position(|t| t.kind == kind) {
                 Some(at) => at,
                 None => {
-                    trained.push((
+                    trained.push(Trained {
                         kind,
-                        slot.trainer.snapshot(),
-                        slot.trainer.steps(),
-                        Vec::new(),
-                    ));
+                        before: slot.trainer.snapshot(),
+                        steps_before: slot.trainer.steps(),
+                        losses: Vec::new(),
+                    });
                     trained.len() - 1
                 }
             };
-            trained[at].3.push(slot.trainer.step(images.clone()));
+            trained[at].losses.push(slot.trainer.step(images.clone()));
         }
         let models_behind = lock_step.as_ref().map_or(0, |step| step.waiting.len());
-        trained.sort_by_key(|(kind, ..)| position(*kind));
+        trained.sort_by_key(|t| position(t.kind));
         let mut transaction = Transaction::default();
         let mut entries = Vec::new();
         let mut snapshots = Vec::new();
-        for (kind, snapshot, steps_before, losses) in trained {
-            entries.push((kind, steps_before, losses.len()));
-            snapshots.push((kind, snapshot));
-            transaction = losses.into_iter().fold(transaction, Transaction::register);
+        for t in trained {
+            entries.push((t.kind, t.steps_before, t.losses.len()));
+            snapshots.push((t.kind, t.before));
+            transaction = t
+                .losses
+                .into_iter()
+                .fold(transaction, Transaction::register);
         }
         Ok(Pending::new(transaction, move |session, data| {
             let mut values = data.into_iter();
