@@ -26,6 +26,16 @@ pub struct BenchArgs {
     decoders: Vec<DecoderKind>,
 }
 
+/// The threads flex's rayon pool runs on: `RAYON_NUM_THREADS` where set (as
+/// to time the single-threaded wasm build's work natively), else every core.
+fn cpu_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 pub fn run(data: &Path, args: BenchArgs) -> anyhow::Result<()> {
     let train = MnistSet::load(data, Split::Train)?;
     let device = args.device.device()?.autodiff();
@@ -34,7 +44,7 @@ pub fn run(data: &Path, args: BenchArgs) -> anyhow::Result<()> {
         args.steps,
         args.warmup,
         args.device.describe(),
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        cpu_threads()
     );
     let decoders = if args.decoders.is_empty() {
         DecoderKind::ALL.to_vec()

@@ -1,7 +1,9 @@
 //! Times each stride-1 convolution of the model in both forms on Burn flex:
 //! `conv2d`, and the transposed convolution with the kernel flipped that
 //! computes the same sums (see `checkerlab_model::conv`), forward alone and
-//! forward plus backward, at batch 128. Prints a Markdown table.
+//! forward plus backward, at batch 128; then the form `conv::forward` takes
+//! with the bias added apart, and the transposed decoder's stride-2 layers
+//! with their bias inside and apart. Prints Markdown tables.
 //!
 //! `cargo run --release -p checkerlab-model --example conv_forms`
 
@@ -64,9 +66,9 @@ fn main() {
         "Burn flex, one thread, batch {BATCH}; median ms of {RUNS} calls after {WARMUP} warm-up.\n"
     );
     println!(
-        "| layer | conv2d, forward | transposed form, forward | conv2d, forward + backward | transposed form, forward + backward | largest difference |"
+        "| layer | conv2d, forward | transposed form, forward | conv2d, forward + backward | transposed form, forward + backward | the form taken, bias added apart, forward + backward | largest difference |"
     );
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
     for layer in layers {
         let [channels_in, channels_out] = layer.channels;
         let mut x = Tensor::<4>::random(
@@ -95,22 +97,91 @@ fn main() {
             let options = ConvTransposeOptions::new([1, 1], [2 - pad, 2 - pad], [0, 0], [1, 1], 1);
             conv_transpose2d(x.clone(), kernel, Some(bias.clone()), options)
         };
+        // What `checkerlab_model::conv::forward` runs: the transposed form
+        // for narrowing layers, each with the bias as its own addition.
+        let taken = || {
+            let y = if channels_out < channels_in {
+                let kernel = weight.clone().swap_dims(0, 1).flip([2, 3]);
+                let options =
+                    ConvTransposeOptions::new([1, 1], [2 - pad, 2 - pad], [0, 0], [1, 1], 1);
+                conv_transpose2d(x.clone(), kernel, None, options)
+            } else {
+                let options = ConvOptions::new([1, 1], [pad, pad], [1, 1], 1);
+                conv2d(x.clone(), weight.clone(), None, options)
+            };
+            y + bias.clone().reshape([1, channels_out, 1, 1])
+        };
         let difference = (direct() - transposed()).abs().max().into_scalar::<f32>();
+        let difference = difference.max((direct() - taken()).abs().max().into_scalar::<f32>());
         let forward = |form: &dyn Fn() -> Tensor<4>| median_ms(|| drop(form().into_data()));
         let backward = |form: &dyn Fn() -> Tensor<4>| {
             median_ms(|| {
                 let grads = form().sum().backward();
                 drop(weight.grad(&grads).map(|g| g.into_data()));
+                drop(bias.grad(&grads).map(|g| g.into_data()));
                 drop(x.grad(&grads).map(|g| g.into_data()));
             })
         };
         println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {difference:.1e} |",
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {difference:.1e} |",
             layer.name,
             forward(&direct),
             forward(&transposed),
             backward(&direct),
             backward(&transposed),
+            backward(&taken),
+        );
+    }
+    transposed_layers(&device);
+}
+
+/// The transposed decoder's stride-2 layers (kernel 3, padding 1), forward
+/// and backward with the bias inside `conv_transpose2d` and added apart.
+fn transposed_layers(device: &Device) {
+    println!(
+        "\n| stride-2 transposed layer | bias inside, forward + backward | bias added apart, forward + backward | largest difference |"
+    );
+    println!("| --- | --- | --- | --- |");
+    // (name, channels, input side, padding_out)
+    let layers = [
+        ("8 -> 8, 4x4 to 7x7", [8, 8], 4, 0),
+        ("8 -> 8, 7x7 to 14x14", [8, 8], 7, 1),
+        ("8 -> 16, 14x14 to 28x28", [8, 16], 14, 1),
+    ];
+    for (name, [channels_in, channels_out], side, padding_out) in layers {
+        let x = Tensor::<4>::random(
+            [BATCH, channels_in, side, side],
+            Distribution::Default,
+            device,
+        )
+        .require_grad();
+        let weight = Tensor::<4>::random(
+            [channels_in, channels_out, 3, 3],
+            Distribution::Default,
+            device,
+        )
+        .require_grad();
+        let bias =
+            Tensor::<1>::random([channels_out], Distribution::Default, device).require_grad();
+        let options = || ConvTransposeOptions::new([2, 2], [1, 1], [padding_out; 2], [1, 1], 1);
+        let inside = || conv_transpose2d(x.clone(), weight.clone(), Some(bias.clone()), options());
+        let apart = || {
+            conv_transpose2d(x.clone(), weight.clone(), None, options())
+                + bias.clone().reshape([1, channels_out, 1, 1])
+        };
+        let difference = (inside() - apart()).abs().max().into_scalar::<f32>();
+        let backward = |form: &dyn Fn() -> Tensor<4>| {
+            median_ms(|| {
+                let grads = form().sum().backward();
+                drop(weight.grad(&grads).map(|g| g.into_data()));
+                drop(bias.grad(&grads).map(|g| g.into_data()));
+                drop(x.grad(&grads).map(|g| g.into_data()));
+            })
+        };
+        println!(
+            "| {name} | {:.2} | {:.2} | {difference:.1e} |",
+            backward(&inside),
+            backward(&apart),
         );
     }
 }

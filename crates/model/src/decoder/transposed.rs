@@ -123,7 +123,7 @@ impl TransposedDecoder {
             .into_iter()
             .zip(&shapes)
         {
-            x = layer.forward(x);
+            x = conv::forward_transposed(layer, x);
             if design.holds() {
                 trace(shape.label, &x);
                 x = zero_order_hold(x);
