@@ -8,7 +8,7 @@ use crate::autoencoder::{Autoencoder, IMAGE_LEN, IMAGE_SIDE};
 use crate::encoder::{CODE_CHANNELS, CODE_LEN, CODE_SIDE};
 use crate::init::SeededRng;
 use crate::loss::bce_with_logits;
-use crate::metrics::CheckerboardMetrics;
+use crate::meters::CheckerboardMeters;
 use crate::mnist::MnistSet;
 
 /// Images per forward pass when sweeping a data set.
@@ -27,17 +27,17 @@ pub const PROBE_KINDS: [(&str, &str); 5] = [
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Probes {
     /// Reconstructions of real test digits: what training optimised.
-    pub digits: CheckerboardMetrics,
+    pub digits: CheckerboardMeters,
     /// A constant mid-grey image in: the cleanest view of uneven overlap.
-    pub grey: CheckerboardMetrics,
+    pub grey: CheckerboardMeters,
     /// Uniform noise images in: far from anything seen in training.
-    pub noise: CheckerboardMetrics,
+    pub noise: CheckerboardMeters,
     /// Codes assembled unit by unit from different digits' codes: each unit
     /// is realistic, the combination is not.
-    pub shuffled_codes: CheckerboardMetrics,
+    pub shuffled_codes: CheckerboardMeters,
     /// One code unit on (at its largest value over the digits), the rest
     /// off: the decoder's impulse responses.
-    pub code_units: CheckerboardMetrics,
+    pub code_units: CheckerboardMeters,
 }
 
 /// Everything `eval` reports for a model.
@@ -130,7 +130,7 @@ impl Probes {
     pub fn from_data(data: impl IntoIterator<Item = TensorData>) -> Self {
         let mut meters = data.into_iter().map(|data| {
             let images: Vec<f32> = data.try_to_vec().expect("model outputs are f32");
-            CheckerboardMetrics::of_batch(&images)
+            CheckerboardMeters::of_batch(&images)
         });
         let mut next = || meters.next().expect("five probe outputs");
         Probes {

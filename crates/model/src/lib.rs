@@ -5,7 +5,7 @@
 //!
 //! - [`AutoencoderConfig`] builds the model for a [`DecoderKind`] and a seed;
 //! - [`Trainer`] runs one gradient step and hands back the loss as a tensor;
-//! - [`metrics`] measures checkerboard artifacts;
+//! - [`meters`] measures checkerboard artifacts;
 //! - [`mnist`] reads the IDX files; [`weights`] the `.ckpt` files; [`progress`]
 //!   a training run stopped after an epoch, to resume;
 //! - [`session`] holds a lab's models and runs its experiments, for the browser.
@@ -23,7 +23,7 @@ pub mod framing;
 pub mod host;
 pub mod init;
 pub mod loss;
-pub mod metrics;
+pub mod meters;
 pub mod mnist;
 pub mod progress;
 pub mod resample;
@@ -35,5 +35,5 @@ pub use autoencoder::{Autoencoder, AutoencoderConfig, IMAGE_LEN, IMAGE_SIDE};
 pub use decoder::DecoderKind;
 pub use encoder::{CODE_CHANNELS, CODE_LEN, CODE_SIDE};
 pub use loss::bce_with_logits;
-pub use metrics::CheckerboardMetrics;
+pub use meters::CheckerboardMeters;
 pub use train::{OptimizerKind, Trainer};

@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use checkerlab_model::DecoderKind;
-use checkerlab_model::metrics::OverlapLayer;
+use checkerlab_model::meters::OverlapLayer;
 use checkerlab_model::mnist::Split;
 use checkerlab_model::session::{self, LabError, Pending, Session, TrainSettings};
 use js_sys::{Float32Array, Uint8Array};

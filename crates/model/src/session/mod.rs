@@ -25,11 +25,11 @@ use crate::evaluation::{
 };
 use crate::host::copy_to_host;
 use crate::init::SeededRng;
-use crate::metrics::{self, OverlapLayer};
+use crate::meters::{self, OverlapLayer};
 use crate::mnist::{MnistError, MnistSet, Split};
 use crate::weights::{self, WeightsError, WeightsInfo};
 use crate::{
-    Autoencoder, AutoencoderConfig, CODE_LEN, CheckerboardMetrics, DecoderKind, IMAGE_LEN, Trainer,
+    Autoencoder, AutoencoderConfig, CODE_LEN, CheckerboardMeters, DecoderKind, IMAGE_LEN, Trainer,
     bce_with_logits,
 };
 use catalog::FIRST_SHOWN;
@@ -287,8 +287,8 @@ impl Session {
             .flat_map(|seed| InputKind::Noise.synthetic_image(seed).unwrap_or_default())
             .collect();
         Ok(MeterReferences {
-            digits: CheckerboardMetrics::of_batch(&test.batch(&indices)),
-            noise: CheckerboardMetrics::of_batch(&noise),
+            digits: CheckerboardMeters::of_batch(&test.batch(&indices)),
+            noise: CheckerboardMeters::of_batch(&noise),
         })
     }
 
@@ -410,7 +410,7 @@ impl Session {
                     Ok(Reconstruction {
                         decoder: kind.name(),
                         bce,
-                        meters: CheckerboardMetrics::of_batch(&image),
+                        meters: CheckerboardMeters::of_batch(&image),
                         image,
                     })
                 })
@@ -466,7 +466,7 @@ impl Session {
                     Ok(Reconstruction {
                         decoder: kind.name(),
                         bce: None,
-                        meters: CheckerboardMetrics::of_batch(&image),
+                        meters: CheckerboardMeters::of_batch(&image),
                         image,
                     })
                 })
@@ -704,7 +704,7 @@ pub fn spectrum(image: &[f32]) -> Result<Vec<f32>, LabError> {
             image.len()
         )));
     }
-    Ok(metrics::dft_power(image)
+    Ok(meters::dft_power(image)
         .into_iter()
         .map(|p| p as f32)
         .collect())
@@ -729,7 +729,7 @@ pub fn overlap_map(layers: &[OverlapLayer], input_side: usize) -> Result<Overlap
     if !(1..=8).contains(&input_side) {
         return Err(invalid("the input side runs from 1 to 8"));
     }
-    let (side, map) = metrics::overlap_map(layers, input_side, &Device::flex());
+    let (side, map) = meters::overlap_map(layers, input_side, &Device::flex());
     Ok(OverlapMap { side, map })
 }
 

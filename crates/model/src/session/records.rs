@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::evaluation::Probes;
-use crate::{CheckerboardMetrics, OptimizerKind};
+use crate::{CheckerboardMeters, OptimizerKind};
 
 /// A decoder as the page lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -34,7 +34,7 @@ pub struct Reconstruction {
     /// Mean per-pixel BCE of the reconstruction against the input; `None`
     /// when the decoder got a code, not an image.
     pub bce: Option<f64>,
-    pub meters: CheckerboardMetrics,
+    pub meters: CheckerboardMeters,
     /// 784 intensities.
     #[serde(skip)]
     pub image: Vec<f32>,
@@ -46,8 +46,8 @@ pub struct Reconstruction {
 /// stride-2 bins).
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct MeterReferences {
-    pub digits: CheckerboardMetrics,
-    pub noise: CheckerboardMetrics,
+    pub digits: CheckerboardMeters,
+    pub noise: CheckerboardMeters,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -15,14 +15,14 @@ use crate::autoencoder::{IMAGE_LEN, IMAGE_SIDE};
 
 /// Both meters for one batch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct CheckerboardMetrics {
+pub struct CheckerboardMeters {
     /// See [`stride_frequency_energy`].
     pub stride_energy: f64,
     /// See [`polyphase_spread`].
     pub polyphase_spread: f64,
 }
 
-impl CheckerboardMetrics {
+impl CheckerboardMeters {
     /// `images` holds whole 28x28 images back to back.
     pub fn of_batch(images: &[f32]) -> Self {
         Self {
