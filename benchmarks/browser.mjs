@@ -215,6 +215,14 @@ if (options.json) {
           .filter((decoder) => !run.training[decoder].failure)
           .map((decoder) => [decoder, median(run.training[decoder].stepMs.slice(settings.warmup))]),
       ),
+      stepRangeMs: Object.fromEntries(
+        settings.decoders
+          .filter((decoder) => !run.training[decoder].failure)
+          .map((decoder) => {
+            const timed = run.training[decoder].stepMs.slice(settings.warmup);
+            return [decoder, [Math.min(...timed), Math.max(...timed)]];
+          }),
+      ),
       updateMs: median(run.updateMs),
     }));
   writeFileSync(options.json, `${JSON.stringify({ runs: medians }, null, 1)}\n`);

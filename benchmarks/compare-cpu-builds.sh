@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Two CPU builds of the lab (checkerlab_cpu, as scripts/build-web.sh writes
+# it to web/pkg), timed in turn in the browser: passes alternate the builds so
+# that a change in the machine's speed during the run falls on both. Each pass
+# is `benchmarks/browser.mjs --systems checkerlab --backends cpu`; the table
+# goes to standard output.
+#
+#   benchmarks/compare-cpu-builds.sh [--passes 3] [--steps 20] [--updates 200] LABEL=DIR LABEL=DIR
+#
+# DIR holds checkerlab_cpu.js and checkerlab_cpu_bg.wasm, for instance a copy
+# of web/pkg made before a change. web/pkg is put back as it was afterwards.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/toolchain.sh"
+cd "$repo_root"
+ensure_chromium
+ensure_npm_packages
+
+passes=3 steps=20 updates=200
+builds=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --passes) passes=$2 && shift 2 ;;
+    --steps) steps=$2 && shift 2 ;;
+    --updates) updates=$2 && shift 2 ;;
+    *=*) builds+=("$1") && shift ;;
+    *) log "unknown argument '$1'" && exit 2 ;;
+  esac
+done
+[[ ${#builds[@]} -eq 2 ]] || { log "give two builds, LABEL=DIR LABEL=DIR"; exit 2; }
+[[ $passes =~ ^[1-9][0-9]*$ ]] || { log "--passes takes a positive whole number"; exit 2; }
+for build in "${builds[@]}"; do
+  label=${build%%=*} dir=${build#*=}
+  [[ -n $label && $label != *:* ]] || { log "a label is a name without ':' ('$label')"; exit 2; }
+  for file in checkerlab_cpu.js checkerlab_cpu_bg.wasm; do
+    [[ -f $dir/$file ]] || { log "$dir has no $file"; exit 2; }
+  done
+done
+
+work="$(mktemp -d)"
+cp -r web/pkg "$work/pkg"
+trap 'rm -rf web/pkg; cp -r "$work/pkg" web/pkg; rm -rf "$work"' EXIT
+
+runs=()
+for pass in $(seq 1 "$passes"); do
+  for build in "${builds[@]}"; do
+    label=${build%%=*} dir=${build#*=}
+    log "pass $pass of $passes: $label ($dir)"
+    cp "$dir"/checkerlab_cpu.js "$dir"/checkerlab_cpu_bg.wasm web/pkg/
+    json="$work/$pass-${#runs[@]}.json"
+    node benchmarks/browser.mjs --systems checkerlab --backends cpu --steps "$steps" --updates "$updates" \
+      --json "$json" >/dev/null
+    runs+=("$label:$pass:$json")
+  done
+done
+
+printf "# Two CPU builds, alternating, %s\n\n" "$(date -u +%F)"
+printf '%s\n\n' "\`benchmarks/compare-cpu-builds.sh --passes $passes --steps $steps --updates $updates ${builds[*]}\` on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)): each pass times each build by \`benchmarks/browser.mjs --systems checkerlab --backends cpu --steps $steps --updates $updates\` (the lab's worker, Burn flex in wasm; batch 128, Adam)."
+# One row per build and pass, from the runs' JSON: no figure copied by hand.
+node --input-type=module -e '
+  import { readFileSync } from "node:fs";
+  console.log("| build | pass | training step, upsample (ms, median, range) | transposed | update, both decoders (ms, median) |");
+  console.log("| --- | --- | --- | --- | --- |");
+  for (const arg of process.argv.slice(1)) {
+    const [label, pass, file] = arg.split(":");
+    const [run] = JSON.parse(readFileSync(file, "utf8")).runs;
+    const step = (decoder) => {
+      const [low, high] = run.stepRangeMs[decoder];
+      return `${run.stepMs[decoder].toFixed(0)} (${low.toFixed(0)}-${high.toFixed(0)})`;
+    };
+    console.log(`| ${label} | ${pass} | ${step("upsample")} | ${step("transposed")} | ${run.updateMs.toFixed(1)} |`);
+  }' "${runs[@]}"
