@@ -16,8 +16,9 @@
 //! ones included: Burn's backward for a convolution's bias copies the whole
 //! output gradient with its batch and channel axes swapped before summing
 //! it, and a broadcast addition's backward does not. For the first layer
-//! (16 channels at 28x28) that is about 2.5 of 11.5 ms, forward and
-//! backward, natively; over a training step, a tenth.
+//! (16 channels at 28x28) that is about 2 of 11 ms, forward and
+//! backward, natively (`benchmarks/results/2026-12-02-bias-apart.md`); over a
+//! training step, a tenth.
 //!
 //! Not used: the first layer as patches of the images times the kernel
 //! (`unfold4d`, then a batched matrix product). Natively its forward and
@@ -32,7 +33,8 @@ use burn::tensor::Tensor;
 use burn::tensor::module::{conv_transpose2d, conv2d};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 
-/// `layer.forward(x)`, as a transposed convolution where that is faster.
+/// `layer.forward(x)`; on flex as a transposed convolution where that is
+/// faster, and with the bias added apart (see [`add_bias`]).
 ///
 /// # Shapes
 /// - `x`: `[batch, channels_in, height, width]`
