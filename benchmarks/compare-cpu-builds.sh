@@ -31,6 +31,9 @@ done
 for build in "${builds[@]}"; do
   label=${build%%=*} dir=${build#*=}
   [[ -n $label && $label != *:* ]] || { log "a label is a name without ':' ('$label')"; exit 2; }
+  # Each build is copied into web/pkg in turn, so it cannot be web/pkg itself.
+  [[ ! -d $dir || $(realpath "$dir") != $(realpath web/pkg) ]] ||
+    { log "copy web/pkg elsewhere first: '$dir' is where each build is put"; exit 2; }
   for file in checkerlab_cpu.js checkerlab_cpu_bg.wasm; do
     [[ -f $dir/$file ]] || { log "$dir has no $file"; exit 2; }
   done
