@@ -33,6 +33,22 @@ fn median_ms(mut run: impl FnMut()) -> f64 {
     times[RUNS / 2]
 }
 
+/// Median milliseconds of `form`'s forward pass and backward pass, reading
+/// the gradients of `tensors` (weight and input) and `bias`.
+fn forward_backward_ms(
+    form: &dyn Fn() -> Tensor<4>,
+    tensors: [&Tensor<4>; 2],
+    bias: &Tensor<1>,
+) -> f64 {
+    median_ms(|| {
+        let grads = form().sum().backward();
+        for tensor in tensors {
+            drop(tensor.grad(&grads).map(|g| g.into_data()));
+        }
+        drop(bias.grad(&grads).map(|g| g.into_data()));
+    })
+}
+
 struct Layer {
     name: &'static str,
     channels: [usize; 2],
@@ -114,14 +130,8 @@ fn main() {
         let difference = (direct() - transposed()).abs().max().into_scalar::<f32>();
         let difference = difference.max((direct() - taken()).abs().max().into_scalar::<f32>());
         let forward = |form: &dyn Fn() -> Tensor<4>| median_ms(|| drop(form().into_data()));
-        let backward = |form: &dyn Fn() -> Tensor<4>| {
-            median_ms(|| {
-                let grads = form().sum().backward();
-                drop(weight.grad(&grads).map(|g| g.into_data()));
-                drop(bias.grad(&grads).map(|g| g.into_data()));
-                drop(x.grad(&grads).map(|g| g.into_data()));
-            })
-        };
+        let backward =
+            |form: &dyn Fn() -> Tensor<4>| forward_backward_ms(form, [&weight, &x], &bias);
         println!(
             "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {difference:.1e} |",
             layer.name,
@@ -170,14 +180,8 @@ fn transposed_layers(device: &Device) {
                 + bias.clone().reshape([1, channels_out, 1, 1])
         };
         let difference = (inside() - apart()).abs().max().into_scalar::<f32>();
-        let backward = |form: &dyn Fn() -> Tensor<4>| {
-            median_ms(|| {
-                let grads = form().sum().backward();
-                drop(weight.grad(&grads).map(|g| g.into_data()));
-                drop(bias.grad(&grads).map(|g| g.into_data()));
-                drop(x.grad(&grads).map(|g| g.into_data()));
-            })
-        };
+        let backward =
+            |form: &dyn Fn() -> Tensor<4>| forward_backward_ms(form, [&weight, &x], &bias);
         println!(
             "| {name} | {:.2} | {:.2} | {difference:.1e} |",
             backward(&inside),

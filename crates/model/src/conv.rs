@@ -136,6 +136,7 @@ fn transposed_padding(layer: &Conv2d, [top, left]: [usize; 2]) -> Option<[usize;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::module::Param;
     use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
     use burn::tensor::{Device, Distribution};
 
@@ -152,6 +153,35 @@ mod tests {
             .max()
             .into_scalar::<f32>();
         assert!(difference <= 4e-6 * scale, "{got} vs {expected}");
+    }
+
+    /// `got` is `expected` computed another way: the same output, and the
+    /// same gradients for the layer's `weight` and `bias` and its input `x`.
+    fn assert_agree(
+        got: Tensor<4>,
+        expected: Tensor<4>,
+        x: &Tensor<4>,
+        weight: &Param<Tensor<4>>,
+        bias: &Param<Tensor<1>>,
+        what: &str,
+    ) {
+        assert_eq!(got.dims(), expected.dims(), "{what}");
+        assert!(
+            largest_difference(got.clone(), expected.clone()) < 1e-5,
+            "{what}"
+        );
+        // A loss whose gradient differs at every output pixel.
+        let upstream = Tensor::<4>::random(expected.dims(), Distribution::Default, &x.device());
+        let gradients = |y: Tensor<4>| {
+            let grads = (y * upstream.clone()).sum().backward();
+            let weight = weight.grad(&grads).unwrap();
+            (weight, bias.grad(&grads).unwrap(), x.grad(&grads).unwrap())
+        };
+        let (expected_w, expected_b, expected_x) = gradients(expected);
+        let (got_w, got_b, got_x) = gradients(got);
+        assert!(largest_difference(got_w, expected_w) < 1e-4, "{what}");
+        assert_relatively_close(got_b, expected_b);
+        assert!(largest_difference(got_x, expected_x) < 1e-5, "{what}");
     }
 
     /// Both forms agree on every stride-1 layer shape the model has, and on
@@ -177,22 +207,15 @@ mod tests {
                     .require_grad();
             let expected = layer.forward(x.clone());
             let got = forward(&layer, x.clone());
-            assert_eq!(got.dims(), expected.dims(), "{channels:?} at {side}");
-            assert!(largest_difference(got.clone(), expected.clone()) < 1e-5);
-
-            // A loss whose gradient differs at every output pixel.
-            let upstream = Tensor::<4>::random(expected.dims(), Distribution::Default, &device);
-            let gradients = |y: Tensor<4>| {
-                let grads = (y * upstream.clone()).sum().backward();
-                let bias = layer.bias.as_ref().unwrap().grad(&grads).unwrap();
-                let weight = layer.weight.grad(&grads).unwrap();
-                (weight, bias, x.grad(&grads).unwrap())
-            };
-            let (expected_w, expected_b, expected_x) = gradients(expected);
-            let (got_w, got_b, got_x) = gradients(got);
-            assert!((got_w - expected_w).abs().max().into_scalar::<f32>() < 1e-4);
-            assert_relatively_close(got_b, expected_b);
-            assert!(largest_difference(got_x, expected_x) < 1e-5);
+            let bias = layer.bias.as_ref().unwrap();
+            assert_agree(
+                got,
+                expected,
+                &x,
+                &layer.weight,
+                bias,
+                &format!("{channels:?} at {side}"),
+            );
         }
     }
 
@@ -221,25 +244,9 @@ mod tests {
                     .require_grad();
             let expected = layer.forward(x.clone());
             let got = forward_transposed(&layer, x.clone());
-            assert_eq!(
-                got.dims(),
-                expected.dims(),
-                "{channels:?} k{kernel} at {side}"
-            );
-            assert!(largest_difference(got.clone(), expected.clone()) < 1e-5);
-
-            let upstream = Tensor::<4>::random(expected.dims(), Distribution::Default, &device);
-            let gradients = |y: Tensor<4>| {
-                let grads = (y * upstream.clone()).sum().backward();
-                let bias = layer.bias.as_ref().unwrap().grad(&grads).unwrap();
-                let weight = layer.weight.grad(&grads).unwrap();
-                (weight, bias, x.grad(&grads).unwrap())
-            };
-            let (expected_w, expected_b, expected_x) = gradients(expected);
-            let (got_w, got_b, got_x) = gradients(got);
-            assert!((got_w - expected_w).abs().max().into_scalar::<f32>() < 1e-4);
-            assert_relatively_close(got_b, expected_b);
-            assert!(largest_difference(got_x, expected_x) < 1e-5);
+            let bias = layer.bias.as_ref().unwrap();
+            let what = format!("{channels:?} k{kernel} at {side}");
+            assert_agree(got, expected, &x, &layer.weight, bias, &what);
         }
     }
 
