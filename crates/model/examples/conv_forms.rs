@@ -9,9 +9,13 @@
 
 use std::time::Instant;
 
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2dConfig;
 use burn::tensor::module::{conv_transpose2d, conv2d};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Device, Distribution, Tensor};
+
+use checkerlab_model::conv;
 
 const BATCH: usize = 128;
 const WARMUP: usize = 3;
@@ -95,15 +99,13 @@ fn main() {
         if layer.input_grad {
             x = x.require_grad();
         }
-        let weight = Tensor::<4>::random(
-            [channels_out, channels_in, 3, 3],
-            Distribution::Default,
-            &device,
-        )
-        .require_grad();
-        let bias =
-            Tensor::<1>::random([channels_out], Distribution::Default, &device).require_grad();
         let pad = layer.padding;
+        // The model's layer, whose parameters both raw forms below share.
+        let module = Conv2dConfig::new([channels_in, channels_out], [3, 3])
+            .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+            .init(&device);
+        let weight = module.weight.val();
+        let bias = module.bias.as_ref().expect("a bias").val();
         let direct = || {
             let options = ConvOptions::new([1, 1], [pad, pad], [1, 1], 1);
             conv2d(x.clone(), weight.clone(), Some(bias.clone()), options)
@@ -113,20 +115,9 @@ fn main() {
             let options = ConvTransposeOptions::new([1, 1], [2 - pad, 2 - pad], [0, 0], [1, 1], 1);
             conv_transpose2d(x.clone(), kernel, Some(bias.clone()), options)
         };
-        // What `checkerlab_model::conv::forward` runs: the transposed form
-        // for narrowing layers, each with the bias as its own addition.
-        let taken = || {
-            let y = if channels_out < channels_in {
-                let kernel = weight.clone().swap_dims(0, 1).flip([2, 3]);
-                let options =
-                    ConvTransposeOptions::new([1, 1], [2 - pad, 2 - pad], [0, 0], [1, 1], 1);
-                conv_transpose2d(x.clone(), kernel, None, options)
-            } else {
-                let options = ConvOptions::new([1, 1], [pad, pad], [1, 1], 1);
-                conv2d(x.clone(), weight.clone(), None, options)
-            };
-            y + bias.clone().reshape([1, channels_out, 1, 1])
-        };
+        // What the model runs: the transposed form for narrowing layers,
+        // each with the bias as its own addition.
+        let taken = || conv::forward(&module, x.clone());
         let difference = (direct() - transposed()).abs().max().into_scalar::<f32>();
         let difference = difference.max((direct() - taken()).abs().max().into_scalar::<f32>());
         let forward = |form: &dyn Fn() -> Tensor<4>| median_ms(|| drop(form().into_data()));
