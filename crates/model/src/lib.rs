@@ -5,6 +5,7 @@
 //!
 //! - [`AutoencoderConfig`] builds the model for a [`DecoderKind`] and a seed;
 //! - [`Trainer`] runs one gradient step and hands back the loss as a tensor;
+//!   [`data_parallel`] splits one between two workers;
 //! - [`meters`] measures checkerboard artifacts;
 //! - [`mnist`] reads the IDX files; [`weights`] the `.ckpt` files; [`progress`]
 //!   a training run stopped after an epoch, to resume;
@@ -16,6 +17,7 @@
 pub mod adadelta;
 pub mod autoencoder;
 pub mod conv;
+pub mod data_parallel;
 pub mod decoder;
 pub mod encoder;
 pub mod evaluation;

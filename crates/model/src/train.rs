@@ -9,6 +9,15 @@ use crate::adadelta::AdadeltaConfig;
 use crate::autoencoder::Autoencoder;
 use crate::loss::bce_with_logits;
 
+/// The mean BCE of `model` (on an autodiff device) reconstructing `images`,
+/// detached, and its gradients.
+pub(crate) fn gradients(model: &Autoencoder, images: Tensor<4>) -> (Tensor<1>, GradientsParams) {
+    let logits = model.forward(images.clone());
+    let loss = bce_with_logits(logits, images);
+    let grads = GradientsParams::from_grads(loss.backward(), model);
+    (loss.detach(), grads)
+}
+
 /// The optimizers the blog and the app offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -96,13 +105,27 @@ impl Trainer {
     /// - `images`: `[batch, 1, 28, 28]`, the targets too
     /// - output: `[1]`
     pub fn step(&mut self, images: Tensor<4>) -> Tensor<1> {
-        let logits = self.model.forward(images.clone());
-        let loss = bce_with_logits(logits, images);
-        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        let (loss, grads) = self.gradients(images);
+        self.apply(grads);
+        loss
+    }
+
+    /// The batch's mean loss and its gradients, leaving the model as it is:
+    /// half of a step whose other half's gradients come from elsewhere
+    /// ([`crate::data_parallel`]).
+    ///
+    /// # Shapes
+    /// - `images`: `[batch, 1, 28, 28]`, the targets too
+    /// - loss: `[1]`
+    pub fn gradients(&self, images: Tensor<4>) -> (Tensor<1>, GradientsParams) {
+        gradients(&self.model, images)
+    }
+
+    /// One optimizer step with `grads` (on the model's inner device).
+    pub fn apply(&mut self, grads: GradientsParams) {
         let model = self.model.clone();
         self.model = self.optimizer.step(self.learning_rate, model, grads);
         self.steps += 1;
-        loss.detach()
     }
 
     /// The same model and step count with a fresh optimizer (new kind or

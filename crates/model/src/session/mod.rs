@@ -11,6 +11,7 @@ pub mod catalog;
 mod pending;
 pub mod records;
 
+use burn::backend::DispatchDevice;
 use burn::module::Module;
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
@@ -20,6 +21,7 @@ pub use catalog::{Catalog, InputKind, catalog, limits};
 pub use pending::{Finish, Pending};
 pub use records::*;
 
+use crate::data_parallel::{self, GradientHelper, HalfBatch};
 use crate::evaluation::{
     ProbeOutputs, Probes, code_maps, images_tensor, shuffled_codes, unit_codes,
 };
@@ -62,6 +64,11 @@ pub enum LabError {
         step: usize,
     },
     #[error(
+        "the second training worker failed ({0}); every model in training was rolled back to \
+         before this chunk"
+    )]
+    Helper(String),
+    #[error(
         "reading results from the device failed ({0}); the GPU may have been lost: reload the \
          page, or add ?backend=cpu to its address to run on the CPU"
     )]
@@ -102,6 +109,70 @@ pub struct Session {
 struct LockStep {
     indices: Vec<usize>,
     waiting: Vec<DecoderKind>,
+}
+
+/// A call to [`Session::train`] under way: what to roll back to, and the
+/// lock step's batch, drawn once for all its models.
+struct TrainingCall {
+    order_before: (BatchOrder, Option<LockStep>),
+    /// Per model trained, in the order first trained.
+    trained: Vec<Trained>,
+    batch: Option<BatchImages>,
+}
+
+impl TrainingCall {
+    fn batch_mut(&mut self) -> Result<&mut BatchImages, LabError> {
+        self.batch
+            .as_mut()
+            .ok_or_else(|| invalid("no batch was drawn for this step"))
+    }
+
+    fn record(&mut self, kind: DecoderKind, loss: Tensor<1>) {
+        if let Some(t) = self.trained.iter_mut().find(|t| t.kind == kind) {
+            t.losses.push(loss);
+        }
+    }
+}
+
+/// A batch's images on the host, and as tensors once asked for.
+struct BatchImages {
+    host: Vec<f32>,
+    whole: Option<Tensor<4>>,
+    /// The first half (the larger, if odd), taken here when split.
+    own_half: Option<Tensor<4>>,
+}
+
+impl BatchImages {
+    fn new(host: Vec<f32>) -> Self {
+        Self {
+            host,
+            whole: None,
+            own_half: None,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.host.len() / IMAGE_LEN
+    }
+
+    fn whole(&mut self, device: &Device) -> Tensor<4> {
+        let host = &self.host;
+        self.whole
+            .get_or_insert_with(|| images_tensor(host.clone(), device))
+            .clone()
+    }
+
+    /// The first half as a tensor, and the second's intensities.
+    fn halves(&mut self, device: &Device) -> (Tensor<4>, Vec<f32>) {
+        let count = self.count();
+        let split = (count - count / 2) * IMAGE_LEN;
+        let (own, theirs) = self.host.split_at(split);
+        let own = self
+            .own_half
+            .get_or_insert_with(|| images_tensor(own.to_vec(), device))
+            .clone();
+        (own, theirs.to_vec())
+    }
 }
 
 /// One model trained in a call to [`Session::train`]: its state and step
@@ -546,71 +617,152 @@ impl Session {
     /// trained, and the batch order, back to where the call began and fails
     /// with [`LabError::Diverged`].
     pub fn train(&mut self, model_steps: u32) -> Result<Pending<TrainReport>, LabError> {
+        let mut call = self.begin_training(model_steps)?;
+        let autodiff = self.device.clone().autodiff();
+        for _ in 0..model_steps {
+            let kind = self.next_model(&mut call)?;
+            let images = call.batch_mut()?.whole(&autodiff);
+            let loss = self.slot_mut(kind).trainer.step(images);
+            call.record(kind, loss);
+        }
+        Ok(self.finish_training(call))
+    }
+
+    /// [`train`](Self::train) with every step's batch split in two: `helper`
+    /// takes the gradient of one half (in the browser, a second worker on
+    /// the other core) while this thread takes the other's, and the model
+    /// steps once with their mean weighted by the halves' sizes, the whole
+    /// batch's gradient up to rounding. The CPU backend only (parameters and
+    /// gradients are read synchronously). A helper that fails rolls back
+    /// like a NaN loss and fails with [`LabError::Helper`], so the same
+    /// call can be repeated without it.
+    pub async fn train_with_helper<H: GradientHelper>(
+        &mut self,
+        model_steps: u32,
+        helper: &mut H,
+    ) -> Result<Pending<TrainReport>, LabError> {
+        if !matches!(
+            self.device.clone().without_autodiff().as_dispatch(),
+            DispatchDevice::Flex(_)
+        ) {
+            return Err(invalid("a training helper runs on the CPU backend only"));
+        }
+        let mut call = self.begin_training(model_steps)?;
+        let autodiff = self.device.clone().autodiff();
+        for _ in 0..model_steps {
+            let kind = self.next_model(&mut call)?;
+            let batch = call.batch_mut()?;
+            let count = batch.count();
+            if count < 2 {
+                let loss = self.slot_mut(kind).trainer.step(batch.whole(&autodiff));
+                call.record(kind, loss);
+                continue;
+            }
+            let (own, theirs) = batch.halves(&autodiff);
+            let own_share = own.dims()[0] as f32 / count as f32;
+            let trainer = &mut self.slot_mut(kind).trainer;
+            let parameters = data_parallel::parameters(trainer.model());
+            let expected = parameters.len();
+            let reply = helper.start(HalfBatch {
+                decoder: kind,
+                parameters,
+                images: theirs,
+            });
+            let (own_loss, own_grads) = trainer.gradients(own);
+            let reply = match reply.await {
+                Ok(reply) if reply.gradients.len() == expected => Ok(reply),
+                Ok(reply) => Err(format!(
+                    "it sent {} gradients for {expected} parameters",
+                    reply.gradients.len()
+                )),
+                Err(why) => Err(why),
+            };
+            let reply = match reply {
+                Ok(reply) => reply,
+                Err(why) => {
+                    self.roll_back(call);
+                    return Err(LabError::Helper(why));
+                }
+            };
+            let trainer = &mut self.slot_mut(kind).trainer;
+            let grads =
+                data_parallel::combine(trainer.model(), own_grads, &reply.gradients, own_share);
+            trainer.apply(grads);
+            let loss = own_loss
+                .mul_scalar(own_share)
+                .add_scalar((1.0 - own_share) * reply.loss);
+            call.record(kind, loss);
+        }
+        Ok(self.finish_training(call))
+    }
+
+    fn begin_training(&self, model_steps: u32) -> Result<TrainingCall, LabError> {
         if !(1..=limits::MODEL_STEPS_PER_CALL).contains(&model_steps) {
             return Err(invalid(format!(
                 "a call trains 1 to {} steps, not {model_steps}",
                 limits::MODEL_STEPS_PER_CALL
             )));
         }
-        let Self {
-            device,
-            slots,
-            shown,
-            train,
-            settings,
-            batches,
-            lock_step,
-            ..
-        } = self;
-        let train = train.as_ref().ok_or(LabError::NotLoaded("training"))?;
-        let autodiff = device.clone().autodiff();
-        let order_before = (batches.clone(), lock_step.clone());
-        // Per model trained, in the order first trained.
-        let mut trained: Vec<Trained> = Vec::new();
-        let mut images = None;
-        for _ in 0..model_steps {
-            let step = match lock_step {
-                Some(step) if !step.waiting.is_empty() => step,
-                _ => {
-                    images = None;
-                    lock_step.insert(LockStep {
-                        indices: batches.next(settings.batch_size, train.len()),
-                        waiting: shown.clone(),
-                    })
-                }
-            };
-            let kind = step.waiting.remove(0);
-            let images =
-                images.get_or_insert_with(|| images_tensor(train.batch(&step.indices), &autodiff));
-            let slot = &mut slots[position(kind)];
-            let at = match trained.iter().position(|t| t.kind == kind) {
-                Some(at) => at,
-                None => {
-                    trained.push(Trained {
-                        kind,
-                        before: slot.trainer.snapshot(),
-                        steps_before: slot.trainer.steps(),
-                        losses: Vec::new(),
-                    });
-                    trained.len() - 1
-                }
-            };
-            trained[at].losses.push(slot.trainer.step(images.clone()));
+        if self.train.is_none() {
+            return Err(LabError::NotLoaded("training"));
         }
-        let models_behind = lock_step.as_ref().map_or(0, |step| step.waiting.len());
-        trained.sort_by_key(|t| position(t.kind));
+        Ok(TrainingCall {
+            order_before: (self.batches.clone(), self.lock_step.clone()),
+            trained: Vec::new(),
+            batch: None,
+        })
+    }
+
+    /// The model to take the next step, drawing a new batch when every shown
+    /// model has taken the last; its state is kept the first time in a call.
+    fn next_model(&mut self, call: &mut TrainingCall) -> Result<DecoderKind, LabError> {
+        let train = self.train.as_ref().ok_or(LabError::NotLoaded("training"))?;
+        let step = match &mut self.lock_step {
+            Some(step) if !step.waiting.is_empty() => step,
+            _ => {
+                call.batch = None;
+                self.lock_step.insert(LockStep {
+                    indices: self.batches.next(self.settings.batch_size, train.len()),
+                    waiting: self.shown.clone(),
+                })
+            }
+        };
+        if call.batch.is_none() {
+            call.batch = Some(BatchImages::new(train.batch(&step.indices)));
+        }
+        let kind = step.waiting.remove(0);
+        if !call.trained.iter().any(|t| t.kind == kind) {
+            let trainer = &self.slot(kind).trainer;
+            call.trained.push(Trained {
+                kind,
+                before: trainer.snapshot(),
+                steps_before: trainer.steps(),
+                losses: Vec::new(),
+            });
+        }
+        Ok(kind)
+    }
+
+    /// Every model trained in `call`, and the batch order, as they were
+    /// before it.
+    fn roll_back(&mut self, call: TrainingCall) {
+        for t in call.trained {
+            self.slot_mut(t.kind).trainer.restore(t.before);
+        }
+        (self.batches, self.lock_step) = call.order_before;
+    }
+
+    /// Reads the losses of `call`; see [`train`](Self::train).
+    fn finish_training(&self, mut call: TrainingCall) -> Pending<TrainReport> {
+        let models_behind = self.lock_step.as_ref().map_or(0, |step| step.waiting.len());
+        call.trained.sort_by_key(|t| position(t.kind));
         let mut transaction = Transaction::default();
         let mut entries = Vec::new();
-        let mut snapshots = Vec::new();
-        for t in trained {
+        for t in &mut call.trained {
             entries.push((t.kind, t.steps_before, t.losses.len()));
-            snapshots.push((t.kind, t.before));
-            transaction = t
-                .losses
-                .into_iter()
-                .fold(transaction, Transaction::register);
+            transaction = t.losses.drain(..).fold(transaction, Transaction::register);
         }
-        Ok(Pending::new(transaction, move |session, data| {
+        Pending::new(transaction, move |session, data| {
             let mut values = data.into_iter();
             let mut report = Vec::new();
             for &(kind, steps_before, count) in &entries {
@@ -634,10 +786,7 @@ impl Session {
                 })
             });
             if let Some(error) = diverged {
-                for (kind, snapshot) in snapshots {
-                    session.slot_mut(kind).trainer.restore(snapshot);
-                }
-                (session.batches, session.lock_step) = order_before;
+                session.roll_back(call);
                 return Err(error);
             }
             let step = entries
@@ -650,7 +799,7 @@ impl Session {
                 models_behind,
                 losses: report,
             })
-        }))
+        })
     }
 
     /// What the device's allocator holds, where it reports it (WebGPU).

@@ -1,6 +1,7 @@
 //! The session on Burn's CPU backend: what the browser relies on, natively.
 
 use super::*;
+use crate::data_parallel::{GradientWorker, HalfGradients};
 use crate::host::block_on;
 
 /// An IDX images file and labels file holding `count` made-up digits.
@@ -390,4 +391,184 @@ fn meter_references_put_noise_at_its_share_of_the_spectrum() {
     assert!((noise / even_share - 1.0).abs() < 0.2, "noise {noise}");
     assert!(references.digits.stride_energy < noise, "{references:?}");
     assert!(Session::new(Device::flex()).meter_references().is_err());
+}
+
+/// A helper that computes like [`GradientWorker`] but spoils its reply on
+/// call `fault_at` (counting from 0), in the way `fault` says.
+struct FaultyHelper {
+    worker: GradientWorker,
+    calls: usize,
+    fault_at: usize,
+    fault: Fault,
+}
+
+#[derive(Clone, Copy)]
+enum Fault {
+    Fails,
+    ShortReply,
+    NanLoss,
+}
+
+impl FaultyHelper {
+    fn new(fault_at: usize, fault: Fault) -> Self {
+        Self {
+            worker: GradientWorker::new(),
+            calls: 0,
+            fault_at,
+            fault,
+        }
+    }
+}
+
+impl GradientHelper for FaultyHelper {
+    type Reply = std::future::Ready<Result<HalfGradients, String>>;
+
+    fn start(&mut self, work: HalfBatch) -> Self::Reply {
+        let call = self.calls;
+        self.calls += 1;
+        let reply = self.worker.gradients(&work);
+        std::future::ready(match (call == self.fault_at, self.fault) {
+            (false, _) => reply,
+            (true, Fault::Fails) => Err("the helper worker stopped".into()),
+            (true, Fault::ShortReply) => reply.map(|mut r| {
+                r.gradients.pop();
+                r
+            }),
+            (true, Fault::NanLoss) => reply.map(|r| HalfGradients {
+                loss: f32::NAN,
+                ..r
+            }),
+        })
+    }
+}
+
+fn parameters_of(lab: &Session, kind: DecoderKind) -> Vec<f32> {
+    data_parallel::parameters(lab.slot(kind).trainer.model())
+}
+
+fn assert_close(a: &[f32], b: &[f32], what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}");
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= 1e-4 * (1.0 + x.abs().max(y.abs())),
+            "{what}[{i}]: {x} vs {y}"
+        );
+    }
+}
+
+#[test]
+fn steps_shared_with_a_helper_train_as_local_steps_do() {
+    // An odd batch too: halves of 4 and 3 images weigh 4/7 and 3/7.
+    for batch_size in [8, 7] {
+        let mut local = session(40, &DecoderKind::ALL);
+        let mut shared = session(40, &DecoderKind::ALL);
+        for lab in [&mut local, &mut shared] {
+            lab.configure_training(TrainSettings {
+                batch_size,
+                ..TrainSettings::default()
+            })
+            .unwrap();
+        }
+        let steps = 2 * DecoderKind::ALL.len() as u32;
+        let reference = local.train(steps).unwrap().wait(&mut local).unwrap();
+        let mut helper = GradientWorker::new();
+        let report = block_on(shared.train_with_helper(steps, &mut helper))
+            .unwrap()
+            .wait(&mut shared)
+            .unwrap();
+        assert_eq!(
+            (report.step, report.models_behind),
+            (reference.step, reference.models_behind)
+        );
+        for (a, b) in reference.losses.iter().zip(&report.losses) {
+            assert_eq!((a.decoder, a.first_step), (b.decoder, b.first_step));
+            assert_close(&a.losses, &b.losses, &format!("{} losses", a.decoder));
+        }
+        for kind in DecoderKind::ALL {
+            assert_close(
+                &parameters_of(&local, kind),
+                &parameters_of(&shared, kind),
+                &format!("batch {batch_size}: {kind} parameters"),
+            );
+        }
+    }
+}
+
+#[test]
+fn a_helper_that_fails_rolls_the_call_back_so_it_can_be_repeated_alone() {
+    for fault in [Fault::Fails, Fault::ShortReply] {
+        let mut lab = session(40, &PAIR);
+        let before: Vec<_> = PAIR.iter().map(|&k| parameters_of(&lab, k)).collect();
+        // The second model's step fails, after the first has stepped.
+        let mut helper = FaultyHelper::new(1, fault);
+        match block_on(lab.train_with_helper(4, &mut helper)) {
+            Err(LabError::Helper(why)) => assert!(!why.is_empty()),
+            Err(other) => panic!("expected a helper error, got {other:?}"),
+            Ok(_) => panic!("expected a helper error, got a report"),
+        }
+        let after: Vec<_> = PAIR.iter().map(|&k| parameters_of(&lab, k)).collect();
+        assert_eq!(before, after);
+        for decoder in lab.decoders() {
+            assert_eq!(decoder.steps, 0, "{}", decoder.name);
+        }
+        // Repeated without the helper, the call takes the batches it would
+        // have taken in the first place.
+        let mut fresh = session(40, &PAIR);
+        let again = lab.train(4).unwrap().wait(&mut lab).unwrap();
+        let reference = fresh.train(4).unwrap().wait(&mut fresh).unwrap();
+        for (a, b) in again.losses.iter().zip(&reference.losses) {
+            assert_eq!(a.losses, b.losses, "{}", a.decoder);
+        }
+    }
+}
+
+#[test]
+fn a_nan_loss_from_the_helper_rolls_back_as_a_local_one_does() {
+    let mut lab = session(40, &PAIR);
+    let before = parameters_of(&lab, DecoderKind::Upsample);
+    let mut helper = FaultyHelper::new(2, Fault::NanLoss);
+    let pending = block_on(lab.train_with_helper(4, &mut helper)).unwrap();
+    match pending.wait(&mut lab) {
+        Err(LabError::Diverged { decoder, step, .. }) => {
+            assert_eq!((decoder, step), ("upsample", 2));
+        }
+        other => panic!("expected divergence, got {other:?}"),
+    }
+    assert_eq!(parameters_of(&lab, DecoderKind::Upsample), before);
+    for decoder in lab.decoders() {
+        assert_eq!(decoder.steps, 0, "{}", decoder.name);
+    }
+}
+
+#[test]
+fn the_gradient_worker_refuses_requests_of_the_wrong_size() {
+    let mut worker = GradientWorker::new();
+    let lab = session(10, &PAIR);
+    let parameters = parameters_of(&lab, DecoderKind::Transposed);
+    let image = lab.test_digit(0).unwrap();
+    let good = HalfBatch {
+        decoder: DecoderKind::Transposed,
+        parameters: parameters.clone(),
+        images: image.repeat(2),
+    };
+    let reply = worker.gradients(&good).unwrap();
+    assert_eq!(reply.gradients.len(), parameters.len());
+    assert!(reply.loss.is_finite() && reply.loss > 0.0);
+    let short_parameters = HalfBatch {
+        parameters: parameters[1..].to_vec(),
+        ..good.clone()
+    };
+    let ragged_images = HalfBatch {
+        images: image[1..].to_vec(),
+        ..good.clone()
+    };
+    let no_images = HalfBatch {
+        images: Vec::new(),
+        ..good.clone()
+    };
+    for bad in [short_parameters, ragged_images, no_images] {
+        assert!(worker.gradients(&bad).is_err());
+    }
+    // The refusals changed nothing: the same request gets the same reply.
+    assert_eq!(worker.gradients(&good).unwrap().gradients, reply.gradients);
 }
