@@ -396,6 +396,10 @@ describe('without WebGPU', () => {
     const line = await page.locator('#backend').innerText();
     assert.match(line, /CPU/);
     assert.match(line, /because .*no adapter/);
+    // The machines this runs on have two cores (a check that cannot run fails).
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.ok(cores >= 2, `the browser reports ${cores} cores: two training workers cannot be tested`);
+    assert.match(line, /Training uses two workers: each step splits its batch between two workers/);
     const { input, outputs } = await view(page);
     assert.ok(bce(outputs.transposed, input) < 0.25);
     await shot(page, 'cpu-fallback');
@@ -493,6 +497,9 @@ describe('without WebGPU', () => {
     const losses = await trainFromScratch(page, 12);
     const report = await page.evaluate(() => window.checkerlab.lastTrainReport);
     console.log(`# CPU training, batch 16: ${msPerModelStep(report).toFixed(0)} ms per model's step`);
+    // Every step was split between the two workers, and lands where WebGPU's whole batches do.
+    assert.equal(report.workers, 2);
+    assert.match(await page.locator('#train-status').innerText(), /each step split between two workers/);
     assert.ok(webgpuRun.losses, 'the WebGPU run recorded no losses to compare with');
     assert.deepEqual(Object.keys(losses), Object.keys(webgpuRun.losses));
     for (const decoder of Object.keys(losses)) {
@@ -655,6 +662,31 @@ describe('without WebGPU', () => {
       // The new lab works: another digit reconstructs.
       await showDigit(hooked.page, 5);
       assert.equal((await view(hooked.page)).inputKind, 'digit');
+    } finally {
+      await hooked.page.close();
+    }
+  });
+
+  test('when the second training worker fails, training goes on in one and the page says so', async () => {
+    assert.ok(webgpuRun.losses, 'the WebGPU run recorded no losses to compare with');
+    const hooked = await openPage(browser, '?backend=cpu&test-hooks');
+    try {
+      assert.match(await hooked.page.locator('#backend').innerText(), /Training uses two workers/);
+      assert.equal(await hooked.page.evaluate(() => window.checkerlab.stopTrainingHelper()), true);
+      const losses = await trainFromScratch(hooked.page, 3);
+      assert.equal((await hooked.page.evaluate(() => window.checkerlab.lastTrainReport)).workers, 1);
+      assert.match(
+        await hooked.page.locator('#train-message').innerText(),
+        /Training goes on in one worker: the second training worker failed \(it was stopped\)/,
+      );
+      // The failed call was rolled back and repeated alone: the models take
+      // the steps they would have taken anywhere.
+      assert.ok(Object.keys(losses).length > 0);
+      for (const [decoder, series] of Object.entries(losses)) {
+        assert.equal(series.length, 3, decoder);
+        const gap = Math.max(...series.map((v, i) => Math.abs(v - webgpuRun.losses[decoder][i])));
+        assert.ok(gap < 1e-3, `${decoder}: losses differ from WebGPU's by up to ${gap}`);
+      }
     } finally {
       await hooked.page.close();
     }

@@ -72,6 +72,8 @@ const ctx = {
 
 /** Makes the lab's wasm instance trap (only with `?test-hooks`), to test the restart. */
 probe.trap = () => ctx.client.call('trapForTest').catch((err) => err.message);
+/** Stops the second training worker (only with `?test-hooks`), to test training going on without it. */
+probe.stopTrainingHelper = () => ctx.client.call('stopTrainingHelperForTest');
 
 /** Whether every input so far has been sent and answered, and painted. */
 probe.settled = () => (ctx.live?.idle ?? false) && (ctx.spectrum?.idle ?? true);
@@ -300,7 +302,9 @@ async function start() {
   ctx.catalog = client.catalog;
   probe.catalog = client.catalog;
   const { backend } = client;
-  $('backend').textContent = `Running on ${backend.description}, because ${backend.reason}.`;
+  const { training } = client;
+  const trainingLine = training.workers === 2 ? ` Training uses two workers: ${training.why}.` : '';
+  $('backend').textContent = `Running on ${backend.description}, because ${backend.reason}.${trainingLine}`;
   $('backend').dataset.kind = backend.kind;
   setupWeights(ctx);
   // The lab takes its data and weights while the page builds its views.

@@ -25,15 +25,21 @@ export class LabClient {
    *   the backend the page chose (`backend-choice.js`), the lab's build for it
    *   (`pkg/<glue>.js`) and its wasm, compiled (null: the worker fetches and
    *   compiles it); `testHooks` lets the tests call `trapForTest`; `worker` one
-   *   already started (by default a fresh one)
-   * @returns {Promise<LabClient>} with `backend` and `catalog` set
+   *   already started (by default a fresh one); `trainingWorkers` 1 to train
+   *   in the lab's worker alone on the CPU (by default a second one shares
+   *   each step where there are two cores)
+   * @returns {Promise<LabClient>} with `backend`, `catalog` and `training`
+   *   (`{workers, why}`) set
    */
-  static async start({ build, testHooks = false, worker = LabClient.worker() }) {
+  static async start({ build, testHooks = false, worker = LabClient.worker(), trainingWorkers = null }) {
     const client = new LabClient(worker);
     const { choice, glue, module } = await build;
-    const { backend, catalog } = await client.call('start', [{ choice, testHooks, glue, module: await module }]);
+    const { backend, catalog, training } = await client.call('start', [
+      { choice, testHooks, glue, module: await module, trainingWorkers },
+    ]);
     client.backend = backend;
     client.catalog = catalog;
+    client.training = training;
     return client;
   }
 

@@ -22,10 +22,13 @@ export async function startLab() {
   // index.html's worker the first time (started before the page's modules loaded), a fresh one after.
   const worker = globalThis.checkerlabEarlyWorker ?? LabClient.worker();
   delete globalThis.checkerlabEarlyWorker;
+  const query = new URLSearchParams(location.search);
   const lab = await LabClient.start({
     build,
-    testHooks: new URLSearchParams(location.search).has('test-hooks'),
+    testHooks: query.has('test-hooks'),
     worker,
+    // `?training-workers=1` trains on one core, to compare.
+    trainingWorkers: query.get('training-workers') === '1' ? 1 : null,
   });
   // The worker fetched them as it started.
   lab.testDigitsLoaded = lab.call('loadTestDigits');

@@ -7,6 +7,7 @@
 import * as cpuBuild from './pkg/checkerlab_cpu.js';
 import { findAdapter } from './backend-choice.js';
 import { fetchGunzipped } from './fetch-files.js';
+import { TrainingHelper, trainingPlan } from './training-helper.js';
 
 /**
  * The builds the page may ask for (scripts/build-web.sh), by glue name. The
@@ -59,6 +60,9 @@ let memory = null;
 /** Whether the page allowed the test-only calls (`?test-hooks`). */
 let testHooks = false;
 let queue = Promise.resolve();
+/** How many workers train and why; with two, the helper (null where it failed). */
+let training = { workers: 1, why: '' };
+let trainingHelper = Promise.resolve(null);
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 
@@ -72,7 +76,7 @@ for (const level of ['error', 'warn']) {
 }
 self.addEventListener('checkerlab-panic', (event) => post({ type: 'panic', text: String(event.detail) }));
 
-async function start({ choice, testHooks: hooks, glue, module }) {
+async function start({ choice, testHooks: hooks, glue, module, trainingWorkers = null }) {
   if (!Object.hasOwn(BUILDS, glue)) throw new Error(`the lab has no build '${glue}'`);
   build = await BUILDS[glue]();
   // The page's compiled module when it sent one, else fetched and compiled here.
@@ -88,7 +92,44 @@ async function start({ choice, testHooks: hooks, glue, module }) {
     else why = `WebGPU was chosen, but this browser offers none to Web Workers, where the lab runs (${found.missing})`;
   }
   lab = await build.Checkerlab.create(adapter, why);
-  return { backend: lab.backend(), catalog: lab.catalog() };
+  const backendInfo = lab.backend();
+  training = trainingPlan(backendInfo.kind, self.navigator.hardwareConcurrency);
+  if (trainingWorkers === 1 && training.workers === 2) training = { workers: 1, why: 'the address asks for one' };
+  if (training.workers === 2) {
+    // Started behind the first reconstruction; training waits for it. The
+    // CPU build's module is the lab's own unless the lab runs the other build.
+    trainingHelper = TrainingHelper.start(glue === 'checkerlab_cpu' ? module : null).catch((err) =>
+      trainAlone(err.message),
+    );
+  }
+  return { backend: backendInfo, catalog: lab.catalog(), training };
+}
+
+/** Drops the second training worker: from now on one trains, and the page is told why. */
+function trainAlone(why) {
+  console.warn(`training goes on in one worker: ${why}`);
+  trainingHelper.then((helper) => helper?.terminate());
+  trainingHelper = Promise.resolve(null);
+  training = { workers: 1, why };
+  return null;
+}
+
+/**
+ * `lab.train`, with the batch split with the helper where there is one. A
+ * helper that fails leaves the models as they were (a `HelperError`): the
+ * call is repeated alone. Each report says how many workers trained.
+ */
+async function train(modelSteps) {
+  const helper = await trainingHelper;
+  if (helper) {
+    try {
+      return { ...(await lab.train(modelSteps, helper.share)), workers: 2 };
+    } catch (err) {
+      if (err?.name !== 'HelperError') throw err;
+      trainAlone(err.message);
+    }
+  }
+  return { ...(await lab.train(modelSteps)), workers: 1, why: training.why };
 }
 
 async function loadTestDigits() {
@@ -104,12 +145,15 @@ function dispatch(method, args) {
     STATICS.has(method) ||
     METHODS.has(method) ||
     method === 'loadTestDigits' ||
-    (method === 'trapForTest' && testHooks);
+    (testHooks && (method === 'trapForTest' || method === 'stopTrainingHelperForTest'));
   if (!known) throw new Error(`the lab has no call '${method}'`);
   if (!lab) throw new Error('the lab has not started');
   if (method === 'loadTestDigits') return loadTestDigits();
   if (STATICS.has(method)) return build.Checkerlab[method](...args);
   if (method === 'trapForTest') return build.Checkerlab.trapForTest();
+  // As if the second worker crashed: the next training call finds it gone.
+  if (method === 'stopTrainingHelperForTest') return trainingHelper.then((helper) => helper?.terminate() ?? false);
+  if (method === 'train') return train(...args);
   return lab[method](...args);
 }
 

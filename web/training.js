@@ -157,6 +157,11 @@ async function trainChunk(ctx, modelSteps) {
     probe.latestLosses[decoder] = losses.at(-1);
   }
   charts.loss.draw();
+  if (report.workers === 1 && ctx.client.training.workers === 2) {
+    // The second worker failed; the models were rolled back and trained alone.
+    ctx.client.training = { workers: 1, why: report.why };
+    ctx.messages.error('train-message', `Training goes on in one worker: ${report.why}`);
+  }
   probe.lastTrainReport = { ...report, milliseconds: ctx.client.lastMs };
   state.untrained = false;
   state.origin.steps = report.step;
@@ -182,8 +187,9 @@ async function trainLoop(ctx, generation) {
         Math.min(ctx.catalog.limits.model_steps_per_call, Math.round(CHUNK_TARGET_MS / msPerModelStep)),
       );
       const models = state.shown.length === 1 ? '1 model' : `${state.shown.length} models`;
+      const workers = report.workers === 2 ? ', each step split between two workers' : '';
       const msPerStep = msPerModelStep * state.shown.length;
-      $('train-status').textContent = `step ${report.step} · ${msPerStep.toFixed(0)} ms per step (${models})`;
+      $('train-status').textContent = `step ${report.step} · ${msPerStep.toFixed(0)} ms per step (${models}${workers})`;
       if (performance.now() - refreshedAt >= REFRESH_MS) {
         refreshedAt = performance.now();
         // The reconstruction follows the models; a drawing in progress has its own requests.

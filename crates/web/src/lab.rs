@@ -1,16 +1,19 @@
 //! The exported class: a session behind one handle, converted for JavaScript.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, Ref, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use checkerlab_model::DecoderKind;
+use checkerlab_model::data_parallel::{self, GradientHelper, HalfBatch, HalfGradients};
 use checkerlab_model::meters::OverlapLayer;
 use checkerlab_model::mnist::Split;
 use checkerlab_model::session::{self, LabError, Pending, Session, TrainSettings};
-use js_sys::{Float32Array, Uint8Array};
+use js_sys::{Float32Array, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use crate::backend::{self, BackendInfo};
 
@@ -102,12 +105,76 @@ impl Checkerlab {
 
     fn session(&self) -> Result<std::cell::RefMut<'_, Session>, JsError> {
         if self.busy.get() {
-            return Err(error(
-                "Checkerlab is busy with another call; wait for it to finish",
-            ));
+            return Err(busy_error());
         }
         Ok(self.inner.borrow_mut())
     }
+
+    /// The session to read, unless a call holds it (training with a helper
+    /// holds it across the helper's reply): refused then, never a panic.
+    fn read(&self) -> Result<Ref<'_, Session>, JsError> {
+        self.inner.try_borrow().map_err(|_| busy_error())
+    }
+}
+
+fn busy_error() -> JsError {
+    JsError::new("Checkerlab is busy with another call; wait for it to finish")
+}
+
+/// The page's second training worker, as the session sees it: a function
+/// `(decoder, parameters, images) => Promise<{loss, gradients}>` that posts
+/// the half batch to `web/gradient-worker.js` at once.
+struct JsHelper(js_sys::Function);
+
+impl GradientHelper for JsHelper {
+    type Reply = Pin<Box<dyn Future<Output = Result<HalfGradients, String>>>>;
+
+    fn start(&mut self, work: HalfBatch) -> Self::Reply {
+        let sent = self.0.call3(
+            &JsValue::NULL,
+            &work.decoder.name().into(),
+            &Float32Array::from(&work.parameters[..]),
+            &Float32Array::from(&work.images[..]),
+        );
+        Box::pin(async move {
+            let promise: js_sys::Promise = sent
+                .map_err(describe)?
+                .dyn_into()
+                .map_err(|_| "it returned no promise".to_string())?;
+            let reply = JsFuture::from(promise).await.map_err(describe)?;
+            let loss = Reflect::get(&reply, &"loss".into())
+                .ok()
+                .and_then(|loss| loss.as_f64())
+                .ok_or("its reply has no loss")?;
+            let gradients = Reflect::get(&reply, &"gradients".into())
+                .ok()
+                .and_then(|gradients| gradients.dyn_into::<Float32Array>().ok())
+                .ok_or("its reply has no Float32Array of gradients")?;
+            Ok(HalfGradients {
+                loss: loss as f32,
+                gradients: gradients.to_vec(),
+            })
+        })
+    }
+}
+
+/// A thrown JS value's message.
+fn describe(value: JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|err| String::from(err.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// `err` for JavaScript; a failed helper as a `HelperError`, so the worker
+/// knows to repeat the call without it.
+fn lab_error(err: LabError) -> JsValue {
+    let js = js_sys::Error::new(&err.to_string());
+    if matches!(err, LabError::Helper(_)) {
+        js.set_name("HelperError");
+    }
+    js.into()
 }
 
 #[wasm_bindgen]
@@ -127,7 +194,7 @@ impl Checkerlab {
     /// Every list the page derives from: decoders, probes, input kinds,
     /// optimizers, code units, training defaults and limits.
     pub fn catalog(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.borrow().catalog())
+        to_js(&self.read()?.catalog())
     }
 
     /// `{kind, description, reason}`.
@@ -150,19 +217,19 @@ impl Checkerlab {
     /// the CPU (whose tensors live in the wasm memory). For soak tests.
     #[wasm_bindgen(js_name = deviceMemory)]
     pub fn device_memory(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.borrow().device_memory())
+        to_js(&self.read()?.device_memory())
     }
 
     /// Every decoder with its layers, parameter count, weights' origin and
     /// whether it is shown.
     pub fn decoders(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.borrow().decoders())
+        to_js(&self.read()?.decoders())
     }
 
     /// The meters of the test digits themselves and of white noise.
     #[wasm_bindgen(js_name = meterReferences)]
     pub fn meter_references(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.borrow().meter_references().map_err(error)?)
+        to_js(&self.read()?.meter_references().map_err(error)?)
     }
 
     /// Loads a `.ckpt` file into the decoder its header names; returns its
@@ -186,13 +253,13 @@ impl Checkerlab {
     /// A test digit's 784 intensities.
     #[wasm_bindgen(js_name = testDigit)]
     pub fn test_digit(&self, index: u32) -> Result<Float32Array, JsError> {
-        let digit = self.inner.borrow().test_digit(index).map_err(error)?;
+        let digit = self.read()?.test_digit(index).map_err(error)?;
         Ok(Float32Array::from(&digit[..]))
     }
 
     #[wasm_bindgen(js_name = testLabel)]
     pub fn test_label(&self, index: u32) -> Result<u8, JsError> {
-        self.inner.borrow().test_label(index).map_err(error)
+        self.read()?.test_label(index).map_err(error)
     }
 
     /// The image of an input the lab makes itself (`blank`, `grey`, `noise`);
@@ -272,8 +339,34 @@ impl Checkerlab {
     /// lock step on the same batches. Resolves to `{step, models_behind,
     /// losses: [{decoder, first_step, losses}]}`; a NaN or infinite loss
     /// rolls those models back and rejects with the reason.
-    pub fn train(&self, #[wasm_bindgen(js_name = modelSteps)] model_steps: u32) -> js_sys::Promise {
-        self.pending(|s| s.train(model_steps), |report| to_js(&report))
+    ///
+    /// With `helper`, `(decoder, parameters, images) => Promise<{loss,
+    /// gradients}>` (the CPU backend only), every step's batch is split
+    /// with it: see `Session::train_with_helper`. A helper that fails rolls
+    /// the call back and rejects with a `HelperError`.
+    // The session stays borrowed while the helper computes its half: `Busy`
+    // refuses other calls meanwhile, and reads go through `try_borrow`.
+    #[allow(clippy::await_holding_refcell_ref)]
+    pub fn train(
+        &self,
+        #[wasm_bindgen(js_name = modelSteps)] model_steps: u32,
+        helper: Option<js_sys::Function>,
+    ) -> js_sys::Promise {
+        let Some(helper) = helper else {
+            return self.pending(|s| s.train(model_steps), |report| to_js(&report));
+        };
+        let inner = self.inner.clone();
+        let busy = Busy::begin(&self.busy);
+        future_to_promise(async move {
+            let _busy = busy?;
+            let mut helper = JsHelper(helper);
+            let pending = inner
+                .borrow_mut()
+                .train_with_helper(model_steps, &mut helper)
+                .await
+                .map_err(lab_error)?;
+            Ok(to_js(&settle(&inner, pending).await?)?)
+        })
     }
 
     /// Taps per output pixel of a stack of transposed convolutions
@@ -318,4 +411,50 @@ fn reconstructions(results: Vec<session::Reconstruction>) -> Result<JsValue, JsE
         array.push(&with_array(result, "image", &result.image)?);
     }
     Ok(array.into())
+}
+
+/// The second core's share of a training step on the CPU: the gradient of
+/// half a batch at the parameters each request carries. It runs in its own
+/// worker (`web/gradient-worker.js`), beside the lab's.
+#[wasm_bindgen]
+pub struct GradientWorker {
+    inner: data_parallel::GradientWorker,
+}
+
+#[wasm_bindgen]
+impl GradientWorker {
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> GradientWorker {
+        GradientWorker {
+            inner: data_parallel::GradientWorker::new(),
+        }
+    }
+
+    /// `{loss, gradients: Float32Array}` for `images` (784 intensities
+    /// each, back to back) through the `decoder`'s model at `parameters`.
+    pub fn gradients(
+        &mut self,
+        decoder: &str,
+        parameters: Vec<f32>,
+        images: Vec<f32>,
+    ) -> Result<JsValue, JsError> {
+        let work = HalfBatch {
+            decoder: parse(decoder)?,
+            parameters,
+            images,
+        };
+        let reply = self.inner.gradients(&work).map_err(error)?;
+        let object = js_sys::Object::new();
+        Reflect::set(&object, &"loss".into(), &reply.loss.into())
+            .and_then(|_| {
+                Reflect::set(
+                    &object,
+                    &"gradients".into(),
+                    &Float32Array::from(&reply.gradients[..]),
+                )
+            })
+            .map_err(|_| error("could not build the gradients' record"))?;
+        Ok(object.into())
+    }
 }

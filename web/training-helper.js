@@ -1,0 +1,87 @@
+// The lab worker's side of a second training worker (gradient-worker.js):
+// on the CPU each training step splits its batch with it, so a step uses
+// both cores (wasm runs one thread per worker). Rust calls `gradients`
+// through the function `share` gives (crates/web's `Checkerlab.train`).
+
+/** How many workers train, and why, for the page. */
+export function trainingPlan(backendKind, cores) {
+  if (backendKind !== 'cpu') return { workers: 1, why: 'WebGPU trains on the GPU' };
+  if (!(cores >= 2)) return { workers: 1, why: 'this device reports one core' };
+  return { workers: 2, why: `each step splits its batch between two workers (${cores} cores)` };
+}
+
+export class TrainingHelper {
+  #worker;
+  #next = 1;
+  #waiting = new Map();
+  #broken = null;
+
+  constructor(worker) {
+    this.#worker = worker;
+    worker.addEventListener('message', ({ data }) => this.#receive(data));
+    worker.addEventListener('error', (event) => this.#fail(event.message ?? 'it failed to load'));
+  }
+
+  /**
+   * A started helper, or why it could not start.
+   * @param {WebAssembly.Module|null} module the CPU build's compiled wasm (null: the helper compiles it)
+   * @returns {Promise<TrainingHelper>}
+   */
+  static start(module) {
+    const worker = new Worker(new URL('./gradient-worker.js', import.meta.url), { type: 'module' });
+    const helper = new TrainingHelper(worker);
+    return new Promise((resolve, reject) => {
+      helper.#waiting.set('start', {
+        resolve: () => resolve(helper),
+        reject: (why) => {
+          worker.terminate();
+          reject(new Error(`the second training worker did not start: ${why}`));
+        },
+      });
+      worker.postMessage({ type: 'start', module });
+    });
+  }
+
+  /** The function `Checkerlab.train` takes: `(decoder, parameters, images) => Promise<{loss, gradients}>`. */
+  get share() {
+    return (decoder, parameters, images) => this.gradients(decoder, parameters, images);
+  }
+
+  gradients(decoder, parameters, images) {
+    if (this.#broken) return Promise.reject(new Error(this.#broken));
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, decoder, parameters, images }, [parameters.buffer, images.buffer]);
+    });
+  }
+
+  /** Stops the worker; returns true. */
+  terminate() {
+    this.#worker.terminate();
+    this.#fail('it was stopped');
+    return true;
+  }
+
+  #receive(message) {
+    if (message.type === 'started') return this.#settle('start', true);
+    if (message.type === 'failed') return this.#settle('start', false, message.error);
+    if (message.trapped) this.#broken = `it trapped: ${message.error}`;
+    if (message.ok) this.#settle(message.id, true, { loss: message.loss, gradients: message.gradients });
+    else this.#settle(message.id, false, message.error);
+  }
+
+  #settle(id, ok, value) {
+    const waiting = this.#waiting.get(id);
+    if (!waiting) return;
+    this.#waiting.delete(id);
+    if (ok) waiting.resolve(value);
+    else waiting.reject(id === 'start' ? value : new Error(value));
+  }
+
+  #fail(why) {
+    this.#broken ??= why;
+    for (const [id, { reject }] of this.#waiting) reject(id === 'start' ? why : new Error(why));
+    this.#waiting.clear();
+  }
+}
