@@ -4,7 +4,10 @@
 // with --out, writes it to a file.
 //
 //   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--chunk 5]
-//     [--systems checkerlab,tfjs] [--backends webgpu,cpu] [--out FILE]
+//     [--systems checkerlab,tfjs] [--backends webgpu,cpu] [--training-workers 1] [--out FILE]
+//
+// Checkerlab trains on the CPU as the page does: each step split between
+// two workers where there are two cores; `--training-workers 1` in one.
 
 import { parseArgs } from 'node:util';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +24,7 @@ const { values: options } = parseArgs({
     steps: { type: 'string', default: '5' },
     updates: { type: 'string', default: '20' },
     chunk: { type: 'string', default: '5' },
+    'training-workers': { type: 'string' },
     systems: { type: 'string', default: 'checkerlab,tfjs' },
     backends: { type: 'string', default: 'webgpu,cpu' },
     out: { type: 'string' },
@@ -34,6 +38,7 @@ const settings = {
   steps: Number(options.steps),
   updates: Number(options.updates),
   chunk: Number(options.chunk),
+  trainingWorkers: options['training-workers'] === '1' ? 1 : null,
   decoders: ['upsample', 'transposed'],
 };
 
@@ -123,7 +128,7 @@ try {
 const checkerlabRuns = runs.filter((r) => r.system === 'Checkerlab');
 const reference = (run) =>
   checkerlabRuns.find((r) => r.backend === (['webgpu', 'webgl'].includes(run.backend) ? 'webgpu' : 'cpu'));
-const label = (run) => `${run.system} ${run.backend}`;
+const label = (run) => `${run.system} ${run.backend}${run.trainingWorkers === 2 ? ' (2 workers)' : ''}`;
 const lines = [];
 const say = (line = '') => lines.push(line);
 
@@ -210,6 +215,7 @@ if (options.json) {
     .map((run) => ({
       system: run.system,
       backend: run.backend,
+      trainingWorkers: run.trainingWorkers ?? 1,
       stepMs: Object.fromEntries(
         settings.decoders
           .filter((decoder) => !run.training[decoder].failure)

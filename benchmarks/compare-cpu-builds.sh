@@ -5,10 +5,12 @@
 # is `benchmarks/browser.mjs --systems checkerlab --backends cpu`; the table
 # goes to standard output.
 #
-#   benchmarks/compare-cpu-builds.sh [--passes 3] [--steps 20] [--updates 200] LABEL=DIR LABEL=DIR
+#   benchmarks/compare-cpu-builds.sh [--passes 3] [--steps 20] [--updates 200] LABEL=DIR[@1] LABEL=DIR[@1]
 #
 # DIR holds checkerlab_cpu.js and checkerlab_cpu_bg.wasm, for instance a copy
 # of web/pkg made before a change. web/pkg is put back as it was afterwards.
+# `@1` times that build training in one worker (`--training-workers 1`);
+# the same DIR twice, once with it, compares one worker with two.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/toolchain.sh"
 cd "$repo_root"
@@ -30,6 +32,7 @@ done
 [[ $passes =~ ^[1-9][0-9]*$ ]] || { log "--passes takes a positive whole number"; exit 2; }
 for build in "${builds[@]}"; do
   label=${build%%=*} dir=${build#*=}
+  dir=${dir%@1}
   [[ -n $label && $label != *:* ]] || { log "a label is a name without ':' ('$label')"; exit 2; }
   # Each build is copied into web/pkg in turn, so it cannot be web/pkg itself.
   [[ ! -d $dir || $(realpath "$dir") != $(realpath web/pkg) ]] ||
@@ -47,11 +50,13 @@ runs=()
 for pass in $(seq 1 "$passes"); do
   for build in "${builds[@]}"; do
     label=${build%%=*} dir=${build#*=}
-    log "pass $pass of $passes: $label ($dir)"
+    workers=()
+    [[ $dir == *@1 ]] && dir=${dir%@1} && workers=(--training-workers 1)
+    log "pass $pass of $passes: $label ($dir${workers[*]:+, one training worker})"
     cp "$dir"/checkerlab_cpu.js "$dir"/checkerlab_cpu_bg.wasm web/pkg/
     json="$work/$pass-${#runs[@]}.json"
     node benchmarks/browser.mjs --systems checkerlab --backends cpu --steps "$steps" --updates "$updates" \
-      --json "$json" >/dev/null
+      "${workers[@]}" --json "$json" >/dev/null
     runs+=("$label:$pass:$json")
   done
 done
@@ -61,8 +66,8 @@ printf '%s\n\n' "\`benchmarks/compare-cpu-builds.sh --passes $passes --steps $st
 # One row per build and pass, from the runs' JSON: no figure copied by hand.
 node --input-type=module -e '
   import { readFileSync } from "node:fs";
-  console.log("| build | pass | training step, upsample (ms, median, range) | transposed | update, both decoders (ms, median) |");
-  console.log("| --- | --- | --- | --- | --- |");
+  console.log("| build | pass | training workers | training step, upsample (ms, median, range) | transposed | update, both decoders (ms, median) |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
   for (const arg of process.argv.slice(1)) {
     const [label, pass, file] = arg.split(":");
     const [run] = JSON.parse(readFileSync(file, "utf8")).runs;
@@ -70,5 +75,5 @@ node --input-type=module -e '
       const [low, high] = run.stepRangeMs[decoder];
       return `${run.stepMs[decoder].toFixed(0)} (${low.toFixed(0)}-${high.toFixed(0)})`;
     };
-    console.log(`| ${label} | ${pass} | ${step("upsample")} | ${step("transposed")} | ${run.updateMs.toFixed(1)} |`);
+    console.log(`| ${label} | ${pass} | ${run.trainingWorkers} | ${step("upsample")} | ${step("transposed")} | ${run.updateMs.toFixed(1)} |`);
   }' "${runs[@]}"

@@ -38,8 +38,8 @@ const elapsed = async (work) => {
 };
 
 /** Checkerlab's worker on `backend` with both MNIST splits loaded, set to train with Adam 0.001. */
-async function startCheckerlab(backend, batch) {
-  const client = await LabClient.start({ build: prepareBuild(backend) });
+async function startCheckerlab(backend, batch, trainingWorkers = null) {
+  const client = await LabClient.start({ build: prepareBuild(backend), trainingWorkers });
   const files = await Promise.all(
     [
       'train-images-idx3-ubyte.gz',
@@ -59,12 +59,13 @@ async function startCheckerlab(backend, batch) {
  * step includes its batch upload, the read of its loss and the round trip
  * to the lab's worker.
  */
-async function checkerlab({ backend, decoders, batch, warmup, steps, updates, chunk }) {
-  const client = await startCheckerlab(backend, batch);
+async function checkerlab({ backend, decoders, batch, warmup, steps, updates, chunk, trainingWorkers }) {
+  const client = await startCheckerlab(backend, batch, trainingWorkers);
   const result = {
     system: 'Checkerlab',
     backend: client.backend.kind,
     adapter: client.backend.description,
+    trainingWorkers: client.training.workers,
     training: {},
   };
 
@@ -82,6 +83,8 @@ async function checkerlab({ backend, decoders, batch, warmup, steps, updates, ch
     let loss;
     for (let i = 0; i < warmup + steps; i++) {
       const [ms, report] = await elapsed(() => client.call('train', [1]));
+      // A second worker that failed part-way would mix two kinds of step.
+      if (report.workers !== result.trainingWorkers) throw new Error(`training fell back to one worker: ${report.why}`);
       stepMs.push(ms);
       loss = report.losses[0].losses[0];
     }
