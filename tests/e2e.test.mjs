@@ -679,6 +679,7 @@ describe('without WebGPU', () => {
         await hooked.page.locator('#train-message').innerText(),
         /Training goes on in one worker: the second training worker failed \(it was stopped\)/,
       );
+      assert.doesNotMatch(await hooked.page.locator('#backend').innerText(), /two workers/);
       // The failed call was rolled back and repeated alone: the models take
       // the steps they would have taken anywhere.
       assert.ok(Object.keys(losses).length > 0);

@@ -138,6 +138,14 @@ ctx.refreshDecoders = async () => {
   probe.decoders = decoders;
 };
 
+/** The backend line: what runs the lab and why, and whether two workers train. */
+ctx.showBackend = () => {
+  const { backend, training } = ctx.client;
+  const trainingLine = training.workers === 2 ? ` Training uses two workers: ${training.why}.` : '';
+  $('backend').textContent = `Running on ${backend.description}, because ${backend.reason}.${trainingLine}`;
+  $('backend').dataset.kind = backend.kind;
+};
+
 ctx.ensureTrainingData = async () => {
   if (ctx.state.trainLoaded) return;
   ctx.messages.status('Loading the 60,000 MNIST training digits (9.7 MB)…');
@@ -301,11 +309,7 @@ async function start() {
   const { client } = ctx;
   ctx.catalog = client.catalog;
   probe.catalog = client.catalog;
-  const { backend } = client;
-  const { training } = client;
-  const trainingLine = training.workers === 2 ? ` Training uses two workers: ${training.why}.` : '';
-  $('backend').textContent = `Running on ${backend.description}, because ${backend.reason}.${trainingLine}`;
-  $('backend').dataset.kind = backend.kind;
+  ctx.showBackend();
   setupWeights(ctx);
   // The lab takes its data and weights while the page builds its views.
   messages.status('Loading the shipped weights and the MNIST test digits…');

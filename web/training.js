@@ -160,6 +160,7 @@ async function trainChunk(ctx, modelSteps) {
   if (report.workers === 1 && ctx.client.training.workers === 2) {
     // The second worker failed; the models were rolled back and trained alone.
     ctx.client.training = { workers: 1, why: report.why };
+    ctx.showBackend();
     ctx.messages.error('train-message', `Training goes on in one worker: ${report.why}`);
   }
   probe.lastTrainReport = { ...report, milliseconds: ctx.client.lastMs };
