@@ -74,7 +74,7 @@ impl GradientWorker {
 
     /// The mean loss of `work.images` and its gradient at `work.parameters`.
     /// A request of the wrong size is refused and changes nothing.
-    pub fn gradients(&mut self, work: &HalfBatch) -> Result<HalfGradients, String> {
+    pub fn gradients(&self, work: HalfBatch) -> Result<HalfGradients, String> {
         let at = DecoderKind::ALL
             .iter()
             .position(|kind| *kind == work.decoder)
@@ -98,10 +98,9 @@ impl GradientWorker {
             ));
         }
         let model = with_parameters(self.models[at].clone(), &work.parameters, &self.device);
-        let (loss, grads) = gradients(&model, images_tensor(work.images.clone(), &self.device));
+        let (loss, grads) = gradients(&model, images_tensor(work.images, &self.device));
         let loss = loss.into_scalar::<f32>();
         let gradients = flatten(&model, &grads);
-        self.models[at] = model;
         Ok(HalfGradients { loss, gradients })
     }
 }
@@ -111,7 +110,7 @@ impl GradientHelper for GradientWorker {
     type Reply = std::future::Ready<Result<HalfGradients, String>>;
 
     fn start(&mut self, work: HalfBatch) -> Self::Reply {
-        std::future::ready(self.gradients(&work))
+        std::future::ready(self.gradients(work))
     }
 }
 

@@ -434,7 +434,7 @@ impl GradientWorker {
     /// `{loss, gradients: Float32Array}` for `images` (784 intensities
     /// each, back to back) through the `decoder`'s model at `parameters`.
     pub fn gradients(
-        &mut self,
+        &self,
         decoder: &str,
         parameters: Vec<f32>,
         images: Vec<f32>,
@@ -444,7 +444,7 @@ impl GradientWorker {
             parameters,
             images,
         };
-        let reply = self.inner.gradients(&work).map_err(error)?;
+        let reply = self.inner.gradients(work).map_err(error)?;
         let object = js_sys::Object::new();
         Reflect::set(&object, &"loss".into(), &reply.loss.into())
             .and_then(|_| {

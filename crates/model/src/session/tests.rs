@@ -426,7 +426,7 @@ impl GradientHelper for FaultyHelper {
     fn start(&mut self, work: HalfBatch) -> Self::Reply {
         let call = self.calls;
         self.calls += 1;
-        let reply = self.worker.gradients(&work);
+        let reply = self.worker.gradients(work);
         std::future::ready(match (call == self.fault_at, self.fault) {
             (false, _) => reply,
             (true, Fault::Fails) => Err("the helper worker stopped".into()),
@@ -542,7 +542,7 @@ fn a_nan_loss_from_the_helper_rolls_back_as_a_local_one_does() {
 
 #[test]
 fn the_gradient_worker_refuses_requests_of_the_wrong_size() {
-    let mut worker = GradientWorker::new();
+    let worker = GradientWorker::new();
     let lab = session(10, &PAIR);
     let parameters = parameters_of(&lab, DecoderKind::Transposed);
     let image = lab.test_digit(0).unwrap();
@@ -551,7 +551,7 @@ fn the_gradient_worker_refuses_requests_of_the_wrong_size() {
         parameters: parameters.clone(),
         images: image.repeat(2),
     };
-    let reply = worker.gradients(&good).unwrap();
+    let reply = worker.gradients(good.clone()).unwrap();
     assert_eq!(reply.gradients.len(), parameters.len());
     assert!(reply.loss.is_finite() && reply.loss > 0.0);
     let short_parameters = HalfBatch {
@@ -567,8 +567,8 @@ fn the_gradient_worker_refuses_requests_of_the_wrong_size() {
         ..good.clone()
     };
     for bad in [short_parameters, ragged_images, no_images] {
-        assert!(worker.gradients(&bad).is_err());
+        assert!(worker.gradients(bad).is_err());
     }
     // The refusals changed nothing: the same request gets the same reply.
-    assert_eq!(worker.gradients(&good).unwrap().gradients, reply.gradients);
+    assert_eq!(worker.gradients(good).unwrap().gradients, reply.gradients);
 }
