@@ -75,10 +75,7 @@ impl GradientWorker {
     /// The mean loss of `work.images` and its gradient at `work.parameters`.
     /// A request of the wrong size is refused and changes nothing.
     pub fn gradients(&self, work: HalfBatch) -> Result<HalfGradients, String> {
-        let at = DecoderKind::ALL
-            .iter()
-            .position(|kind| *kind == work.decoder)
-            .unwrap_or_default();
+        let at = self.position(work.decoder);
         let count = self.models[at].num_params();
         if work.parameters.len() != count {
             return Err(format!(
@@ -102,6 +99,41 @@ impl GradientWorker {
         let loss = loss.into_scalar::<f32>();
         let gradients = flatten(&model, &grads);
         Ok(HalfGradients { loss, gradients })
+    }
+
+    /// Takes the gradient of `images` made-up digits through `decoder`'s
+    /// model and drops it. In the browser a worker's wasm starts in a
+    /// baseline tier and is compiled to optimised code only once it has run
+    /// a while, which made the first training steps after load take twice
+    /// as long; the lab's worker shares this worker's compiled module, so
+    /// steps taken here while the page is idle speed up both.
+    pub fn warm_up(&self, decoder: DecoderKind, images: usize) -> Result<(), String> {
+        // Refused before the images are made, however many were asked for.
+        if !(1..=limits::BATCH_SIZE).contains(&images) {
+            return Err(format!(
+                "a warm-up takes 1 to {} images, not {images}",
+                limits::BATCH_SIZE
+            ));
+        }
+        let at = self.position(decoder);
+        let parameters = parameters(&self.models[at]);
+        // Any values will do; these are spread over [0, 1] like intensities.
+        let images = (0..images * IMAGE_LEN)
+            .map(|i| (i * 7919 % 256) as f32 / 255.0)
+            .collect();
+        self.gradients(HalfBatch {
+            decoder,
+            parameters,
+            images,
+        })
+        .map(|_| ())
+    }
+
+    fn position(&self, decoder: DecoderKind) -> usize {
+        DecoderKind::ALL
+            .iter()
+            .position(|kind| *kind == decoder)
+            .unwrap_or_default()
     }
 }
 

@@ -457,4 +457,14 @@ impl GradientWorker {
             .map_err(|_| error("could not build the gradients' record"))?;
         Ok(object.into())
     }
+
+    /// One made-up half batch of `images` through the `decoder`'s model,
+    /// dropped: run while the page is idle, so the browser has compiled the
+    /// training code's optimised tier before the first real step.
+    #[wasm_bindgen(js_name = warmUp)]
+    pub fn warm_up(&self, decoder: &str, images: u32) -> Result<(), JsError> {
+        self.inner
+            .warm_up(parse(decoder)?, images as usize)
+            .map_err(error)
+    }
 }

@@ -572,3 +572,27 @@ fn the_gradient_worker_refuses_requests_of_the_wrong_size() {
     // The refusals changed nothing: the same request gets the same reply.
     assert_eq!(worker.gradients(good).unwrap().gradients, reply.gradients);
 }
+
+#[test]
+fn warming_the_gradient_worker_changes_none_of_its_replies() {
+    let worker = GradientWorker::new();
+    let lab = session(10, &PAIR);
+    let request = HalfBatch {
+        decoder: DecoderKind::Upsample,
+        parameters: parameters_of(&lab, DecoderKind::Upsample),
+        images: lab.test_digit(0).unwrap().repeat(2),
+    };
+    let before = worker.gradients(request.clone()).unwrap();
+    for kind in DecoderKind::ALL {
+        worker.warm_up(kind, 2).unwrap();
+    }
+    assert!(worker.warm_up(DecoderKind::Upsample, 0).is_err());
+    assert!(
+        worker
+            .warm_up(DecoderKind::Upsample, limits::BATCH_SIZE + 1)
+            .is_err()
+    );
+    let after = worker.gradients(request).unwrap();
+    assert_eq!(after.gradients, before.gradients);
+    assert_eq!(after.loss, before.loss);
+}
