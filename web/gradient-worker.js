@@ -1,12 +1,17 @@
 // The second core's share of a CPU training step: the gradient of half a
 // batch, at the parameters each request carries (crates/model's
 // data_parallel). Started by the lab's worker (training-helper.js), which
-// sends {type: 'start', module} first and then {id, decoder, parameters,
-// images}; it holds no state a request could depend on.
+// sends {type: 'start', module} first, {type: 'warm-up', decoders, images}
+// once the page is idle, and {id, decoder, parameters, images} to train; it
+// holds no state a request could depend on.
 
 import init, { GradientWorker } from './pkg/checkerlab_cpu.js';
 
 let gradientWorker = null;
+/** Why requests are refused, once the instance cannot be trusted. */
+let broken = null;
+/** Warm-up steps still to take: dropped when the first request comes. */
+let warmUps = [];
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 
@@ -21,8 +26,38 @@ async function start(module) {
   }
 }
 
-function answer({ id, decoder, parameters, images }) {
+function warmUp({ decoders, images }) {
+  if (!gradientWorker || broken) return;
+  warmUps = [...decoders];
+  const started = performance.now();
+  warmUpNext(images, () => post({ type: 'warmed', ms: performance.now() - started }));
+}
+
+/**
+ * One warm-up step per task, so that a request waits for one at most: the
+ * browser compiles a function's optimised tier once it has run a while, and
+ * the lab's worker shares the compiled module, so these steps, taken while
+ * the page is idle, spare the user's first training steps the slow tier.
+ */
+function warmUpNext(images, done) {
+  const decoder = warmUps.shift();
+  if (decoder === undefined) return done();
   try {
+    gradientWorker.warmUp(decoder, images);
+  } catch (err) {
+    warmUps = [];
+    // A trap leaves the instance unusable: the next request is refused, and
+    // the lab's worker trains alone.
+    if (err instanceof WebAssembly.RuntimeError) broken = `its warm-up trapped: ${err.message}`;
+    console.warn(`the second training worker's warm-up stopped: ${err?.message ?? err}`);
+  }
+  setTimeout(() => warmUpNext(images, done));
+}
+
+function answer({ id, decoder, parameters, images }) {
+  warmUps = [];
+  try {
+    if (broken) throw new Error(broken);
     if (!gradientWorker) throw new Error('the gradient worker has not started');
     const { loss, gradients } = gradientWorker.gradients(decoder, parameters, images);
     post({ id, ok: true, loss, gradients }, [gradients.buffer]);
@@ -34,5 +69,6 @@ function answer({ id, decoder, parameters, images }) {
 
 self.addEventListener('message', ({ data }) => {
   if (data.type === 'start') start(data.module);
+  else if (data.type === 'warm-up') warmUp(data);
   else answer(data);
 });

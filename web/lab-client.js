@@ -27,15 +27,23 @@ export class LabClient {
    *   compiles it); `testHooks` lets the tests call `trapForTest`; `worker` one
    *   already started (by default a fresh one); `trainingWorkers` 1 to train
    *   in the lab's worker alone on the CPU (by default a second one shares
-   *   each step where there are two cores)
+   *   each step where there are two cores); `warmUpRounds` how many times
+   *   that second worker's warm-up goes through the decoders (by default the
+   *   lab's choice; 0 for none, to compare)
    * @returns {Promise<LabClient>} with `backend`, `catalog` and `training`
    *   (`{workers, why}`) set
    */
-  static async start({ build, testHooks = false, worker = LabClient.worker(), trainingWorkers = null }) {
+  static async start({
+    build,
+    testHooks = false,
+    worker = LabClient.worker(),
+    trainingWorkers = null,
+    warmUpRounds = null,
+  }) {
     const client = new LabClient(worker);
     const { choice, glue, module } = await build;
     const { backend, catalog, training } = await client.call('start', [
-      { choice, testHooks, glue, module: await module, trainingWorkers },
+      { choice, testHooks, glue, module: await module, trainingWorkers, warmUpRounds },
     ]);
     client.backend = backend;
     client.catalog = catalog;

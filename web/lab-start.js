@@ -29,6 +29,8 @@ export async function startLab() {
     worker,
     // `?training-workers=1` trains on one core, to compare.
     trainingWorkers: query.get('training-workers') === '1' ? 1 : null,
+    // `?warm-up-rounds=0` leaves the second worker cold until training starts, to compare.
+    warmUpRounds: query.has('warm-up-rounds') ? Number(query.get('warm-up-rounds')) : null,
   });
   // The worker fetched them as it started.
   lab.testDigitsLoaded = lab.call('loadTestDigits');

@@ -7,7 +7,7 @@
 import * as cpuBuild from './pkg/checkerlab_cpu.js';
 import { findAdapter } from './backend-choice.js';
 import { fetchGunzipped } from './fetch-files.js';
-import { TrainingHelper, trainingPlan } from './training-helper.js';
+import { MAX_WARM_UP_ROUNDS, TrainingHelper, WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from './training-helper.js';
 
 /**
  * The builds the page may ask for (scripts/build-web.sh), by glue name. The
@@ -53,6 +53,9 @@ const testDigitFiles = Promise.all([
 ]);
 testDigitFiles.catch(() => {}); // reported to the call that awaits them
 
+/** How long the lab must have had no call before the helper's warm-up starts. */
+const WARM_UP_IDLE_MS = 500;
+
 /** The started build's glue: its `Checkerlab` class. */
 let build = null;
 let lab = null;
@@ -63,6 +66,11 @@ let queue = Promise.resolve();
 /** How many workers train and why; with two, the helper (null where it failed). */
 let training = { workers: 1, why: '' };
 let trainingHelper = Promise.resolve(null);
+/** The helper's warm-up, until the lab has been idle long enough to start it. */
+let pendingWarmUp = null;
+/** Calls received and not yet answered, and when the last was answered. */
+let calls = 0;
+let lastAnswered = 0;
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 
@@ -76,8 +84,16 @@ for (const level of ['error', 'warn']) {
 }
 self.addEventListener('checkerlab-panic', (event) => post({ type: 'panic', text: String(event.detail) }));
 
-async function start({ choice, testHooks: hooks, glue, module, trainingWorkers = null }) {
+async function start({ choice, testHooks: hooks, glue, module, trainingWorkers = null, warmUpRounds = null }) {
   if (!Object.hasOwn(BUILDS, glue)) throw new Error(`the lab has no build '${glue}'`);
+  let rounds = warmUpRounds ?? WARM_UP_ROUNDS;
+  if (!(Number.isInteger(rounds) && rounds >= 0 && rounds <= MAX_WARM_UP_ROUNDS)) {
+    // Only benchmarks ask: a bad number must not keep the lab from starting.
+    console.warn(
+      `the warm-up takes 0 to ${MAX_WARM_UP_ROUNDS} rounds, not ${warmUpRounds}: it takes ${WARM_UP_ROUNDS}`,
+    );
+    rounds = WARM_UP_ROUNDS;
+  }
   build = await BUILDS[glue]();
   // The page's compiled module when it sent one, else fetched and compiled here.
   ({ memory } = await build.default(module ? { module_or_path: module } : undefined));
@@ -93,6 +109,7 @@ async function start({ choice, testHooks: hooks, glue, module, trainingWorkers =
   }
   lab = await build.Checkerlab.create(adapter, why);
   const backendInfo = lab.backend();
+  const catalog = lab.catalog();
   training = trainingPlan(backendInfo.kind, self.navigator.hardwareConcurrency);
   if (trainingWorkers === 1 && training.workers === 2) training = { workers: 1, why: 'the address asks for one' };
   if (training.workers === 2) {
@@ -101,8 +118,14 @@ async function start({ choice, testHooks: hooks, glue, module, trainingWorkers =
     trainingHelper = TrainingHelper.start(glue === 'checkerlab_cpu' ? module : null).catch((err) =>
       trainAlone(err.message),
     );
+    if (rounds > 0) pendingWarmUp = warmUpPlan(catalog, rounds);
   }
-  return { backend: backendInfo, catalog: lab.catalog(), training };
+  // The warm-up's rounds go to benchmarks, which compare them.
+  return {
+    backend: backendInfo,
+    catalog,
+    training: { ...training, warmUpRounds: training.workers === 2 ? rounds : 0 },
+  };
 }
 
 /** Drops the second training worker: from now on one trains, and the page is told why. */
@@ -166,6 +189,24 @@ function buffers(value, found = []) {
   return found;
 }
 
+/**
+ * Starts the helper's warm-up once the page has had its first
+ * reconstruction and then left the lab idle for a while: warming at load
+ * delayed the first reconstruction, and while the user draws the lab's
+ * worker needs a core of its own. Started so, it leaves navigation to the
+ * first reconstruction as it was (benchmarks/results/2026-12-03-warm-up-start.md).
+ */
+function warmUpWhenIdle(method) {
+  if (!pendingWarmUp || method !== 'reconstruct') return;
+  setTimeout(() => {
+    const idle = performance.now() - lastAnswered;
+    if (!pendingWarmUp || calls > 0 || idle < WARM_UP_IDLE_MS - 1) return;
+    const plan = pendingWarmUp;
+    pendingWarmUp = null;
+    trainingHelper.then((helper) => helper?.warmUp(plan));
+  }, WARM_UP_IDLE_MS);
+}
+
 async function answer({ id, method, args }) {
   const started = performance.now();
   try {
@@ -175,8 +216,12 @@ async function answer({ id, method, args }) {
     // A trap (RuntimeError) leaves the wasm instance unusable: the page restarts the worker.
     post({ id, ok: false, error: err?.message ?? String(err), trapped: err instanceof WebAssembly.RuntimeError });
   }
+  calls--;
+  lastAnswered = performance.now();
+  warmUpWhenIdle(method);
 }
 
 self.addEventListener('message', ({ data }) => {
+  calls++;
   queue = queue.then(() => answer(data));
 });

@@ -10,11 +10,35 @@ export function trainingPlan(backendKind, cores) {
   return { workers: 2, why: `each step splits its batch between two workers (${cores} cores)` };
 }
 
+/**
+ * How many times the helper's warm-up trains the first-shown decoders, and
+ * on how many made-up images. What counts is the work done: in the browser
+ * a function gets its optimised code once it has run a while. Three rounds
+ * of half a batch of 128 took the first steps at batch 128 from 108-195 ms
+ * to 56-89 ms (benchmarks/results/2026-12-03-warm-up.md).
+ */
+export const WARM_UP_ROUNDS = 3;
+export const WARM_UP_IMAGES = 64;
+export const MAX_WARM_UP_ROUNDS = 20;
+
+/**
+ * What the helper trains while idle: `rounds` times the decoders a first
+ * visit shows, then each other decoder once (most of their code is shared).
+ */
+export function warmUpPlan(catalog, rounds) {
+  const shown = catalog.first_shown;
+  const others = catalog.decoders.map((d) => d.name).filter((name) => !shown.includes(name));
+  const decoders = [...Array.from({ length: rounds }, () => shown).flat(), ...(rounds > 0 ? others : [])];
+  return { decoders, images: WARM_UP_IMAGES };
+}
+
 export class TrainingHelper {
   #worker;
   #next = 1;
   #waiting = new Map();
   #broken = null;
+  /** How long its warm-up took, once done (null before). */
+  warmUpMs = null;
 
   constructor(worker) {
     this.#worker = worker;
@@ -56,6 +80,16 @@ export class TrainingHelper {
     });
   }
 
+  /**
+   * Has it train made-up half batches, one per decoder listed, until the
+   * first real request (gradient-worker.js): its optimised code, shared
+   * with the lab's worker, is then compiled before the user trains.
+   * @param {{decoders: string[], images: number}} plan
+   */
+  warmUp(plan) {
+    if (!this.#broken) this.#worker.postMessage({ type: 'warm-up', ...plan });
+  }
+
   /** Stops the worker; returns true. */
   terminate() {
     this.#worker.terminate();
@@ -66,6 +100,10 @@ export class TrainingHelper {
   #receive(message) {
     if (message.type === 'started') return this.#settle('start', true);
     if (message.type === 'failed') return this.#settle('start', false, message.error);
+    if (message.type === 'warmed') {
+      this.warmUpMs = message.ms;
+      return;
+    }
     if (message.trapped) this.#broken = `it trapped: ${message.error}`;
     if (message.ok) this.#settle(message.id, true, { loss: message.loss, gradients: message.gradients });
     else this.#settle(message.id, false, message.error);
