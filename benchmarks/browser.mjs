@@ -4,10 +4,14 @@
 // with --out, writes it to a file.
 //
 //   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--chunk 5]
-//     [--systems checkerlab,tfjs] [--backends webgpu,cpu] [--training-workers 1] [--out FILE]
+//     [--systems checkerlab,tfjs] [--backends webgpu,cpu] [--training-workers 1]
+//     [--warm-up-rounds N] [--pause-ms 3000] [--out FILE]
 //
 // Checkerlab trains on the CPU as the page does: each step split between
 // two workers where there are two cores; `--training-workers 1` in one.
+// Between the updates and the training steps each system has a pause, as a
+// user makes before pressing Train (Checkerlab's second worker warms up
+// then, once the lab is idle); `--warm-up-rounds 0` leaves it cold.
 
 import { parseArgs } from 'node:util';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +29,8 @@ const { values: options } = parseArgs({
     updates: { type: 'string', default: '20' },
     chunk: { type: 'string', default: '5' },
     'training-workers': { type: 'string' },
+    'warm-up-rounds': { type: 'string' },
+    'pause-ms': { type: 'string', default: '3000' },
     systems: { type: 'string', default: 'checkerlab,tfjs' },
     backends: { type: 'string', default: 'webgpu,cpu' },
     out: { type: 'string' },
@@ -39,6 +45,8 @@ const settings = {
   updates: Number(options.updates),
   chunk: Number(options.chunk),
   trainingWorkers: options['training-workers'] === '1' ? 1 : null,
+  warmUpRounds: options['warm-up-rounds'] === undefined ? null : Number(options['warm-up-rounds']),
+  pauseMs: Number(options['pause-ms']),
   decoders: ['upsample', 'transposed'],
 };
 
@@ -140,7 +148,7 @@ say(
   `Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Chromium ${settings.chromium} headless; WebGPU adapter: ${adapter}.`,
 );
 say(
-  `Training: batch ${settings.batch}, Adam 0.001, one model per step; median of ${settings.steps} steps after ${settings.warmup} warm-up (range).`,
+  `Training: batch ${settings.batch}, Adam 0.001, one model per step; median of ${settings.steps} steps after ${settings.warmup} warm-up (range), after a ${settings.pauseMs / 1000} s pause.`,
 );
 say(
   'Ratio: Checkerlab on the matching device (WebGPU for webgpu/webgl, CPU for wasm/cpu) / this row; below 1, Checkerlab is faster.',
@@ -216,6 +224,7 @@ if (options.json) {
       system: run.system,
       backend: run.backend,
       trainingWorkers: run.trainingWorkers ?? 1,
+      warmUpRounds: run.warmUpRounds ?? 0,
       stepMs: Object.fromEntries(
         settings.decoders
           .filter((decoder) => !run.training[decoder].failure)
@@ -228,6 +237,12 @@ if (options.json) {
             const timed = run.training[decoder].stepMs.slice(settings.warmup);
             return [decoder, [Math.min(...timed), Math.max(...timed)]];
           }),
+      ),
+      // Every step in order, warm-up steps included: how fast the first are.
+      stepSeriesMs: Object.fromEntries(
+        settings.decoders
+          .filter((decoder) => !run.training[decoder].failure)
+          .map((decoder) => [decoder, run.training[decoder].stepMs]),
       ),
       updateMs: median(run.updateMs),
     }));

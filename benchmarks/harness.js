@@ -38,8 +38,8 @@ const elapsed = async (work) => {
 };
 
 /** Checkerlab's worker on `backend` with both MNIST splits loaded, set to train with Adam 0.001. */
-async function startCheckerlab(backend, batch, trainingWorkers = null) {
-  const client = await LabClient.start({ build: prepareBuild(backend), trainingWorkers });
+async function startCheckerlab(backend, batch, trainingWorkers = null, warmUpRounds = null) {
+  const client = await LabClient.start({ build: prepareBuild(backend), trainingWorkers, warmUpRounds });
   const files = await Promise.all(
     [
       'train-images-idx3-ubyte.gz',
@@ -59,13 +59,32 @@ async function startCheckerlab(backend, batch, trainingWorkers = null) {
  * step includes its batch upload, the read of its loss and the round trip
  * to the lab's worker.
  */
-async function checkerlab({ backend, decoders, batch, warmup, steps, updates, chunk, trainingWorkers }) {
-  const client = await startCheckerlab(backend, batch, trainingWorkers);
+/**
+ * A pause between the updates and the training steps, as a user makes
+ * between drawing and pressing Train: what either system does in the
+ * background then (Checkerlab's second worker warms up) counts as it would.
+ */
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function checkerlab({
+  backend,
+  decoders,
+  batch,
+  warmup,
+  steps,
+  updates,
+  chunk,
+  trainingWorkers,
+  warmUpRounds,
+  pauseMs,
+}) {
+  const client = await startCheckerlab(backend, batch, trainingWorkers, warmUpRounds);
   const result = {
     system: 'Checkerlab',
     backend: client.backend.kind,
     adapter: client.backend.description,
     trainingWorkers: client.training.workers,
+    warmUpRounds: client.training.warmUpRounds,
     training: {},
   };
 
@@ -76,6 +95,7 @@ async function checkerlab({ backend, decoders, batch, warmup, steps, updates, ch
     updateMs.push((await elapsed(() => client.call('reconstruct', [digit], [digit.buffer])))[0]);
   }
   result.updateMs = updateMs;
+  await pause(pauseMs);
 
   for (const decoder of decoders) {
     await client.call('showDecoders', [[decoder]]);
@@ -116,7 +136,7 @@ async function useTfBackend(name) {
  * TensorFlow.js: `optimizer.minimize` per step, on a batch made from the
  * same kind of Float32Array, then an awaited read of the loss.
  */
-async function tfjs({ backend, decoders, batch, warmup, steps, updates }) {
+async function tfjs({ backend, decoders, batch, warmup, steps, updates, pauseMs }) {
   const failure = await useTfBackend(backend);
   const result = { system: 'TensorFlow.js', version: tf.version.tfjs, backend, training: {} };
   if (failure) return { ...result, failure };
@@ -138,6 +158,7 @@ async function tfjs({ backend, decoders, batch, warmup, steps, updates }) {
     );
   }
   result.updateMs = updateMs;
+  await pause(pauseMs);
 
   for (const decoder of decoders) {
     const model = models[decoder];
