@@ -29,8 +29,7 @@ async function start(module) {
 function warmUp({ decoders, images }) {
   if (!gradientWorker || broken) return;
   warmUps = [...decoders];
-  const started = performance.now();
-  warmUpNext(images, () => post({ type: 'warmed', ms: performance.now() - started }));
+  warmUpNext(images);
 }
 
 /**
@@ -39,9 +38,9 @@ function warmUp({ decoders, images }) {
  * the lab's worker shares the compiled module, so these steps, taken while
  * the page is idle, spare the user's first training steps the slow tier.
  */
-function warmUpNext(images, done) {
+function warmUpNext(images) {
   const decoder = warmUps.shift();
-  if (decoder === undefined) return done();
+  if (decoder === undefined) return;
   try {
     gradientWorker.warmUp(decoder, images);
   } catch (err) {
@@ -51,7 +50,7 @@ function warmUpNext(images, done) {
     if (err instanceof WebAssembly.RuntimeError) broken = `its warm-up trapped: ${err.message}`;
     console.warn(`the second training worker's warm-up stopped: ${err?.message ?? err}`);
   }
-  setTimeout(() => warmUpNext(images, done));
+  setTimeout(() => warmUpNext(images));
 }
 
 function answer({ id, decoder, parameters, images }) {

@@ -37,8 +37,6 @@ export class TrainingHelper {
   #next = 1;
   #waiting = new Map();
   #broken = null;
-  /** How long its warm-up took, once done (null before). */
-  warmUpMs = null;
 
   constructor(worker) {
     this.#worker = worker;
@@ -100,10 +98,6 @@ export class TrainingHelper {
   #receive(message) {
     if (message.type === 'started') return this.#settle('start', true);
     if (message.type === 'failed') return this.#settle('start', false, message.error);
-    if (message.type === 'warmed') {
-      this.warmUpMs = message.ms;
-      return;
-    }
     if (message.trapped) this.#broken = `it trapped: ${message.error}`;
     if (message.ok) this.#settle(message.id, true, { loss: message.loss, gradients: message.gradients });
     else this.#settle(message.id, false, message.error);
