@@ -37,6 +37,13 @@ const elapsed = async (work) => {
   return [performance.now() - started, value];
 };
 
+/**
+ * A pause between the updates and the training steps, as a user makes
+ * between drawing and pressing Train: what either system does in the
+ * background then (Checkerlab's second worker warms up) counts as it would.
+ */
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Checkerlab's worker on `backend` with both MNIST splits loaded, set to train with Adam 0.001. */
 async function startCheckerlab(backend, batch, trainingWorkers = null, warmUpRounds = null) {
   const client = await LabClient.start({ build: prepareBuild(backend), trainingWorkers, warmUpRounds });
@@ -59,13 +66,6 @@ async function startCheckerlab(backend, batch, trainingWorkers = null, warmUpRou
  * step includes its batch upload, the read of its loss and the round trip
  * to the lab's worker.
  */
-/**
- * A pause between the updates and the training steps, as a user makes
- * between drawing and pressing Train: what either system does in the
- * background then (Checkerlab's second worker warms up) counts as it would.
- */
-const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 async function checkerlab({
   backend,
   decoders,

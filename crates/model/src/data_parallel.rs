@@ -75,7 +75,7 @@ impl GradientWorker {
     /// The mean loss of `work.images` and its gradient at `work.parameters`.
     /// A request of the wrong size is refused and changes nothing.
     pub fn gradients(&self, work: HalfBatch) -> Result<HalfGradients, String> {
-        let at = self.position(work.decoder);
+        let at = model_index(work.decoder);
         let count = self.models[at].num_params();
         if work.parameters.len() != count {
             return Err(format!(
@@ -115,7 +115,7 @@ impl GradientWorker {
                 limits::BATCH_SIZE
             ));
         }
-        let at = self.position(decoder);
+        let at = model_index(decoder);
         let parameters = parameters(&self.models[at]);
         // Any values will do; these are spread over [0, 1] like intensities.
         let images = (0..images * IMAGE_LEN)
@@ -128,13 +128,15 @@ impl GradientWorker {
         })
         .map(|_| ())
     }
+}
 
-    fn position(&self, decoder: DecoderKind) -> usize {
-        DecoderKind::ALL
-            .iter()
-            .position(|kind| *kind == decoder)
-            .unwrap_or_default()
-    }
+/// Where `decoder`'s model is in a [`GradientWorker`]: its models follow
+/// [`DecoderKind::ALL`].
+fn model_index(decoder: DecoderKind) -> usize {
+    DecoderKind::ALL
+        .iter()
+        .position(|kind| *kind == decoder)
+        .unwrap_or_default()
 }
 
 /// A native helper that computes on the calling thread, for tests.
