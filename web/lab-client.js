@@ -27,9 +27,10 @@ export class LabClient {
    *   compiles it); `testHooks` lets the tests call `trapForTest`; `worker` one
    *   already started (by default a fresh one); `trainingWorkers` 1 to train
    *   in the lab's worker alone on the CPU (by default a second one shares
-   *   each step where there are two cores); `warmUpRounds` how many times
-   *   that second worker's warm-up goes through the decoders (by default the
-   *   lab's choice; 0 for none, to compare)
+   *   each step where there are two cores); `warmUpRounds` how many rounds
+   *   of the first-shown decoders that second worker's warm-up trains
+   *   (`warmUpPlan` in training-helper.js; by default the lab's choice, 0
+   *   for none, to compare)
    * @returns {Promise<LabClient>} with `backend`, `catalog` and `training`
    *   (`{workers, why}`) set
    */
