@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SIDE, inkBounds, resampleBox, centreOfMass, toMnist } from '../web/preprocess.js';
+import { strokeRegion } from '../web/draw.js';
 
 function canvas(width, height, paint) {
   const ink = new Float32Array(width * height);
@@ -56,4 +57,37 @@ test('area averaging preserves mean intensity', () => {
 test('faint specks below the threshold do not stretch the bounding box', () => {
   const ink = canvas(100, 100, (x, y) => (x === 2 && y === 2 ? 0.01 : x >= 40 && x < 60 && y >= 30 && y < 70 ? 1 : 0));
   assert.deepEqual(inkBounds(ink, 100, 100), { left: 40, top: 30, right: 60, bottom: 70 });
+});
+
+test('the strokes’ region holds all their ink: the recipe gives the same input from it as from the whole pad', () => {
+  const side = 280;
+  const lineWidth = side * 0.075;
+  const strokes = [
+    [
+      { x: 70.5, y: 60.25 },
+      { x: 190, y: 95 },
+    ],
+    [{ x: 120, y: 215.75 }],
+  ];
+  // Ink as a canvas paints it: full within half the line width of a
+  // point, fading to nothing over the next pixel (the anti-aliased edge).
+  const ink = canvas(side, side, (x, y) => {
+    let v = 0;
+    for (const { x: px, y: py } of strokes.flat()) {
+      const d = Math.hypot(x + 0.5 - px, y + 0.5 - py);
+      v = Math.max(v, Math.min(1, Math.max(0, lineWidth / 2 + 1 - d)));
+    }
+    return v;
+  });
+  const region = strokeRegion(strokes, lineWidth, side, side);
+  const width = region.right - region.left;
+  const height = region.bottom - region.top;
+  assert.ok(width < side && height < side, 'the region leaves out the blank margin');
+  const cropped = canvas(width, height, (x, y) => ink[(region.top + y) * side + region.left + x]);
+  assert.deepEqual(toMnist(cropped, width, height), toMnist(ink, side, side));
+});
+
+test('the strokes’ region is clipped to the pad and absent without strokes', () => {
+  assert.equal(strokeRegion([], 20, 280, 280), null);
+  assert.deepEqual(strokeRegion([[{ x: 1, y: 279 }]], 20, 280, 280), { left: 0, top: 267, right: 13, bottom: 280 });
 });

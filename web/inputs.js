@@ -23,8 +23,8 @@ export function useInput(ctx, kind, image) {
 
 /** The pad's ink as MNIST preprocesses it. */
 export function drawnInput(ctx) {
-  const { width, height } = ctx.$('pad');
-  return toMnist(ctx.pad.ink(), width, height);
+  const { ink, width, height } = ctx.pad.ink();
+  return toMnist(ink, width, height);
 }
 
 /**
