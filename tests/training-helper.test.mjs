@@ -1,5 +1,6 @@
 // How many workers train (two on the CPU where the device reports two cores
-// or more, one on WebGPU or on one core), and what the second warms up on.
+// or more, one on WebGPU or on one core), what the second warms up on, and
+// its share of the reconstructions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from '../web/training-helper.js';
@@ -36,4 +37,41 @@ test("the lab's gradient worker takes every warm-up the plan makes, and refuses 
   for (const decoder of new Set(plan.decoders)) worker.warmUp(decoder, plan.images);
   assert.throws(() => worker.warmUp('no-such-decoder', plan.images), /decoder/);
   assert.throws(() => worker.warmUp(plan.decoders[0], 0), /1 to/);
+});
+
+test("the lab's reconstructions shared with the gradient worker are the lab's own, and a failing worker is reported", async () => {
+  const catalog = await labCatalog(); // initialises the CPU build
+  const { Checkerlab, GradientWorker } = await import('../web/pkg/checkerlab_cpu.js');
+  const lab = await Checkerlab.create(null, 'the unit tests');
+  const worker = new GradientWorker();
+  const names = catalog.decoders.map((d) => d.name);
+  await lab.showDecoders(names);
+  const image = Float32Array.from({ length: 784 }, (_, i) => ((i * 37) % 255) / 255);
+  // As the page's helper does, but in this thread.
+  const asked = [];
+  const share = async (decoders, parameters, input) => {
+    asked.push(...decoders);
+    return worker.reconstruct(decoders, parameters, input);
+  };
+  const alone = await lab.reconstruct(image.slice());
+  const shared = await lab.reconstruct(image.slice(), share);
+  assert.deepEqual(
+    shared.map((r) => r.decoder),
+    names,
+  );
+  assert.deepEqual(
+    asked,
+    names.slice(names.length - Math.floor((names.length - 1) / 2)),
+    'the helper takes the later, smaller share',
+  );
+  assert.deepEqual(shared, alone);
+
+  const failing = () => Promise.reject(new Error('it was stopped'));
+  await assert.rejects(lab.reconstruct(image.slice(), failing), (err) => {
+    assert.equal(err.name, 'HelperError');
+    assert.match(err.message, /second training worker failed \(it was stopped\)/);
+    return true;
+  });
+  assert.deepEqual(await lab.reconstruct(image.slice()), alone, 'nothing changed');
+  assert.throws(() => worker.reconstruct(['upsample'], [], image), /1 decoders came with 0/);
 });

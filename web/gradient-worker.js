@@ -1,8 +1,10 @@
 // The second core's share of a CPU training step: the gradient of half a
 // batch, at the parameters each request carries (crates/model's
-// data_parallel). Started by the lab's worker (training-helper.js), which
+// data_parallel), and the later half of the shown decoders' reconstructions
+// of a drawing. Started by the lab's worker (training-helper.js), which
 // sends {type: 'start', module} first, {type: 'warm-up', decoders, images}
-// once the page is idle, and {id, decoder, parameters, images} to train; it
+// once the page is idle, {id, decoder, parameters, images} to train and
+// {type: 'reconstruct', id, decoders, parameters, image} to reconstruct; it
 // holds no state a request could depend on.
 
 import init, { GradientWorker } from './pkg/checkerlab_cpu.js';
@@ -53,11 +55,22 @@ function warmUpNext(images) {
   setTimeout(() => warmUpNext(images));
 }
 
-function answer({ id, decoder, parameters, images }) {
+/** The buffers of the reconstructions' images, to move rather than copy. */
+const imageBuffers = (results) => results.map((result) => result.image.buffer);
+
+function answer(request) {
   warmUps = [];
+  const { id } = request;
   try {
     if (broken) throw new Error(broken);
     if (!gradientWorker) throw new Error('the gradient worker has not started');
+    if (request.type === 'reconstruct') {
+      const { decoders, parameters, image } = request;
+      const results = gradientWorker.reconstruct(decoders, parameters, image);
+      post({ id, ok: true, results }, imageBuffers(results));
+      return;
+    }
+    const { decoder, parameters, images } = request;
     const { loss, gradients } = gradientWorker.gradients(decoder, parameters, images);
     post({ id, ok: true, loss, gradients }, [gradients.buffer]);
   } catch (err) {
@@ -69,5 +82,6 @@ function answer({ id, decoder, parameters, images }) {
 self.addEventListener('message', ({ data }) => {
   if (data.type === 'start') start(data.module);
   else if (data.type === 'warm-up') warmUp(data);
+  else if (data.type === 'stop-warm-up') warmUps = [];
   else answer(data);
 });

@@ -66,6 +66,8 @@ let queue = Promise.resolve();
 /** How many workers train and why; with two, the helper (null where it failed). */
 let training = { workers: 1, why: '' };
 let trainingHelper = Promise.resolve(null);
+/** The helper once it has started: reconstructions never wait for its start. */
+let startedHelper = null;
 /** The helper's warm-up, until the lab has been idle long enough to start it. */
 let pendingWarmUp = null;
 /** Calls received and not yet answered, and when the last was answered. */
@@ -115,8 +117,12 @@ async function start({ choice, testHooks: hooks, glue, module, trainingWorkers =
   if (training.workers === 2) {
     // Started behind the first reconstruction; training waits for it. The
     // CPU build's module is the lab's own unless the lab runs the other build.
-    trainingHelper = TrainingHelper.start(glue === 'checkerlab_cpu' ? module : null).catch((err) =>
-      trainAlone(err.message),
+    trainingHelper = TrainingHelper.start(glue === 'checkerlab_cpu' ? module : null).then(
+      (helper) => {
+        startedHelper = helper;
+        return helper;
+      },
+      (err) => trainAlone(err.message),
     );
     if (rounds > 0) pendingWarmUp = warmUpPlan(catalog, rounds);
   }
@@ -133,6 +139,7 @@ function trainAlone(why) {
   console.warn(`training goes on in one worker: ${why}`);
   trainingHelper.then((helper) => helper?.terminate());
   trainingHelper = Promise.resolve(null);
+  startedHelper = null;
   training = { workers: 1, why };
   return null;
 }
@@ -153,6 +160,29 @@ async function train(modelSteps) {
     }
   }
   return { ...(await lab.train(modelSteps)), workers: 1, why: training.why };
+}
+
+/**
+ * `lab.reconstruct`, the later shown decoders made by the helper where
+ * there is one (with three shown or more: see
+ * `Session::reconstruct_with_helper`), so both cores reconstruct. Not while its warm-up may run (the reconstruction would wait for a
+ * warm-up step): that one is made alone and ends the warm-up; nor before it
+ * has started (the first reconstruction comes first). A helper that fails
+ * leaves nothing changed: the call is repeated alone, and from then on one
+ * worker trains.
+ */
+async function reconstruct(image) {
+  const helper = startedHelper;
+  if (helper?.warming) helper.stopWarmUp();
+  else if (helper) {
+    try {
+      return await lab.reconstruct(image, helper.shareReconstructions);
+    } catch (err) {
+      if (err?.name !== 'HelperError') throw err;
+      trainAlone(err.message);
+    }
+  }
+  return lab.reconstruct(image);
 }
 
 async function loadTestDigits() {
@@ -177,6 +207,7 @@ function dispatch(method, args) {
   // As if the second worker crashed: the next training call finds it gone.
   if (method === 'stopTrainingHelperForTest') return trainingHelper.then((helper) => helper?.terminate() ?? false);
   if (method === 'train') return train(...args);
+  if (method === 'reconstruct') return reconstruct(...args);
   return lab[method](...args);
 }
 

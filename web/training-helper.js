@@ -1,7 +1,9 @@
 // The lab worker's side of a second training worker (gradient-worker.js):
 // on the CPU each training step splits its batch with it, so a step uses
-// both cores (wasm runs one thread per worker). Rust calls `gradients`
-// through the function `share` gives (crates/web's `Checkerlab.train`).
+// both cores (wasm runs one thread per worker), and a reconstruction its
+// shown decoders. Rust calls `gradients` and `reconstructions` through the
+// functions `share` and `shareReconstructions` give (crates/web's
+// `Checkerlab.train` and `Checkerlab.reconstruct`).
 
 /** How many workers train, and why, for the page. */
 export function trainingPlan(backendKind, cores) {
@@ -37,6 +39,7 @@ export class TrainingHelper {
   #next = 1;
   #waiting = new Map();
   #broken = null;
+  #warming = false;
 
   constructor(worker) {
     this.#worker = worker;
@@ -70,11 +73,40 @@ export class TrainingHelper {
   }
 
   gradients(decoder, parameters, images) {
+    return this.#request({ decoder, parameters, images }, [parameters.buffer, images.buffer]);
+  }
+
+  /** The function `Checkerlab.reconstruct` takes: `(decoders, parameters, image) => Promise<[reconstruction]>`. */
+  get shareReconstructions() {
+    return (decoders, parameters, image) => this.reconstructions(decoders, parameters, image);
+  }
+
+  reconstructions(decoders, parameters, image) {
+    const buffers = [...parameters.map((values) => values.buffer), image.buffer];
+    return this.#request({ type: 'reconstruct', decoders, parameters, image }, buffers);
+  }
+
+  /**
+   * Whether a warm-up may still be running: a request would wait for its
+   * current step (tens of milliseconds), longer than a reconstruction.
+   */
+  get warming() {
+    return this.#warming;
+  }
+
+  /** Ends the warm-up, without a request. */
+  stopWarmUp() {
+    this.#warming = false;
+    if (!this.#broken) this.#worker.postMessage({ type: 'stop-warm-up' });
+  }
+
+  #request(message, transfer) {
     if (this.#broken) return Promise.reject(new Error(this.#broken));
+    this.#warming = false;
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, decoder, parameters, images }, [parameters.buffer, images.buffer]);
+      this.#worker.postMessage({ id, ...message }, transfer);
     });
   }
 
@@ -85,7 +117,9 @@ export class TrainingHelper {
    * @param {{decoders: string[], images: number}} plan
    */
   warmUp(plan) {
-    if (!this.#broken) this.#worker.postMessage({ type: 'warm-up', ...plan });
+    if (this.#broken) return;
+    this.#warming = true;
+    this.#worker.postMessage({ type: 'warm-up', ...plan });
   }
 
   /** Stops the worker; returns true. */
@@ -99,7 +133,8 @@ export class TrainingHelper {
     if (message.type === 'started') return this.#settle('start', true);
     if (message.type === 'failed') return this.#settle('start', false, message.error);
     if (message.trapped) this.#broken = `it trapped: ${message.error}`;
-    if (message.ok) this.#settle(message.id, true, { loss: message.loss, gradients: message.gradients });
+    if (message.ok && message.results) this.#settle(message.id, true, message.results);
+    else if (message.ok) this.#settle(message.id, true, { loss: message.loss, gradients: message.gradients });
     else this.#settle(message.id, false, message.error);
   }
 

@@ -2,7 +2,8 @@
 //! computed by a helper (in the browser, a second worker on the other core)
 //! while this thread computes the other's, then one optimizer step with
 //! their mean weighted by the halves' sizes, which is the whole batch's
-//! gradient up to rounding.
+//! gradient up to rounding. The same helper takes half of the shown
+//! decoders' reconstructions of a drawing ([`SharedReconstruction`]).
 //!
 //! wasm in the browser runs one thread per worker, and Burn's CPU backend
 //! parallelises only large operations; a step of this model at batch 128
@@ -17,7 +18,7 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 
 use crate::evaluation::images_tensor;
-use crate::session::limits;
+use crate::session::{Reconstruction, limits, read_reconstruction, register_reconstruction};
 use crate::train::gradients;
 use crate::{Autoencoder, AutoencoderConfig, DecoderKind, IMAGE_LEN};
 
@@ -47,6 +48,23 @@ pub trait GradientHelper {
     type Reply: Future<Output = Result<HalfGradients, String>>;
 
     fn start(&mut self, work: HalfBatch) -> Self::Reply;
+}
+
+/// Some of the shown decoders' reconstructions of one image, for a helper.
+#[derive(Debug, Clone)]
+pub struct SharedReconstruction {
+    /// Each decoder with every parameter of its model, in [`parameters`]' order.
+    pub models: Vec<(DecoderKind, Vec<f32>)>,
+    /// 784 intensities in `[0, 1]`.
+    pub image: Vec<f32>,
+}
+
+/// Reconstructs elsewhere, like [`GradientHelper`]: `start` sends the work
+/// at once; the reply holds one reconstruction per model sent, in order.
+pub trait ReconstructionHelper {
+    type Reply: Future<Output = Result<Vec<Reconstruction>, String>>;
+
+    fn start(&mut self, work: SharedReconstruction) -> Self::Reply;
 }
 
 /// The helper's side: one model per decoder on Burn's CPU backend, its
@@ -130,6 +148,49 @@ impl GradientWorker {
     }
 }
 
+impl GradientWorker {
+    /// Each of `work.models` reconstructing `work.image` at its parameters,
+    /// computed as the session computes its own. A request that names a
+    /// decoder twice, or carries the wrong number of values, is refused.
+    pub fn reconstruct(&self, work: SharedReconstruction) -> Result<Vec<Reconstruction>, String> {
+        if work.image.len() != IMAGE_LEN || work.image.iter().any(|v| !v.is_finite()) {
+            return Err(format!(
+                "an image to reconstruct holds {IMAGE_LEN} finite values, not {} values",
+                work.image.len()
+            ));
+        }
+        let mut seen = Vec::new();
+        for (decoder, parameters) in &work.models {
+            if seen.contains(decoder) {
+                return Err(format!("the {decoder} decoder was asked for twice"));
+            }
+            seen.push(*decoder);
+            let count = self.models[model_index(*decoder)].num_params();
+            if parameters.len() != count {
+                return Err(format!(
+                    "the {decoder} decoder's model has {count} parameters, not {}",
+                    parameters.len()
+                ));
+            }
+        }
+        let image = work.image.iter().map(|v| v.clamp(0.0, 1.0)).collect();
+        let input = images_tensor(image, &self.device.clone().without_autodiff()); // [1, 1, 28, 28]
+        let mut transaction = Transaction::default();
+        for (decoder, parameters) in &work.models {
+            let model = self.models[model_index(*decoder)].clone();
+            let model = with_parameters(model, parameters, &self.device).valid();
+            transaction = register_reconstruction(&model, input.clone(), transaction);
+        }
+        let mut data = transaction.execute().into_iter();
+        work.models
+            .iter()
+            .map(|(decoder, _)| {
+                read_reconstruction(*decoder, &mut data).map_err(|err| err.to_string())
+            })
+            .collect()
+    }
+}
+
 /// Where `decoder`'s model is in a [`GradientWorker`]: its models follow
 /// [`DecoderKind::ALL`].
 fn model_index(decoder: DecoderKind) -> usize {
@@ -145,6 +206,15 @@ impl GradientHelper for GradientWorker {
 
     fn start(&mut self, work: HalfBatch) -> Self::Reply {
         std::future::ready(self.gradients(work))
+    }
+}
+
+/// A native helper that reconstructs on the calling thread, for tests.
+impl ReconstructionHelper for GradientWorker {
+    type Reply = std::future::Ready<Result<Vec<Reconstruction>, String>>;
+
+    fn start(&mut self, work: SharedReconstruction) -> Self::Reply {
+        std::future::ready(self.reconstruct(work))
     }
 }
 

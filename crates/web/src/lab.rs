@@ -6,10 +6,12 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use checkerlab_model::DecoderKind;
-use checkerlab_model::data_parallel::{self, GradientHelper, HalfBatch, HalfGradients};
+use checkerlab_model::data_parallel::{
+    self, GradientHelper, HalfBatch, HalfGradients, ReconstructionHelper, SharedReconstruction,
+};
 use checkerlab_model::meters::OverlapLayer;
 use checkerlab_model::mnist::Split;
-use checkerlab_model::session::{self, LabError, Pending, Session, TrainSettings};
+use checkerlab_model::session::{self, LabError, Pending, Reconstruction, Session, TrainSettings};
 use js_sys::{Float32Array, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -158,6 +160,59 @@ impl GradientHelper for JsHelper {
     }
 }
 
+/// The same worker's share of a reconstruction: a function `(decoders,
+/// parameters, image) => Promise<[{decoder, bce, meters, image}]>` (one
+/// `Float32Array` of parameters per decoder) that posts it at once.
+struct JsReconstructionHelper(js_sys::Function);
+
+impl ReconstructionHelper for JsReconstructionHelper {
+    type Reply = Pin<Box<dyn Future<Output = Result<Vec<Reconstruction>, String>>>>;
+
+    fn start(&mut self, work: SharedReconstruction) -> Self::Reply {
+        let decoders = js_sys::Array::new();
+        let parameters = js_sys::Array::new();
+        for (decoder, values) in &work.models {
+            decoders.push(&decoder.name().into());
+            parameters.push(&Float32Array::from(&values[..]));
+        }
+        let sent = self.0.call3(
+            &JsValue::NULL,
+            &decoders,
+            &parameters,
+            &Float32Array::from(&work.image[..]),
+        );
+        Box::pin(async move {
+            let promise: js_sys::Promise = sent
+                .map_err(describe)?
+                .dyn_into()
+                .map_err(|_| "it returned no promise".to_string())?;
+            let reply = JsFuture::from(promise).await.map_err(describe)?;
+            let reply: js_sys::Array = reply.dyn_into().map_err(|_| "its reply is no array")?;
+            reply.iter().map(reconstruction_from_js).collect()
+        })
+    }
+}
+
+/// A record as `reconstructions` makes it, back as a [`Reconstruction`].
+fn reconstruction_from_js(record: JsValue) -> Result<Reconstruction, String> {
+    let field = |name: &str| Reflect::get(&record, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let decoder: DecoderKind = field("decoder")
+        .as_string()
+        .ok_or("a reconstruction without its decoder")?
+        .parse()?;
+    let meters = serde_wasm_bindgen::from_value(field("meters"))
+        .map_err(|err| format!("a reconstruction's meters: {err}"))?;
+    let image = field("image")
+        .dyn_into::<Float32Array>()
+        .map_err(|_| "a reconstruction without a Float32Array image")?;
+    Ok(Reconstruction {
+        decoder: decoder.name(),
+        bce: field("bce").as_f64(),
+        meters,
+        image: image.to_vec(),
+    })
+}
+
 /// A thrown JS value's message.
 fn describe(value: JsValue) -> String {
     value
@@ -171,7 +226,7 @@ fn describe(value: JsValue) -> String {
 /// knows to repeat the call without it.
 fn lab_error(err: LabError) -> JsValue {
     let js = js_sys::Error::new(&err.to_string());
-    if matches!(err, LabError::Helper(_)) {
+    if matches!(err, LabError::Helper(_) | LabError::HelperReconstruction(_)) {
         js.set_name("HelperError");
     }
     js.into()
@@ -275,8 +330,34 @@ impl Checkerlab {
 
     /// Reconstructs `image` (784 intensities) with every shown decoder.
     /// Resolves to `[{decoder, bce, meters, image: Float32Array}]`.
-    pub fn reconstruct(&self, image: Vec<f32>) -> js_sys::Promise {
-        self.pending(|s| s.reconstruct(&image), reconstructions)
+    ///
+    /// With `helper` (the CPU backend only), the later half of the shown
+    /// decoders is reconstructed by it: see
+    /// `Session::reconstruct_with_helper`. A helper that fails rejects with
+    /// a `HelperError`, and the call can be repeated without it.
+    // The session stays borrowed while the helper computes its share:
+    // `Busy` refuses other calls meanwhile.
+    #[allow(clippy::await_holding_refcell_ref)]
+    pub fn reconstruct(
+        &self,
+        image: Vec<f32>,
+        helper: Option<js_sys::Function>,
+    ) -> js_sys::Promise {
+        let Some(helper) = helper else {
+            return self.pending(|s| s.reconstruct(&image), reconstructions);
+        };
+        let inner = self.inner.clone();
+        let busy = Busy::begin(&self.busy);
+        future_to_promise(async move {
+            let _busy = busy?;
+            let mut helper = JsReconstructionHelper(helper);
+            let results = inner
+                .borrow()
+                .reconstruct_with_helper(&image, &mut helper)
+                .await
+                .map_err(lab_error)?;
+            Ok(reconstructions(results)?)
+        })
     }
 
     /// Decodes one code assembled unit by unit from test digits' codes
@@ -456,6 +537,35 @@ impl GradientWorker {
             })
             .map_err(|_| error("could not build the gradients' record"))?;
         Ok(object.into())
+    }
+
+    /// `[{decoder, bce, meters, image: Float32Array}]`: `image` (784
+    /// intensities) reconstructed by each of `decoders` at its
+    /// `parameters` (one `Float32Array` per decoder), as the lab's
+    /// `reconstruct` makes them.
+    pub fn reconstruct(
+        &self,
+        decoders: Vec<String>,
+        parameters: Vec<Float32Array>,
+        image: Vec<f32>,
+    ) -> Result<JsValue, JsError> {
+        if decoders.len() != parameters.len() {
+            return Err(error(format!(
+                "{} decoders came with {} parameter arrays",
+                decoders.len(),
+                parameters.len()
+            )));
+        }
+        let models = decoders
+            .iter()
+            .zip(&parameters)
+            .map(|(name, values)| Ok((parse(name)?, values.to_vec())))
+            .collect::<Result<_, JsError>>()?;
+        let results = self
+            .inner
+            .reconstruct(SharedReconstruction { models, image })
+            .map_err(error)?;
+        reconstructions(results)
     }
 
     /// One made-up half batch of `images` through the `decoder`'s model,

@@ -21,7 +21,9 @@ pub use catalog::{Catalog, InputKind, catalog, limits};
 pub use pending::{Finish, Pending};
 pub use records::*;
 
-use crate::data_parallel::{self, GradientHelper, HalfBatch};
+use crate::data_parallel::{
+    self, GradientHelper, HalfBatch, ReconstructionHelper, SharedReconstruction,
+};
 use crate::evaluation::{
     ProbeOutputs, Probes, code_maps, images_tensor, shuffled_codes, unit_codes,
 };
@@ -68,6 +70,8 @@ pub enum LabError {
          before this chunk"
     )]
     Helper(String),
+    #[error("the second training worker failed ({0}) on its share of the reconstructions")]
+    HelperReconstruction(String),
     #[error(
         "reading results from the device failed ({0}); the GPU may have been lost: reload the \
          page, or add ?backend=cpu to its address to run on the CPU"
@@ -467,26 +471,81 @@ impl Session {
     pub fn reconstruct(&self, image: &[f32]) -> Result<Pending<Vec<Reconstruction>>, LabError> {
         let input = self.image_tensor(image)?;
         let (kinds, transaction) = self.per_decoder(|model, transaction| {
-            let logits = model.forward(input.clone());
-            let bce = bce_with_logits(logits.clone(), input.clone());
-            transaction.register(sigmoid(logits)).register(bce)
+            register_reconstruction(model, input.clone(), transaction)
         });
         Ok(Pending::new(transaction, move |_, data| {
             let mut data = data.into_iter();
             kinds
                 .into_iter()
-                .map(|kind| {
-                    let image = floats(data.next())?;
-                    let bce = floats(data.next())?.first().copied().map(f64::from);
-                    Ok(Reconstruction {
-                        decoder: kind.name(),
-                        bce,
-                        meters: CheckerboardMeters::of_batch(&image),
-                        image,
-                    })
-                })
+                .map(|kind| read_reconstruction(kind, &mut data))
                 .collect()
         }))
+    }
+
+    /// [`reconstruct`](Self::reconstruct) with the shown decoders shared:
+    /// `helper` (in the browser, the second training worker, idle while
+    /// the lab answers a call) reconstructs the later ones at their
+    /// current parameters while this thread reconstructs the rest. Its
+    /// share is the smaller, `(shown - 1) / 2`: a message each way costs
+    /// about one decoder's reconstruction in the browser, so with two
+    /// shown this thread makes both, and with seven it makes four while
+    /// the helper makes three. The same results, in the same order. The
+    /// CPU backend only (parameters are read synchronously); a helper that
+    /// fails or answers wrongly fails the call with
+    /// [`LabError::HelperReconstruction`], and nothing changes, so it can
+    /// be repeated without the helper.
+    pub async fn reconstruct_with_helper<H: ReconstructionHelper>(
+        &self,
+        image: &[f32],
+        helper: &mut H,
+    ) -> Result<Vec<Reconstruction>, LabError> {
+        if !self.on_cpu() {
+            return Err(invalid(
+                "a reconstruction helper runs on the CPU backend only",
+            ));
+        }
+        let input = self.image_tensor(image)?;
+        let shown: Vec<&Slot> = self.shown_slots().collect();
+        // Its share is the later one: its results go after this thread's.
+        let (own, theirs) = shown.split_at(shown.len() - helper_share(shown.len()));
+        let reply = (!theirs.is_empty()).then(|| {
+            helper.start(SharedReconstruction {
+                models: theirs
+                    .iter()
+                    .map(|slot| {
+                        let model = slot.trainer.inference_model();
+                        (slot.kind, data_parallel::parameters(&model))
+                    })
+                    .collect(),
+                // As `image_tensor` took it.
+                image: image.iter().map(|v| v.clamp(0.0, 1.0)).collect(),
+            })
+        });
+        let mut transaction = Transaction::default();
+        for slot in own {
+            transaction = register_reconstruction(
+                &slot.trainer.inference_model(),
+                input.clone(),
+                transaction,
+            );
+        }
+        let mut data = transaction.execute().into_iter();
+        let mut results = own
+            .iter()
+            .map(|slot| read_reconstruction(slot.kind, &mut data))
+            .collect::<Result<Vec<_>, _>>()?;
+        let expected: Vec<&str> = theirs.iter().map(|slot| slot.kind.name()).collect();
+        if let Some(reply) = reply {
+            let answered = reply.await.map_err(LabError::HelperReconstruction)?;
+            let names: Vec<&str> = answered.iter().map(|r| r.decoder).collect();
+            if names != expected || answered.iter().any(|r| r.image.len() != IMAGE_LEN) {
+                return Err(LabError::HelperReconstruction(format!(
+                    "it answered for {names:?}, asked for {expected:?}"
+                )));
+            }
+            results.extend(answered);
+        }
+        Ok(results)
     }
 
     /// Decodes one code assembled unit by unit from test digits' codes
@@ -641,10 +700,7 @@ impl Session {
         model_steps: u32,
         helper: &mut H,
     ) -> Result<Pending<TrainReport>, LabError> {
-        if !matches!(
-            self.device.clone().without_autodiff().as_dispatch(),
-            DispatchDevice::Flex(_)
-        ) {
+        if !self.on_cpu() {
             return Err(invalid("a training helper runs on the CPU backend only"));
         }
         let mut call = self.begin_training(model_steps)?;
@@ -811,6 +867,14 @@ impl Session {
         })
     }
 
+    /// Whether the session runs on Burn's CPU backend (flex).
+    fn on_cpu(&self) -> bool {
+        matches!(
+            self.device.clone().without_autodiff().as_dispatch(),
+            DispatchDevice::Flex(_)
+        )
+    }
+
     fn image_tensor(&self, image: &[f32]) -> Result<Tensor<4>, LabError> {
         if image.len() != IMAGE_LEN {
             return Err(invalid(format!(
@@ -880,6 +944,44 @@ pub fn overlap_map(layers: &[OverlapLayer], input_side: usize) -> Result<Overlap
     }
     let (side, map) = meters::overlap_map(layers, input_side, &Device::flex());
     Ok(OverlapMap { side, map })
+}
+
+/// How many of `shown` decoders a helper reconstructs; see
+/// [`Session::reconstruct_with_helper`].
+pub fn helper_share(shown: usize) -> usize {
+    shown.saturating_sub(1) / 2
+}
+
+/// Registers what a reconstruction of `input` by `model` reads: the output
+/// image, then its BCE against `input`. The session and the helper share
+/// it, so both compute alike.
+///
+/// # Shapes
+/// - `input`: `[1, 1, 28, 28]`
+pub(crate) fn register_reconstruction(
+    model: &Autoencoder,
+    input: Tensor<4>,
+    transaction: Transaction,
+) -> Transaction {
+    let logits = model.forward(input.clone()); // [1, 1, 28, 28]
+    let bce = bce_with_logits(logits.clone(), input);
+    transaction.register(sigmoid(logits)).register(bce)
+}
+
+/// `kind`'s reconstruction from the next two values of `data`, as
+/// [`register_reconstruction`] registered them.
+pub(crate) fn read_reconstruction(
+    kind: DecoderKind,
+    data: &mut impl Iterator<Item = TensorData>,
+) -> Result<Reconstruction, LabError> {
+    let image = floats(data.next())?;
+    let bce = floats(data.next())?.first().copied().map(f64::from);
+    Ok(Reconstruction {
+        decoder: kind.name(),
+        bce,
+        meters: CheckerboardMeters::of_batch(&image),
+        image,
+    })
 }
 
 /// A transaction's data as `f32`s; a missing entry is a read that failed.

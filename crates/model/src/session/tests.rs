@@ -1,7 +1,9 @@
 //! The session on Burn's CPU backend: what the browser relies on, natively.
 
 use super::*;
-use crate::data_parallel::{GradientWorker, HalfGradients};
+use crate::data_parallel::{
+    GradientWorker, HalfGradients, ReconstructionHelper, SharedReconstruction,
+};
 use crate::host::block_on;
 
 /// An IDX images file and labels file holding `count` made-up digits.
@@ -538,6 +540,130 @@ fn a_nan_loss_from_the_helper_rolls_back_as_a_local_one_does() {
     for decoder in lab.decoders() {
         assert_eq!(decoder.steps, 0, "{}", decoder.name);
     }
+}
+
+/// What a [`SpoilingHelper`] does to its reply.
+type Spoil = fn(Vec<Reconstruction>) -> Result<Vec<Reconstruction>, String>;
+
+/// A helper that reconstructs like [`GradientWorker`], then spoils its reply
+/// as `spoil` does.
+struct SpoilingHelper {
+    worker: GradientWorker,
+    spoil: Spoil,
+}
+
+impl ReconstructionHelper for SpoilingHelper {
+    type Reply = std::future::Ready<Result<Vec<Reconstruction>, String>>;
+
+    fn start(&mut self, work: SharedReconstruction) -> Self::Reply {
+        std::future::ready(self.worker.reconstruct(work).and_then(self.spoil))
+    }
+}
+
+#[test]
+fn reconstructions_shared_with_a_helper_are_the_session_s_own() {
+    let image = session(4, &PAIR).test_digit(1).unwrap();
+    assert_eq!(
+        (1..=7).map(helper_share).collect::<Vec<_>>(),
+        [0, 0, 1, 1, 2, 2, 3]
+    );
+    let three = [
+        DecoderKind::Upsample,
+        DecoderKind::Transposed,
+        DecoderKind::Subpixel,
+    ];
+    for shown in [
+        &DecoderKind::ALL[..],
+        &three[..],
+        &PAIR[..],
+        &[DecoderKind::Subpixel][..],
+    ] {
+        let mut lab = session(40, shown);
+        // Trained a little, so the helper must take the parameters sent.
+        lab.train(2 * shown.len() as u32)
+            .unwrap()
+            .wait(&mut lab)
+            .unwrap();
+        let alone = lab.reconstruct(&image).unwrap().wait(&mut lab).unwrap();
+        let shared =
+            block_on(lab.reconstruct_with_helper(&image, &mut GradientWorker::new())).unwrap();
+        assert_eq!(alone.len(), shown.len());
+        assert_eq!(alone.len(), shared.len());
+        for (a, b) in alone.iter().zip(&shared) {
+            assert_eq!(a.decoder, b.decoder);
+            assert_eq!(a.image, b.image, "{}", a.decoder);
+            assert_eq!(a.bce, b.bce, "{}", a.decoder);
+            assert_eq!(a.meters, b.meters, "{}", a.decoder);
+        }
+    }
+}
+
+#[test]
+fn a_helper_that_fails_or_answers_wrongly_fails_the_shared_reconstruction() {
+    let mut lab = session(40, &DecoderKind::ALL);
+    let image = lab.test_digit(2).unwrap();
+    let spoils: [Spoil; 4] = [
+        |_| Err("the helper worker stopped".into()),
+        |mut r| {
+            r.pop();
+            Ok(r)
+        },
+        |mut r| {
+            r.reverse();
+            Ok(r)
+        },
+        |mut r| {
+            r[0].image.truncate(10);
+            Ok(r)
+        },
+    ];
+    for spoil in spoils {
+        let mut helper = SpoilingHelper {
+            worker: GradientWorker::new(),
+            spoil,
+        };
+        match block_on(lab.reconstruct_with_helper(&image, &mut helper)) {
+            Err(LabError::HelperReconstruction(why)) => assert!(!why.is_empty()),
+            other => panic!("expected a helper error, got {other:?}"),
+        }
+    }
+    // Nothing changed: the session answers alone as before.
+    assert_eq!(
+        lab.reconstruct(&image)
+            .unwrap()
+            .wait(&mut lab)
+            .unwrap()
+            .len(),
+        7
+    );
+    let bad = [f32::NAN; IMAGE_LEN];
+    assert!(matches!(
+        block_on(lab.reconstruct_with_helper(&bad, &mut GradientWorker::new())),
+        Err(LabError::Invalid(_))
+    ));
+}
+
+#[test]
+fn the_worker_refuses_reconstructions_it_cannot_make() {
+    let worker = GradientWorker::new();
+    let lab = session(4, &PAIR);
+    let parameters = parameters_of(&lab, DecoderKind::Upsample);
+    let image = lab.test_digit(0).unwrap();
+    let request = |models: Vec<(DecoderKind, Vec<f32>)>, image: Vec<f32>| {
+        worker.reconstruct(SharedReconstruction { models, image })
+    };
+    let upsample = (DecoderKind::Upsample, parameters.clone());
+    assert!(request(vec![upsample.clone()], image.clone()).is_ok());
+    assert!(request(vec![upsample.clone()], image[1..].to_vec()).is_err());
+    assert!(request(vec![upsample.clone()], vec![f32::INFINITY; IMAGE_LEN]).is_err());
+    assert!(
+        request(
+            vec![(DecoderKind::Upsample, parameters[1..].to_vec())],
+            image.clone()
+        )
+        .is_err()
+    );
+    assert!(request(vec![upsample.clone(), upsample], image).is_err());
 }
 
 #[test]
