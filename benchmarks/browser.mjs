@@ -1,6 +1,7 @@
 // Checkerlab against TensorFlow.js, in one run of headless Chromium: ms per
-// training step at batch 128 for each decoder, ms per draw-to-both update,
-// time to the first reconstruction, and bytes shipped. Prints one table and,
+// training step at batch 128 for each decoder, ms per draw-to-both update
+// (and Checkerlab's with every decoder shown), time to the first
+// reconstruction, and bytes shipped. Prints one table and,
 // with --out, writes it to a file.
 //
 //   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--chunk 5]
@@ -189,6 +190,11 @@ for (const run of runs.filter((r) => !r.failure)) {
 }
 for (const run of runs.filter((r) => r.failure)) say(`| ${label(run)} | did not initialise: ${run.failure} | |`);
 say();
+for (const run of runs.filter((r) => r.updateEveryMs)) {
+  say(
+    `${label(run)}, the update with all ${run.decoderCount} decoders shown: ${median(run.updateEveryMs).toFixed(1)} ms (${range(run.updateEveryMs)})`,
+  );
+}
 for (const { backend, ms } of starts)
   say(`Checkerlab, navigation to first reconstruction on ${backend}: ${(ms / 1000).toFixed(1)} s`);
 const web = readdirSync(path.join(repositoryRoot, 'web'))
@@ -245,6 +251,7 @@ if (options.json) {
           .map((decoder) => [decoder, run.training[decoder].stepMs]),
       ),
       updateMs: median(run.updateMs),
+      updateEveryMs: run.updateEveryMs ? median(run.updateEveryMs) : null,
     }));
   writeFileSync(options.json, `${JSON.stringify({ runs: medians }, null, 1)}\n`);
 }

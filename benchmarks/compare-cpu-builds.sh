@@ -83,8 +83,8 @@ printf '%s\n\n' "\`benchmarks/compare-cpu-builds.sh --passes $passes --steps $st
 # One row per build and pass, from the runs' JSON: no figure copied by hand.
 node --input-type=module -e '
   import { readFileSync } from "node:fs";
-  console.log("| build | pass | training workers | warm-up rounds | training step, upsample (ms, median, range) | transposed | first three steps, upsample (ms) | transposed | update, both decoders (ms, median) |");
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| build | pass | training workers | warm-up rounds | training step, upsample (ms, median, range) | transposed | first three steps, upsample (ms) | transposed | update, both decoders (ms, median) | every decoder |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const arg of process.argv.slice(1)) {
     const [label, pass, file] = arg.split(":");
     const [run] = JSON.parse(readFileSync(file, "utf8")).runs;
@@ -93,5 +93,5 @@ node --input-type=module -e '
       return `${run.stepMs[decoder].toFixed(0)} (${low.toFixed(0)}-${high.toFixed(0)})`;
     };
     const first = (decoder) => run.stepSeriesMs[decoder].slice(0, 3).map((ms) => ms.toFixed(0)).join(", ");
-    console.log(`| ${label} | ${pass} | ${run.trainingWorkers} | ${run.warmUpRounds} | ${step("upsample")} | ${step("transposed")} | ${first("upsample")} | ${first("transposed")} | ${run.updateMs.toFixed(1)} |`);
+    console.log(`| ${label} | ${pass} | ${run.trainingWorkers} | ${run.warmUpRounds} | ${step("upsample")} | ${step("transposed")} | ${first("upsample")} | ${first("transposed")} | ${run.updateMs.toFixed(1)} | ${run.updateEveryMs?.toFixed(1) ?? "-"} |`);
   }' "${runs[@]}"
