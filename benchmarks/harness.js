@@ -168,16 +168,6 @@ async function tfjs({ backend, decoders, batch, warmup, steps, updates, pauseMs 
     );
   }
   result.updateMs = updateMs;
-  // The same with every decoder shown, as the page shows them side by side
-  // (on the CPU, the second worker makes some of them).
-  await client.call('showDecoders', [client.catalog.decoders.map((d) => d.name)]);
-  const updateEveryMs = [];
-  for (let i = 0; i < updates; i++) {
-    const digit = await client.call('testDigit', [i]);
-    updateEveryMs.push((await elapsed(() => client.call('reconstruct', [digit], [digit.buffer])))[0]);
-  }
-  result.updateEveryMs = updateEveryMs;
-  result.decoderCount = client.catalog.decoders.length;
   await pause(pauseMs);
 
   for (const decoder of decoders) {
