@@ -139,11 +139,7 @@ impl GradientHelper for JsHelper {
             &Float32Array::from(&work.images[..]),
         );
         Box::pin(async move {
-            let promise: js_sys::Promise = sent
-                .map_err(describe)?
-                .dyn_into()
-                .map_err(|_| "it returned no promise".to_string())?;
-            let reply = JsFuture::from(promise).await.map_err(describe)?;
+            let reply = settled(sent).await?;
             let loss = Reflect::get(&reply, &"loss".into())
                 .ok()
                 .and_then(|loss| loss.as_f64())
@@ -182,11 +178,7 @@ impl ReconstructionHelper for JsReconstructionHelper {
             &Float32Array::from(&work.image[..]),
         );
         Box::pin(async move {
-            let promise: js_sys::Promise = sent
-                .map_err(describe)?
-                .dyn_into()
-                .map_err(|_| "it returned no promise".to_string())?;
-            let reply = JsFuture::from(promise).await.map_err(describe)?;
+            let reply = settled(sent).await?;
             let reply: js_sys::Array = reply.dyn_into().map_err(|_| "its reply is no array")?;
             reply.iter().map(reconstruction_from_js).collect()
         })
@@ -211,6 +203,15 @@ fn reconstruction_from_js(record: JsValue) -> Result<Reconstruction, String> {
         meters,
         image: image.to_vec(),
     })
+}
+
+/// What the promise a helper function returned settles to, or why not.
+async fn settled(sent: Result<JsValue, JsValue>) -> Result<JsValue, String> {
+    let promise: js_sys::Promise = sent
+        .map_err(describe)?
+        .dyn_into()
+        .map_err(|_| "it returned no promise".to_string())?;
+    JsFuture::from(promise).await.map_err(describe)
 }
 
 /// A thrown JS value's message.
