@@ -1,6 +1,6 @@
 // The second core's share of a CPU training step: the gradient of half a
 // batch, at the parameters each request carries (crates/model's
-// data_parallel), and the later half of the shown decoders' reconstructions
+// data_parallel), and the later share of the shown decoders' reconstructions
 // of a drawing. Started by the lab's worker (training-helper.js), which
 // sends {type: 'start', module} first, {type: 'warm-up', decoders, images}
 // once the page is idle, {id, decoder, parameters, images} to train and

@@ -165,9 +165,10 @@ async function train(modelSteps) {
 /**
  * `lab.reconstruct`, the later shown decoders made by the helper where
  * there is one (with three shown or more: see
- * `Session::reconstruct_with_helper`), so both cores reconstruct. Not while its warm-up may run (the reconstruction would wait for a
- * warm-up step): that one is made alone and ends the warm-up; nor before it
- * has started (the first reconstruction comes first). A helper that fails
+ * `Session::reconstruct_with_helper`), so both cores reconstruct. Not
+ * while its warm-up may run (the reconstruction would wait for a warm-up
+ * step): that one is made alone and ends the warm-up; nor before it has
+ * started (the first reconstruction comes first). A helper that fails
  * leaves nothing changed: the call is repeated alone, and from then on one
  * worker trains.
  */

@@ -2,8 +2,9 @@
 //! computed by a helper (in the browser, a second worker on the other core)
 //! while this thread computes the other's, then one optimizer step with
 //! their mean weighted by the halves' sizes, which is the whole batch's
-//! gradient up to rounding. The same helper takes half of the shown
-//! decoders' reconstructions of a drawing ([`SharedReconstruction`]).
+//! gradient up to rounding. The same helper makes the later, smaller share
+//! of the shown decoders' reconstructions of a drawing
+//! ([`SharedReconstruction`]).
 //!
 //! wasm in the browser runs one thread per worker, and Burn's CPU backend
 //! parallelises only large operations; a step of this model at batch 128
@@ -146,9 +147,7 @@ impl GradientWorker {
         })
         .map(|_| ())
     }
-}
 
-impl GradientWorker {
     /// Each of `work.models` reconstructing `work.image` at its parameters,
     /// computed as the session computes its own. A request that names a
     /// decoder twice, or carries the wrong number of values, is refused.

@@ -517,8 +517,8 @@ impl Session {
                         (slot.kind, data_parallel::parameters(&model))
                     })
                     .collect(),
-                // As `image_tensor` took it.
-                image: image.iter().map(|v| v.clamp(0.0, 1.0)).collect(),
+                // The worker clamps it as `image_tensor` does.
+                image: image.to_vec(),
             })
         });
         let mut transaction = Transaction::default();
@@ -534,8 +534,8 @@ impl Session {
             .iter()
             .map(|slot| read_reconstruction(slot.kind, &mut data))
             .collect::<Result<Vec<_>, _>>()?;
-        let expected: Vec<&str> = theirs.iter().map(|slot| slot.kind.name()).collect();
         if let Some(reply) = reply {
+            let expected: Vec<&str> = theirs.iter().map(|slot| slot.kind.name()).collect();
             let answered = reply.await.map_err(LabError::HelperReconstruction)?;
             let names: Vec<&str> = answered.iter().map(|r| r.decoder).collect();
             if names != expected || answered.iter().any(|r| r.image.len() != IMAGE_LEN) {
