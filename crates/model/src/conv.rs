@@ -94,7 +94,7 @@ fn add_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
     }
 }
 
-fn on_flex(x: &Tensor<4>) -> bool {
+pub(crate) fn on_flex(x: &Tensor<4>) -> bool {
     matches!(
         x.device().without_autodiff().as_dispatch(),
         DispatchDevice::Flex(_)

@@ -10,6 +10,7 @@ use burn::tensor::{Device, Tensor};
 
 use crate::conv;
 use crate::init::{SeededRng, keras_init_conv};
+use crate::pool;
 
 /// Channels of the code: the bottleneck is `[CODE_CHANNELS, CODE_SIDE, CODE_SIDE]`.
 pub const CODE_CHANNELS: usize = 8;
@@ -66,15 +67,15 @@ impl Encoder {
     pub fn forward_traced(&self, images: Tensor<4>, trace: &mut LayerTrace<'_>) -> Tensor<4> {
         let x = relu(conv::forward(&self.conv1, images)); // [batch, 16, 28, 28]
         trace("conv 3x3, 16, relu", &x);
-        let x = self.pool.forward(x); // [batch, 16, 14, 14]
+        let x = pool::forward(&self.pool, x); // [batch, 16, 14, 14]
         trace("max-pool 2x2", &x);
         let x = relu(conv::forward(&self.conv2, x)); // [batch, 8, 14, 14]
         trace("conv 3x3, 8, relu", &x);
-        let x = self.pool.forward(x); // [batch, 8, 7, 7]
+        let x = pool::forward(&self.pool, x); // [batch, 8, 7, 7]
         trace("max-pool 2x2", &x);
         let x = relu(conv::forward(&self.conv3, x)); // [batch, 8, 7, 7]
         trace("conv 3x3, 8, relu", &x);
-        let x = self.pool.forward(x); // [batch, 8, 4, 4]
+        let x = pool::forward(&self.pool, x); // [batch, 8, 4, 4]
         trace("max-pool 2x2 (same)", &x);
         x
     }

@@ -27,6 +27,7 @@ pub mod init;
 pub mod loss;
 pub mod meters;
 pub mod mnist;
+pub mod pool;
 pub mod progress;
 pub mod resample;
 pub mod session;
