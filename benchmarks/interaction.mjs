@@ -6,7 +6,11 @@
 // The start is timed over --starts loads of each page, each in a fresh
 // browser context (an empty cache, as a first visit).
 //
-//   node benchmarks/interaction.mjs [--seconds 60] [--strokes 40] [--starts 7] [--out FILE.md]
+// Each long task's frame is kept with the scripts that ran in it (the Long
+// Animation Frames API) in the JSON twin, to say where a long task came from.
+//
+//   node benchmarks/interaction.mjs [--seconds 60] [--strokes 40] [--starts 7]
+//     [--pages ',?backend=cpu,?backend=webgpu'] [--out FILE.md]
 
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
@@ -19,6 +23,7 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '60' },
     strokes: { type: 'string', default: '40' },
     starts: { type: 'string', default: '7' },
+    pages: { type: 'string', default: ',?backend=cpu,?backend=webgpu' },
     out: { type: 'string' },
   },
 });
@@ -48,9 +53,29 @@ async function measure(browser, base, query) {
   try {
     await page.addInitScript(() => {
       window.longTasks = [];
+      window.longFrames = [];
       new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) window.longTasks.push(entry.duration);
       }).observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((list) => {
+        for (const frame of list.getEntries()) {
+          window.longFrames.push({
+            startTime: frame.startTime,
+            duration: frame.duration,
+            blockingDuration: frame.blockingDuration,
+            renderStart: frame.renderStart,
+            styleAndLayoutStart: frame.styleAndLayoutStart,
+            scripts: frame.scripts.map((script) => ({
+              invoker: script.invoker,
+              invokerType: script.invokerType,
+              sourceURL: script.sourceURL,
+              sourceFunctionName: script.sourceFunctionName,
+              duration: script.duration,
+              forcedStyleAndLayoutDuration: script.forcedStyleAndLayoutDuration,
+            })),
+          });
+        }
+      }).observe({ type: 'long-animation-frame', buffered: true });
     });
     await page.goto(`${base}${query}`);
     await page.waitForFunction(() => window.checkerlab?.ready === true, null, { timeout: 600_000 });
@@ -82,6 +107,7 @@ async function measure(browser, base, query) {
     await page.waitForFunction(() => (window.checkerlab.lastTrainReport?.step ?? 0) >= 1, null, { timeout: 600_000 });
     await page.evaluate(() => {
       window.longTasks.length = 0;
+      window.longFrames.length = 0;
       window.checkerlab.paintLatencies.length = 0;
     });
     const began = Date.now();
@@ -96,6 +122,8 @@ async function measure(browser, base, query) {
     await page.click('#train');
     const training = await page.evaluate(() => ({
       longTasks: [...window.longTasks],
+      // Frames of 50 ms and more that hold a long task: the others are long only by waiting.
+      longFrames: window.longFrames.filter((frame) => frame.blockingDuration > 0),
       paints: [...window.checkerlab.paintLatencies],
       click: window.checkerlab.clickLatencies.at(-1),
       step: window.checkerlab.lastTrainReport.step,
@@ -125,7 +153,7 @@ const base = `http://127.0.0.1:${server.address().port}/`;
 const browser = await launchChromium({ webgpu: true });
 const runs = [];
 try {
-  for (const query of ['', '?backend=cpu', '?backend=webgpu']) {
+  for (const query of options.pages.split(',')) {
     const run = await measure(browser, base, query);
     run.startsMs = [run.firstMs];
     while (run.startsMs.length < STARTS) run.startsMs.push(await timeStart(browser, base, query));
