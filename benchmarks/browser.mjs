@@ -4,7 +4,7 @@
 // reconstruction, and bytes shipped. Prints one table and,
 // with --out, writes it to a file.
 //
-//   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 20] [--chunk 5]
+//   scripts/bench.sh [--batch 128] [--warmup 2] [--steps 5] [--updates 200] [--chunk 5]
 //     [--systems checkerlab,tfjs] [--backends webgpu,cpu] [--training-workers 1]
 //     [--warm-up-rounds N] [--pause-ms 3000] [--out FILE]
 //
@@ -27,7 +27,9 @@ const { values: options } = parseArgs({
     batch: { type: 'string', default: '128' },
     warmup: { type: 'string', default: '2' },
     steps: { type: 'string', default: '5' },
-    updates: { type: 'string', default: '20' },
+    // Enough that the first calls (V8 compiling each decoder's code) do not
+    // set the median: a person drawing makes hundreds of updates.
+    updates: { type: 'string', default: '200' },
     chunk: { type: 'string', default: '5' },
     'training-workers': { type: 'string' },
     'warm-up-rounds': { type: 'string' },
@@ -179,7 +181,7 @@ for (const decoder of settings.decoders) {
   }
 }
 say();
-say('| draw-to-both-reconstructions update | ms (median, range) | ratio |');
+say(`| draw-to-both-reconstructions update | ms (median of ${settings.updates}, range) | ratio |`);
 say('|---|---|---|');
 for (const run of runs.filter((r) => !r.failure)) {
   const ratio =
@@ -192,7 +194,7 @@ for (const run of runs.filter((r) => r.failure)) say(`| ${label(run)} | did not 
 say();
 for (const run of runs.filter((r) => r.updateEveryMs)) {
   say(
-    `${label(run)}, the update with all ${run.decoderCount} decoders shown: ${median(run.updateEveryMs).toFixed(1)} ms (${range(run.updateEveryMs)})`,
+    `${label(run)}, the update with all ${run.decoderCount} decoders shown: ${median(run.updateEveryMs).toFixed(1)} ms (median of ${settings.updates}, ${range(run.updateEveryMs)})`,
   );
 }
 for (const { backend, ms } of starts)
