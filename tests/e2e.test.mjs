@@ -672,7 +672,7 @@ describe('without WebGPU', () => {
     const hooked = await openPage(browser, '?backend=cpu&test-hooks');
     try {
       assert.match(await hooked.page.locator('#backend').innerText(), /Training uses two workers/);
-      assert.equal(await hooked.page.evaluate(() => window.checkerlab.stopTrainingHelper()), true);
+      assert.equal(await hooked.page.evaluate(() => window.checkerlab.stopHelper()), true);
       const losses = await trainFromScratch(hooked.page, 3);
       assert.equal((await hooked.page.evaluate(() => window.checkerlab.lastTrainReport)).workers, 1);
       assert.match(

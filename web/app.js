@@ -73,7 +73,7 @@ const ctx = {
 /** Makes the lab's wasm instance trap (only with `?test-hooks`), to test the restart. */
 probe.trap = () => ctx.client.call('trapForTest').catch((err) => err.message);
 /** Stops the second training worker (only with `?test-hooks`), to test training going on without it. */
-probe.stopTrainingHelper = () => ctx.client.call('stopTrainingHelperForTest');
+probe.stopHelper = () => ctx.client.call('stopHelperForTest');
 
 /** Whether every input so far has been sent and answered, and painted. */
 probe.settled = () => (ctx.live?.idle ?? false) && (ctx.spectrum?.idle ?? true);

@@ -29,7 +29,7 @@ export class LabClient {
    *   in the lab's worker alone on the CPU (by default a second one shares
    *   each step where there are two cores); `warmUpRounds` how many rounds
    *   of the first-shown decoders that second worker's warm-up trains
-   *   (`warmUpPlan` in training-helper.js; by default the lab's choice, 0
+   *   (`warmUpPlan` in helper-client.js; by default the lab's choice, 0
    *   for none, to compare)
    * @returns {Promise<LabClient>} with `backend`, `catalog` and `training`
    *   (`{workers, why}`) set

@@ -7,7 +7,7 @@
 import * as cpuBuild from './pkg/checkerlab_cpu.js';
 import { findAdapter } from './backend-choice.js';
 import { fetchGunzipped } from './fetch-files.js';
-import { MAX_WARM_UP_ROUNDS, TrainingHelper, WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from './training-helper.js';
+import { MAX_WARM_UP_ROUNDS, HelperClient, WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from './helper-client.js';
 
 /**
  * The builds the page may ask for (scripts/build-web.sh), by glue name. The
@@ -65,7 +65,7 @@ let testHooks = false;
 let queue = Promise.resolve();
 /** How many workers train and why; with two, the helper (null where it failed). */
 let training = { workers: 1, why: '' };
-let trainingHelper = Promise.resolve(null);
+let helperClient = Promise.resolve(null);
 /** The helper once it has started: reconstructions never wait for its start. */
 let startedHelper = null;
 /** The helper's warm-up, until the lab has been idle long enough to start it. */
@@ -117,7 +117,7 @@ async function start({ choice, testHooks: hooks, glue, module, trainingWorkers =
   if (training.workers === 2) {
     // Started behind the first reconstruction; training waits for it. The
     // CPU build's module is the lab's own unless the lab runs the other build.
-    trainingHelper = TrainingHelper.start(glue === 'checkerlab_cpu' ? module : null).then(
+    helperClient = HelperClient.start(glue === 'checkerlab_cpu' ? module : null).then(
       (helper) => {
         startedHelper = helper;
         return helper;
@@ -137,8 +137,8 @@ async function start({ choice, testHooks: hooks, glue, module, trainingWorkers =
 /** Drops the second training worker: from now on one trains, and the page is told why. */
 function trainAlone(why) {
   console.warn(`training goes on in one worker: ${why}`);
-  trainingHelper.then((helper) => helper?.terminate());
-  trainingHelper = Promise.resolve(null);
+  helperClient.then((helper) => helper?.terminate());
+  helperClient = Promise.resolve(null);
   startedHelper = null;
   training = { workers: 1, why };
   return null;
@@ -150,7 +150,7 @@ function trainAlone(why) {
  * call is repeated alone. Each report says how many workers trained.
  */
 async function train(modelSteps) {
-  const helper = await trainingHelper;
+  const helper = await helperClient;
   if (helper) {
     try {
       return { ...(await lab.train(modelSteps, helper.share)), workers: 2 };
@@ -199,14 +199,14 @@ function dispatch(method, args) {
     STATICS.has(method) ||
     METHODS.has(method) ||
     method === 'loadTestDigits' ||
-    (testHooks && (method === 'trapForTest' || method === 'stopTrainingHelperForTest'));
+    (testHooks && (method === 'trapForTest' || method === 'stopHelperForTest'));
   if (!known) throw new Error(`the lab has no call '${method}'`);
   if (!lab) throw new Error('the lab has not started');
   if (method === 'loadTestDigits') return loadTestDigits();
   if (STATICS.has(method)) return build.Checkerlab[method](...args);
   if (method === 'trapForTest') return build.Checkerlab.trapForTest();
   // As if the second worker crashed: the next training call finds it gone.
-  if (method === 'stopTrainingHelperForTest') return trainingHelper.then((helper) => helper?.terminate() ?? false);
+  if (method === 'stopHelperForTest') return helperClient.then((helper) => helper?.terminate() ?? false);
   if (method === 'train') return train(...args);
   if (method === 'reconstruct') return reconstruct(...args);
   return lab[method](...args);
@@ -235,7 +235,7 @@ function warmUpWhenIdle(method) {
     if (!pendingWarmUp || calls > 0 || idle < WARM_UP_IDLE_MS - 1) return;
     const plan = pendingWarmUp;
     pendingWarmUp = null;
-    trainingHelper.then((helper) => helper?.warmUp(plan));
+    helperClient.then((helper) => helper?.warmUp(plan));
   }, WARM_UP_IDLE_MS);
 }
 

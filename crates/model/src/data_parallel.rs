@@ -70,18 +70,18 @@ pub trait ReconstructionHelper {
 
 /// The helper's side: one model per decoder on Burn's CPU backend, its
 /// parameters replaced by each request's.
-pub struct GradientWorker {
+pub struct HelperWorker {
     device: Device,
     models: Vec<Autoencoder>,
 }
 
-impl Default for GradientWorker {
+impl Default for HelperWorker {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl GradientWorker {
+impl HelperWorker {
     pub fn new() -> Self {
         let device = Device::flex().autodiff();
         let models = DecoderKind::ALL
@@ -190,7 +190,7 @@ impl GradientWorker {
     }
 }
 
-/// Where `decoder`'s model is in a [`GradientWorker`]: its models follow
+/// Where `decoder`'s model is in a [`HelperWorker`]: its models follow
 /// [`DecoderKind::ALL`].
 fn model_index(decoder: DecoderKind) -> usize {
     DecoderKind::ALL
@@ -200,7 +200,7 @@ fn model_index(decoder: DecoderKind) -> usize {
 }
 
 /// A native helper that computes on the calling thread, for tests.
-impl GradientHelper for GradientWorker {
+impl GradientHelper for HelperWorker {
     type Reply = std::future::Ready<Result<HalfGradients, String>>;
 
     fn start(&mut self, work: HalfBatch) -> Self::Reply {
@@ -209,7 +209,7 @@ impl GradientHelper for GradientWorker {
 }
 
 /// A native helper that reconstructs on the calling thread, for tests.
-impl ReconstructionHelper for GradientWorker {
+impl ReconstructionHelper for HelperWorker {
     type Reply = std::future::Ready<Result<Vec<Reconstruction>, String>>;
 
     fn start(&mut self, work: SharedReconstruction) -> Self::Reply {

@@ -125,7 +125,7 @@ fn busy_error() -> JsError {
 
 /// The page's second training worker, as the session sees it: a function
 /// `(decoder, parameters, images) => Promise<{loss, gradients}>` that posts
-/// the half batch to `web/gradient-worker.js` at once.
+/// the half batch to `web/helper-worker.js` at once.
 struct JsHelper(js_sys::Function);
 
 impl GradientHelper for JsHelper {
@@ -495,21 +495,22 @@ fn reconstructions(results: Vec<session::Reconstruction>) -> Result<JsValue, JsE
     Ok(array.into())
 }
 
-/// The second core's share of a training step on the CPU: the gradient of
-/// half a batch at the parameters each request carries. It runs in its own
-/// worker (`web/gradient-worker.js`), beside the lab's.
+/// The second core's share of the lab's work on the CPU: the gradient of
+/// half a training batch, or the later shown decoders' reconstructions, at
+/// the parameters each request carries. It runs in its own worker
+/// (`web/helper-worker.js`), beside the lab's.
 #[wasm_bindgen]
-pub struct GradientWorker {
-    inner: data_parallel::GradientWorker,
+pub struct HelperWorker {
+    inner: data_parallel::HelperWorker,
 }
 
 #[wasm_bindgen]
-impl GradientWorker {
+impl HelperWorker {
     #[wasm_bindgen(constructor)]
     #[allow(clippy::new_without_default)]
-    pub fn new() -> GradientWorker {
-        GradientWorker {
-            inner: data_parallel::GradientWorker::new(),
+    pub fn new() -> HelperWorker {
+        HelperWorker {
+            inner: data_parallel::HelperWorker::new(),
         }
     }
 

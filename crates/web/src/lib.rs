@@ -10,7 +10,7 @@ mod backend;
 mod console_log;
 mod lab;
 
-pub use lab::{Checkerlab, GradientWorker};
+pub use lab::{Checkerlab, HelperWorker};
 
 use wasm_bindgen::prelude::*;
 

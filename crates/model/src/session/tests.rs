@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::data_parallel::{
-    GradientWorker, HalfGradients, ReconstructionHelper, SharedReconstruction,
+    HalfGradients, HelperWorker, ReconstructionHelper, SharedReconstruction,
 };
 use crate::host::block_on;
 
@@ -395,10 +395,10 @@ fn meter_references_put_noise_at_its_share_of_the_spectrum() {
     assert!(Session::new(Device::flex()).meter_references().is_err());
 }
 
-/// A helper that computes like [`GradientWorker`] but spoils its reply on
+/// A helper that computes like [`HelperWorker`] but spoils its reply on
 /// call `fault_at` (counting from 0), in the way `fault` says.
 struct FaultyHelper {
-    worker: GradientWorker,
+    worker: HelperWorker,
     calls: usize,
     fault_at: usize,
     fault: Fault,
@@ -414,7 +414,7 @@ enum Fault {
 impl FaultyHelper {
     fn new(fault_at: usize, fault: Fault) -> Self {
         Self {
-            worker: GradientWorker::new(),
+            worker: HelperWorker::new(),
             calls: 0,
             fault_at,
             fault,
@@ -473,7 +473,7 @@ fn steps_shared_with_a_helper_train_as_local_steps_do() {
         }
         let steps = 2 * DecoderKind::ALL.len() as u32;
         let reference = local.train(steps).unwrap().wait(&mut local).unwrap();
-        let mut helper = GradientWorker::new();
+        let mut helper = HelperWorker::new();
         let report = block_on(shared.train_with_helper(steps, &mut helper))
             .unwrap()
             .wait(&mut shared)
@@ -545,10 +545,10 @@ fn a_nan_loss_from_the_helper_rolls_back_as_a_local_one_does() {
 /// What a [`SpoilingHelper`] does to its reply.
 type Spoil = fn(Vec<Reconstruction>) -> Result<Vec<Reconstruction>, String>;
 
-/// A helper that reconstructs like [`GradientWorker`], then spoils its reply
+/// A helper that reconstructs like [`HelperWorker`], then spoils its reply
 /// as `spoil` does.
 struct SpoilingHelper {
-    worker: GradientWorker,
+    worker: HelperWorker,
     spoil: Spoil,
 }
 
@@ -586,7 +586,7 @@ fn reconstructions_shared_with_a_helper_are_the_session_s_own() {
             .unwrap();
         let alone = lab.reconstruct(&image).unwrap().wait(&mut lab).unwrap();
         let shared =
-            block_on(lab.reconstruct_with_helper(&image, &mut GradientWorker::new())).unwrap();
+            block_on(lab.reconstruct_with_helper(&image, &mut HelperWorker::new())).unwrap();
         assert_eq!(alone.len(), shown.len());
         assert_eq!(alone.len(), shared.len());
         for (a, b) in alone.iter().zip(&shared) {
@@ -619,7 +619,7 @@ fn a_helper_that_fails_or_answers_wrongly_fails_the_shared_reconstruction() {
     ];
     for spoil in spoils {
         let mut helper = SpoilingHelper {
-            worker: GradientWorker::new(),
+            worker: HelperWorker::new(),
             spoil,
         };
         match block_on(lab.reconstruct_with_helper(&image, &mut helper)) {
@@ -638,14 +638,14 @@ fn a_helper_that_fails_or_answers_wrongly_fails_the_shared_reconstruction() {
     );
     let bad = [f32::NAN; IMAGE_LEN];
     assert!(matches!(
-        block_on(lab.reconstruct_with_helper(&bad, &mut GradientWorker::new())),
+        block_on(lab.reconstruct_with_helper(&bad, &mut HelperWorker::new())),
         Err(LabError::Invalid(_))
     ));
 }
 
 #[test]
 fn the_worker_refuses_reconstructions_it_cannot_make() {
-    let worker = GradientWorker::new();
+    let worker = HelperWorker::new();
     let lab = session(4, &PAIR);
     let parameters = parameters_of(&lab, DecoderKind::Upsample);
     let image = lab.test_digit(0).unwrap();
@@ -667,8 +667,8 @@ fn the_worker_refuses_reconstructions_it_cannot_make() {
 }
 
 #[test]
-fn the_gradient_worker_refuses_requests_of_the_wrong_size() {
-    let worker = GradientWorker::new();
+fn the_helper_worker_refuses_requests_of_the_wrong_size() {
+    let worker = HelperWorker::new();
     let lab = session(10, &PAIR);
     let parameters = parameters_of(&lab, DecoderKind::Transposed);
     let image = lab.test_digit(0).unwrap();
@@ -700,8 +700,8 @@ fn the_gradient_worker_refuses_requests_of_the_wrong_size() {
 }
 
 #[test]
-fn warming_the_gradient_worker_changes_none_of_its_replies() {
-    let worker = GradientWorker::new();
+fn warming_the_helper_worker_changes_none_of_its_replies() {
+    let worker = HelperWorker::new();
     let lab = session(10, &PAIR);
     let request = HalfBatch {
         decoder: DecoderKind::Upsample,

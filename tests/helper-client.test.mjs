@@ -3,7 +3,7 @@
 // its share of the reconstructions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from '../web/training-helper.js';
+import { WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from '../web/helper-client.js';
 import { labCatalog } from './lab-catalog.mjs';
 
 test('the CPU trains in two workers where there are two cores, and says why', () => {
@@ -29,21 +29,21 @@ test('the warm-up trains the first-shown decoders each round, then every other d
   assert.deepEqual(warmUpPlan(catalog, 0).decoders, []);
 });
 
-test("the lab's gradient worker takes every warm-up the plan makes, and refuses a bad one", async () => {
+test("the lab's helper worker takes every warm-up the plan makes, and refuses a bad one", async () => {
   await labCatalog(); // initialises the CPU build
-  const { GradientWorker } = await import('../web/pkg/checkerlab_cpu.js');
-  const worker = new GradientWorker();
+  const { HelperWorker } = await import('../web/pkg/checkerlab_cpu.js');
+  const worker = new HelperWorker();
   const plan = warmUpPlan(await labCatalog(), 1);
   for (const decoder of new Set(plan.decoders)) worker.warmUp(decoder, plan.images);
   assert.throws(() => worker.warmUp('no-such-decoder', plan.images), /decoder/);
   assert.throws(() => worker.warmUp(plan.decoders[0], 0), /1 to/);
 });
 
-test("the lab's reconstructions shared with the gradient worker are the lab's own, and a failing worker is reported", async () => {
+test("the lab's reconstructions shared with the helper worker are the lab's own, and a failing worker is reported", async () => {
   const catalog = await labCatalog(); // initialises the CPU build
-  const { Checkerlab, GradientWorker } = await import('../web/pkg/checkerlab_cpu.js');
+  const { Checkerlab, HelperWorker } = await import('../web/pkg/checkerlab_cpu.js');
   const lab = await Checkerlab.create(null, 'the unit tests');
-  const worker = new GradientWorker();
+  const worker = new HelperWorker();
   const names = catalog.decoders.map((d) => d.name);
   await lab.showDecoders(names);
   const image = Float32Array.from({ length: 784 }, (_, i) => ((i * 37) % 255) / 255);

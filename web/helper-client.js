@@ -1,4 +1,4 @@
-// The lab worker's side of a second training worker (gradient-worker.js):
+// The lab worker's client of the second worker (helper-worker.js):
 // on the CPU each training step splits its batch with it, so a step uses
 // both cores (wasm runs one thread per worker), and a reconstruction its
 // shown decoders. Rust calls `gradients` and `reconstructions` through the
@@ -34,7 +34,7 @@ export function warmUpPlan(catalog, rounds) {
   return { decoders, images: WARM_UP_IMAGES };
 }
 
-export class TrainingHelper {
+export class HelperClient {
   #worker;
   #next = 1;
   #waiting = new Map();
@@ -50,11 +50,11 @@ export class TrainingHelper {
   /**
    * A started helper, or why it could not start.
    * @param {WebAssembly.Module|null} module the CPU build's compiled wasm (null: the helper compiles it)
-   * @returns {Promise<TrainingHelper>}
+   * @returns {Promise<HelperClient>}
    */
   static start(module) {
-    const worker = new Worker(new URL('./gradient-worker.js', import.meta.url), { type: 'module' });
-    const helper = new TrainingHelper(worker);
+    const worker = new Worker(new URL('./helper-worker.js', import.meta.url), { type: 'module' });
+    const helper = new HelperClient(worker);
     return new Promise((resolve, reject) => {
       helper.#waiting.set('start', {
         resolve: () => resolve(helper),
@@ -112,7 +112,7 @@ export class TrainingHelper {
 
   /**
    * Has it train made-up half batches, one per decoder listed, until the
-   * first real request (gradient-worker.js): its optimised code, shared
+   * first real request (helper-worker.js): its optimised code, shared
    * with the lab's worker, is then compiled before the user trains.
    * @param {{decoders: string[], images: number}} plan
    */

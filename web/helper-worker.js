@@ -1,15 +1,15 @@
 // The second core's share of a CPU training step: the gradient of half a
 // batch, at the parameters each request carries (crates/model's
 // data_parallel), and the later share of the shown decoders' reconstructions
-// of a drawing. Started by the lab's worker (training-helper.js), which
+// of a drawing. Started by the lab's worker (helper-client.js), which
 // sends {type: 'start', module} first, {type: 'warm-up', decoders, images}
 // once the page is idle, {id, decoder, parameters, images} to train and
 // {type: 'reconstruct', id, decoders, parameters, image} to reconstruct; it
 // holds no state a request could depend on.
 
-import init, { GradientWorker } from './pkg/checkerlab_cpu.js';
+import init, { HelperWorker } from './pkg/checkerlab_cpu.js';
 
-let gradientWorker = null;
+let helperWorker = null;
 /** Why requests are refused, once the instance cannot be trusted. */
 let broken = null;
 /** Warm-up steps still to take: dropped when the first request comes. */
@@ -21,7 +21,7 @@ async function start(module) {
   try {
     // The lab's compiled CPU module when it has one, else fetched and compiled here.
     await init(module ? { module_or_path: module } : undefined);
-    gradientWorker = new GradientWorker();
+    helperWorker = new HelperWorker();
     post({ type: 'started' });
   } catch (err) {
     post({ type: 'failed', error: err?.message ?? String(err) });
@@ -29,7 +29,7 @@ async function start(module) {
 }
 
 function warmUp({ decoders, images }) {
-  if (!gradientWorker || broken) return;
+  if (!helperWorker || broken) return;
   warmUps = [...decoders];
   warmUpNext(images);
 }
@@ -44,7 +44,7 @@ function warmUpNext(images) {
   const decoder = warmUps.shift();
   if (decoder === undefined) return;
   try {
-    gradientWorker.warmUp(decoder, images);
+    helperWorker.warmUp(decoder, images);
   } catch (err) {
     warmUps = [];
     // A trap leaves the instance unusable: the next request is refused, and
@@ -63,15 +63,15 @@ function answer(request) {
   const { id } = request;
   try {
     if (broken) throw new Error(broken);
-    if (!gradientWorker) throw new Error('the gradient worker has not started');
+    if (!helperWorker) throw new Error('the helper worker has not started');
     if (request.type === 'reconstruct') {
       const { decoders, parameters, image } = request;
-      const results = gradientWorker.reconstruct(decoders, parameters, image);
+      const results = helperWorker.reconstruct(decoders, parameters, image);
       post({ id, ok: true, results }, imageBuffers(results));
       return;
     }
     const { decoder, parameters, images } = request;
-    const { loss, gradients } = gradientWorker.gradients(decoder, parameters, images);
+    const { loss, gradients } = helperWorker.gradients(decoder, parameters, images);
     post({ id, ok: true, loss, gradients }, [gradients.buffer]);
   } catch (err) {
     // A trap leaves the instance unusable: the lab's worker stops asking.
