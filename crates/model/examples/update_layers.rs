@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use burn::tensor::{Device, Distribution, Tensor};
 
-use checkerlab_model::{AutoencoderConfig, DecoderKind, IMAGE_SIDE};
+use checkerlab_model::{AutoencoderConfig, DecoderKind, IMAGE_SIDE, pool};
 
 const WARMUP: usize = 200;
 const RUNS: usize = 2001;
@@ -89,8 +89,7 @@ fn time_us(mut run: impl FnMut()) -> f64 {
 fn pools(device: &Device) {
     use burn::nn::PaddingConfig2d;
     use burn::nn::pool::MaxPool2dConfig;
-    use burn::tensor::TensorData;
-    let pool = MaxPool2dConfig::new([2, 2])
+    let layer = MaxPool2dConfig::new([2, 2])
         .with_padding(PaddingConfig2d::Same)
         .init();
     for shape in [
@@ -102,7 +101,7 @@ fn pools(device: &Device) {
     ] {
         let x = Tensor::<4>::random(shape, Distribution::Default, device);
         let [b, c, h, w] = shape;
-        let burn = time_us(|| drop(pool.forward(x.clone()).into_data()));
+        let burn = time_us(|| drop(layer.forward(x.clone()).into_data()));
         let dims = time_us(|| {
             let y = x
                 .clone()
@@ -118,26 +117,8 @@ fn pools(device: &Device) {
             let y = a.clone().narrow(3, 0, 1).max_pair(a.narrow(3, 1, 1));
             drop(y.reshape([b, c, h / 2, w / 2]).into_data())
         });
-        let host = time_us(|| {
-            let values = x.clone().into_data().try_into_vec::<f32>().unwrap();
-            let (ho, wo) = (h / 2, w / 2);
-            let mut out = vec![0f32; b * c * ho * wo];
-            for plane in 0..b * c {
-                let src = &values[plane * h * w..][..h * w];
-                let dst = &mut out[plane * ho * wo..][..ho * wo];
-                for r in 0..ho {
-                    let (top, bottom) = (&src[2 * r * w..][..w], &src[(2 * r + 1) * w..][..w]);
-                    for col in 0..wo {
-                        dst[r * wo + col] = top[2 * col]
-                            .max(top[2 * col + 1])
-                            .max(bottom[2 * col])
-                            .max(bottom[2 * col + 1]);
-                    }
-                }
-            }
-            let y = Tensor::<4>::from_data(TensorData::new(out, [b, c, ho, wo]), device);
-            drop(y.into_data())
-        });
+        // What the encoder runs: the loop, with its read and write.
+        let host = time_us(|| drop(pool::forward(&layer, x.clone()).into_data()));
         println!(
             "- pool {shape:?}: burn {burn:.1} µs, max_dim {dims:.1}, narrow+max_pair {slices:.1}, host loop {host:.1}"
         );

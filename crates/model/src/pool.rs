@@ -4,7 +4,7 @@
 //! where each maximum came from; for one image the encoder's first pool
 //! ([1, 16, 28, 28] to 14x14) takes about 52 of the 170 µs of a whole
 //! reconstruction natively, single-threaded, and a plain loop over the
-//! values takes about 8 µs (`examples/update_layers.rs`;
+//! values, with its read and write, about 10 µs (`examples/update_layers.rs`;
 //! `benchmarks/results/2026-12-04-inference-pool.md`). So on flex,
 //! without autodiff (the page's reconstructions, probes and walks), the
 //! encoder's 2x2 windows are pooled by that loop: the same maxima.
