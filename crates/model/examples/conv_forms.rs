@@ -7,7 +7,7 @@
 //!
 //! `cargo run --release -p checkerlab-model --example conv_forms`
 
-use std::time::Instant;
+mod timing;
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2dConfig;
@@ -22,19 +22,8 @@ const WARMUP: usize = 3;
 const RUNS: usize = 21;
 
 /// Median milliseconds of `RUNS` calls after `WARMUP`.
-fn median_ms(mut run: impl FnMut()) -> f64 {
-    for _ in 0..WARMUP {
-        run();
-    }
-    let mut times: Vec<f64> = (0..RUNS)
-        .map(|_| {
-            let began = Instant::now();
-            run();
-            began.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[RUNS / 2]
+fn median_ms(run: impl FnMut()) -> f64 {
+    timing::median_seconds(WARMUP, RUNS, run) * 1e3
 }
 
 /// Median milliseconds of `form`'s forward pass and backward pass, reading

@@ -8,6 +8,8 @@
 
 use std::time::Instant;
 
+mod timing;
+
 use burn::tensor::{Device, Distribution, Tensor};
 
 use checkerlab_model::{AutoencoderConfig, DecoderKind, IMAGE_SIDE, pool};
@@ -71,19 +73,9 @@ fn main() {
     pools(&device);
 }
 
-fn time_us(mut run: impl FnMut()) -> f64 {
-    for _ in 0..WARMUP {
-        run();
-    }
-    let mut times: Vec<f64> = (0..RUNS)
-        .map(|_| {
-            let began = Instant::now();
-            run();
-            began.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[RUNS / 2]
+/// Median microseconds of `RUNS` calls after `WARMUP`.
+fn time_us(run: impl FnMut()) -> f64 {
+    timing::median_seconds(WARMUP, RUNS, run) * 1e6
 }
 
 fn pools(device: &Device) {
