@@ -10,15 +10,33 @@ use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 
 /// Repeats each pixel into a 2x2 block (Keras `UpSampling2D`).
 ///
+/// Where a gradient is taken, the repetition is a broadcast, whose backward
+/// sums each 2x2 block by integer indexing. Burn's nearest interpolation is
+/// not used there: its backward on the GPU backends (cubek-interpolate 0.3)
+/// finds each input pixel's block as `ceil(i * out / in)` in floating point,
+/// and a GPU whose division is not correctly rounded (NVIDIA's, through
+/// Vulkan) gets some blocks one row or column off when the side is not a
+/// power of two: 14 to 28 here, the last upsampling (the test
+/// `reciprocal_division_misplaces_blocks_of_14_not_of_4_or_8`, and
+/// `docs/gpu-correctness.md`). Its
+/// forward pass maps with exact integer ratios and stays where nothing is
+/// differentiated (the page's reconstructions).
+///
 /// # Shapes
 /// - `x`: `[batch, channels, height, width]`
 /// - output: `[batch, channels, 2 * height, 2 * width]`
 pub fn nearest_2x(x: Tensor<4>) -> Tensor<4> {
-    let [_, _, height, width] = x.dims();
-    interpolate(
-        x,
-        InterpolateOptions::new(InterpolateMode::Nearest).with_output_size([height * 2, width * 2]),
-    )
+    let [batch, channels, height, width] = x.dims();
+    if !x.is_autodiff() {
+        return interpolate(
+            x,
+            InterpolateOptions::new(InterpolateMode::Nearest)
+                .with_output_size([height * 2, width * 2]),
+        );
+    }
+    x.reshape([batch, channels, height, 1, width, 1])
+        .expand([batch, channels, height, 2, width, 2])
+        .reshape([batch, channels, height * 2, width * 2])
 }
 
 /// Bilinear 2x upsampling with half-pixel centres and clamped edges, the
@@ -183,5 +201,56 @@ mod tests {
             ]
         );
         assert_eq!(values(crop(nearest_2x(x), 1)), vec![1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn nearest_2x_forward_and_gradient_match_burns_interpolation() {
+        let device = Device::flex().autodiff();
+        for [height, width] in [[4, 4], [7, 5], [14, 14]] {
+            let x = random([2, 3, height, width], 4, &device).require_grad();
+            let upstream = random([2, 3, 2 * height, 2 * width], 5, &device);
+            let ours = nearest_2x(x.clone());
+            let burns = interpolate(
+                x.clone(),
+                InterpolateOptions::new(InterpolateMode::Nearest)
+                    .with_output_size([2 * height, 2 * width]),
+            );
+            assert_eq!(values(ours.clone()), values(burns.clone()));
+            let grad = |y: Tensor<4>| {
+                let grads = (y * upstream.clone()).sum().backward();
+                values(x.grad(&grads).unwrap())
+            };
+            let (ours, burns) = (grad(ours), grad(burns));
+            for (a, b) in ours.iter().zip(&burns) {
+                assert!((a - b).abs() < 1e-6, "{height}x{width}: {a} vs {b}");
+            }
+        }
+    }
+
+    /// The fault nearest_2x avoids: cubek-interpolate 0.3 starts input row
+    /// `i`'s block of output rows at `ceil(i * 2n / n)`, computed in f32.
+    /// Divided exactly (the CPU, SwiftShader) that is `2i`; divided as a
+    /// product with the rounded reciprocal, as NVIDIA's Vulkan driver
+    /// divides, it is `2i + 1` for some rows when `n` is not a power of
+    /// two, so their gradient lands one row off.
+    #[test]
+    fn reciprocal_division_misplaces_blocks_of_14_not_of_4_or_8() {
+        let starts = |side: usize| -> Vec<usize> {
+            let reciprocal = 1.0f32 / side as f32;
+            (0..=side)
+                .map(|row| ((row * 2 * side) as f32 * reciprocal).ceil() as usize)
+                .collect()
+        };
+        for side in [4, 8] {
+            let exact: Vec<usize> = (0..=side).map(|row| 2 * row).collect();
+            assert_eq!(starts(side), exact, "side {side}");
+        }
+        let off: Vec<usize> = starts(14)
+            .iter()
+            .enumerate()
+            .filter(|&(row, &start)| start != 2 * row)
+            .map(|(row, _)| row)
+            .collect();
+        assert_eq!(off, [3, 6, 7, 11, 12, 13, 14]);
     }
 }
