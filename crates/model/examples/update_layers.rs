@@ -34,7 +34,7 @@ fn main() {
             let began = Instant::now();
             let mut last = began;
             let mut index = 0;
-            let mut trace = |name: &'static str, x: &Tensor<4>| {
+            let mut tap = |name: &'static str, x: Tensor<4>| {
                 let now = Instant::now();
                 if run >= WARMUP {
                     if layers.len() <= index {
@@ -44,9 +44,10 @@ fn main() {
                 }
                 last = now;
                 index += 1;
+                x
             };
-            let code = model.encoder.forward_traced(image.clone(), &mut trace);
-            let logits = model.decoder.forward_traced(code, &mut trace);
+            let code = model.encoder.forward_tapped(image.clone(), &mut tap);
+            let logits = model.decoder.forward_tapped(code, &mut tap);
             drop(logits.into_data());
             if run >= WARMUP {
                 totals.push(began.elapsed().as_secs_f64() * 1e6);

@@ -53,10 +53,13 @@ impl Autoencoder {
     pub fn architecture(&self) -> Vec<(&'static str, [usize; 4])> {
         let device = &self.devices()[0];
         let mut layers = Vec::new();
-        let mut record = |name: &'static str, x: &Tensor<4>| layers.push((name, x.dims()));
+        let mut record = |name: &'static str, x: Tensor<4>| {
+            layers.push((name, x.dims()));
+            x
+        };
         let image = Tensor::zeros([1, 1, IMAGE_SIDE, IMAGE_SIDE], device);
-        let code = self.encoder.forward_traced(image, &mut record);
-        self.decoder.forward_traced(code, &mut record);
+        let code = self.encoder.forward_tapped(image, &mut record);
+        self.decoder.forward_tapped(code, &mut record);
         layers
     }
 

@@ -60,26 +60,29 @@ impl Encoder {
     /// - `images`: `[batch, 1, 28, 28]`, intensities in `[0, 1]`
     /// - output: `[batch, 8, 4, 4]`
     pub fn forward(&self, images: Tensor<4>) -> Tensor<4> {
-        self.forward_traced(images, &mut |_, _| {})
+        self.forward_tapped(images, &mut |_, x| x)
     }
 
-    /// [`forward`](Self::forward), showing each layer's output to `trace`.
-    pub fn forward_traced(&self, images: Tensor<4>, trace: &mut LayerTrace<'_>) -> Tensor<4> {
+    /// [`forward`](Self::forward), passing each layer's output through `tap`.
+    pub fn forward_tapped(&self, images: Tensor<4>, tap: &mut LayerTap<'_>) -> Tensor<4> {
         let x = relu(conv::forward(&self.conv1, images)); // [batch, 16, 28, 28]
-        trace("conv 3x3, 16, relu", &x);
+        let x = tap("conv 3x3, 16, relu", x);
         let x = pool::forward(&self.pool, x); // [batch, 16, 14, 14]
-        trace("max-pool 2x2", &x);
+        let x = tap("max-pool 2x2", x);
         let x = relu(conv::forward(&self.conv2, x)); // [batch, 8, 14, 14]
-        trace("conv 3x3, 8, relu", &x);
+        let x = tap("conv 3x3, 8, relu", x);
         let x = pool::forward(&self.pool, x); // [batch, 8, 7, 7]
-        trace("max-pool 2x2", &x);
+        let x = tap("max-pool 2x2", x);
         let x = relu(conv::forward(&self.conv3, x)); // [batch, 8, 7, 7]
-        trace("conv 3x3, 8, relu", &x);
+        let x = tap("conv 3x3, 8, relu", x);
         let x = pool::forward(&self.pool, x); // [batch, 8, 4, 4]
-        trace("max-pool 2x2 (same)", &x);
-        x
+        tap("max-pool 2x2 (same)", x)
     }
 }
 
-/// Called with a layer's name and output, for shape checks and architecture tables.
-pub type LayerTrace<'a> = dyn FnMut(&'static str, &Tensor<4>) + 'a;
+/// Given each layer's name and output, returns the tensor the next layer
+/// takes: the output itself for shape checks, architecture tables and
+/// timings, or the output plus a zero that requires a gradient, whose
+/// gradient is then the loss's gradient at that layer
+/// ([`crate::gradient_check`]).
+pub type LayerTap<'a> = dyn FnMut(&'static str, Tensor<4>) -> Tensor<4> + 'a;

@@ -22,6 +22,7 @@ pub mod decoder;
 pub mod encoder;
 pub mod evaluation;
 pub mod framing;
+pub mod gradient_check;
 pub mod host;
 pub mod init;
 pub mod loss;

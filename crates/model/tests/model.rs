@@ -120,13 +120,14 @@ fn nearest_upsampling_repeats_each_pixel_into_a_2x2_block() {
     let model = AutoencoderConfig::new(DecoderKind::Upsample).init(&device);
     let set = mnist_test_set();
     let mut upsampled = None;
-    let mut capture = |name: &'static str, x: &Tensor<4>| {
+    let mut capture = |name: &'static str, x: Tensor<4>| {
         if name.starts_with("upsample") && upsampled.is_none() {
             upsampled = Some(x.clone());
         }
+        x
     };
     let code = model.encoder.forward(batch(&set, &[0], &device));
-    model.decoder.forward_traced(code, &mut capture);
+    model.decoder.forward_tapped(code, &mut capture);
     let up: Vec<f32> = upsampled.unwrap().into_data().try_to_vec().unwrap();
     // [1, 8, 8, 8]: each 2x2 block holds one value.
     for channel in 0..8 {

@@ -17,7 +17,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::encoder::LayerTrace;
+use crate::encoder::LayerTap;
 use crate::init::{SeededRng, keras_init_conv};
 pub use resize::{Resampling, ResizeDecoder};
 pub use subpixel::{SubpixelConv, SubpixelDecoder, SubpixelInit};
@@ -197,23 +197,21 @@ impl Decoder {
     /// - `code`: `[batch, 8, 4, 4]`
     /// - output: `[batch, 1, 28, 28]`, logits (apply a sigmoid for intensities)
     pub fn forward(&self, code: Tensor<4>) -> Tensor<4> {
-        self.forward_traced(code, &mut |_, _| {})
+        self.forward_tapped(code, &mut |_, x| x)
     }
 
-    /// [`forward`](Self::forward), showing each layer's output to `trace`.
-    pub fn forward_traced(&self, code: Tensor<4>, trace: &mut LayerTrace<'_>) -> Tensor<4> {
+    /// [`forward`](Self::forward), passing each layer's output through `tap`.
+    pub fn forward_tapped(&self, code: Tensor<4>, tap: &mut LayerTap<'_>) -> Tensor<4> {
         match self {
-            Decoder::Upsample(decoder) => decoder.forward(Resampling::Nearest, code, trace),
-            Decoder::Bilinear(decoder) => decoder.forward(Resampling::Bilinear, code, trace),
-            Decoder::Transposed(decoder) => decoder.forward(TransposedDesign::Kernel3, code, trace),
-            Decoder::TransposedK4(decoder) => {
-                decoder.forward(TransposedDesign::Kernel4, code, trace)
-            }
+            Decoder::Upsample(decoder) => decoder.forward(Resampling::Nearest, code, tap),
+            Decoder::Bilinear(decoder) => decoder.forward(Resampling::Bilinear, code, tap),
+            Decoder::Transposed(decoder) => decoder.forward(TransposedDesign::Kernel3, code, tap),
+            Decoder::TransposedK4(decoder) => decoder.forward(TransposedDesign::Kernel4, code, tap),
             Decoder::TransposedHold(decoder) => {
-                decoder.forward(TransposedDesign::Kernel3Hold, code, trace)
+                decoder.forward(TransposedDesign::Kernel3Hold, code, tap)
             }
             Decoder::Subpixel(decoder) | Decoder::SubpixelIcnr(decoder) => {
-                decoder.forward(code, trace)
+                decoder.forward(code, tap)
             }
         }
     }

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::conv3x3;
 use crate::conv;
-use crate::encoder::LayerTrace;
+use crate::encoder::LayerTap;
 use crate::init::SeededRng;
 use crate::resample::{bilinear_2x, nearest_2x};
 
@@ -66,22 +66,21 @@ impl ResizeDecoder {
         &self,
         resampling: Resampling,
         code: Tensor<4>,
-        trace: &mut LayerTrace<'_>,
+        tap: &mut LayerTap<'_>,
     ) -> Tensor<4> {
         let x = relu(conv::forward(&self.conv1, code)); // [batch, 8, 4, 4]
-        trace("conv 3x3, 8, relu", &x);
+        let x = tap("conv 3x3, 8, relu", x);
         let x = resampling.upsample(x); // [batch, 8, 8, 8]
-        trace(resampling.label(), &x);
+        let x = tap(resampling.label(), x);
         let x = relu(conv::forward(&self.conv2, x)); // [batch, 8, 8, 8]
-        trace("conv 3x3, 8, relu", &x);
+        let x = tap("conv 3x3, 8, relu", x);
         let x = resampling.upsample(x); // [batch, 8, 16, 16]
-        trace(resampling.label(), &x);
+        let x = tap(resampling.label(), x);
         let x = relu(conv::forward(&self.conv3, x)); // [batch, 16, 14, 14]
-        trace("conv 3x3, 16, relu, valid", &x);
+        let x = tap("conv 3x3, 16, relu, valid", x);
         let x = resampling.upsample(x); // [batch, 16, 28, 28]
-        trace(resampling.label(), &x);
+        let x = tap(resampling.label(), x);
         let x = conv::forward(&self.output, x); // [batch, 1, 28, 28]
-        trace("conv 3x3, 1 (logits; sigmoid)", &x);
-        x
+        tap("conv 3x3, 1 (logits; sigmoid)", x)
     }
 }

@@ -9,7 +9,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::conv3x3;
 use crate::conv;
-use crate::encoder::LayerTrace;
+use crate::encoder::LayerTap;
 use crate::init::SeededRng;
 use crate::resample::crop;
 
@@ -111,23 +111,22 @@ impl SubpixelDecoder {
     /// # Shapes
     /// - `code`: `[batch, 8, 4, 4]`
     /// - output: `[batch, 1, 28, 28]`, logits
-    pub fn forward(&self, code: Tensor<4>, trace: &mut LayerTrace<'_>) -> Tensor<4> {
+    pub fn forward(&self, code: Tensor<4>, tap: &mut LayerTap<'_>) -> Tensor<4> {
         let x = relu(conv::forward(&self.conv1, code)); // [batch, 8, 4, 4]
-        trace("conv 3x3, 8, relu", &x);
+        let x = tap("conv 3x3, 8, relu", x);
         let x = relu(self.up1.forward(x)); // [batch, 8, 8, 8]
-        trace("sub-pixel conv 3x3 (32 ch) + shuffle, 8, relu", &x);
+        let x = tap("sub-pixel conv 3x3 (32 ch) + shuffle, 8, relu", x);
         let x = self.up2.forward(x); // [batch, 16, 16, 16]
-        trace("sub-pixel conv 3x3 (64 ch) + shuffle, 16", &x);
+        let x = tap("sub-pixel conv 3x3 (64 ch) + shuffle, 16", x);
         // The blog's 'valid' convolution takes 16x16 to 14x14; here the
         // convolution ran before the shuffle, so crop instead.
         let x = relu(crop(x, 1)); // [batch, 16, 14, 14]
-        trace("crop 1 px, relu", &x);
+        let x = tap("crop 1 px, relu", x);
         let x = self.output.forward(x); // [batch, 1, 28, 28]
-        trace(
+        tap(
             "sub-pixel conv 3x3 (4 ch) + shuffle, 1 (logits; sigmoid)",
-            &x,
-        );
-        x
+            x,
+        )
     }
 }
 
@@ -191,7 +190,10 @@ mod tests {
         let decoder = SubpixelDecoder::init(SubpixelInit::Icnr, &mut SeededRng::new(0), &device);
         let mut shapes = Vec::new();
         let code = Tensor::<4>::ones([3, 8, 4, 4], &device);
-        let out = decoder.forward(code, &mut |_, x| shapes.push(x.dims()));
+        let out = decoder.forward(code, &mut |_, x| {
+            shapes.push(x.dims());
+            x
+        });
         assert_eq!(out.dims(), [3, 1, 28, 28]);
         assert_eq!(
             shapes,

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::conv3x3;
 use crate::conv;
-use crate::encoder::LayerTrace;
+use crate::encoder::LayerTap;
 use crate::init::{SeededRng, keras_init_conv_transpose};
 use crate::resample::zero_order_hold;
 
@@ -114,7 +114,7 @@ impl TransposedDecoder {
         &self,
         design: TransposedDesign,
         code: Tensor<4>,
-        trace: &mut LayerTrace<'_>,
+        tap: &mut LayerTap<'_>,
     ) -> Tensor<4> {
         let shapes = design.layers();
         let mut x = code;
@@ -125,17 +125,13 @@ impl TransposedDecoder {
         {
             x = conv::forward_transposed(layer, x);
             if design.holds() {
-                trace(shape.label, &x);
-                x = zero_order_hold(x);
-                x = relu(x);
-                trace("zero-order hold 2x2, relu", &x);
+                x = tap(shape.label, x);
+                x = tap("zero-order hold 2x2, relu", relu(zero_order_hold(x)));
             } else {
-                x = relu(x);
-                trace(shape.label, &x);
+                x = tap(shape.label, relu(x));
             }
         }
         let x = conv::forward(&self.output, x); // [batch, 1, 28, 28]
-        trace("conv 3x3, 1 (logits; sigmoid)", &x);
-        x
+        tap("conv 3x3, 1 (logits; sigmoid)", x)
     }
 }
