@@ -39,6 +39,8 @@ const METHODS = new Set([
   'reset',
   'train',
   'saveWeights',
+  'testBce',
+  'layerGradients',
 ]);
 const STATICS = new Set(['spectrum', 'overlapMap', 'syntheticInput']);
 

@@ -60,14 +60,42 @@ pub fn images_tensor(images: Vec<f32>, device: &Device) -> Tensor<4> {
 /// Mean per-pixel BCE of `model` over every image of `set`. Reads
 /// synchronously: native code only.
 pub fn mean_bce(model: &Autoencoder, set: &MnistSet, device: &Device) -> f64 {
-    let mut total = 0.0;
+    let (sizes, transaction) = register_mean_bce(model, set, device, Transaction::default());
+    mean_of_chunks(&sizes, transaction.execute())
+}
+
+/// Registers the mean BCE of each chunk of `set` that [`mean_bce`] sweeps;
+/// returns the chunks' sizes, for [`mean_of_chunks`].
+pub fn register_mean_bce(
+    model: &Autoencoder,
+    set: &MnistSet,
+    device: &Device,
+    mut transaction: Transaction,
+) -> (Vec<usize>, Transaction) {
     let indices: Vec<usize> = (0..set.len()).collect();
+    let mut sizes = Vec::new();
     for chunk in indices.chunks(EVAL_BATCH) {
         let images = images_tensor(set.batch(chunk), device);
-        let loss = bce_with_logits(model.forward(images.clone()), images);
-        total += loss.into_scalar::<f32>() as f64 * chunk.len() as f64;
+        transaction = transaction.register(bce_with_logits(model.forward(images.clone()), images));
+        sizes.push(chunk.len());
     }
-    total / set.len() as f64
+    (sizes, transaction)
+}
+
+/// The mean over the whole set of the chunk means that
+/// [`register_mean_bce`] registered, from their data; NaN if one is missing.
+pub fn mean_of_chunks(sizes: &[usize], data: impl IntoIterator<Item = TensorData>) -> f64 {
+    let mut data = data.into_iter();
+    let mut total = 0.0;
+    for &size in sizes {
+        let mean = data
+            .next()
+            .and_then(|data| data.try_to_vec::<f32>().ok())
+            .and_then(|values| values.first().copied())
+            .unwrap_or(f32::NAN);
+        total += mean as f64 * size as f64;
+    }
+    total / sizes.iter().sum::<usize>() as f64
 }
 
 /// The decoded images of every probe, still on the device: build them,

@@ -451,6 +451,28 @@ impl Checkerlab {
         })
     }
 
+    /// The mean per-pixel BCE of `decoder`'s current model over every test
+    /// digit, computed on this lab's backend: for comparing backends.
+    #[wasm_bindgen(js_name = testBce)]
+    pub fn test_bce(&self, decoder: String) -> js_sys::Promise {
+        self.pending(
+            move |s| s.test_bce(decoder.parse().map_err(LabError::Invalid)?),
+            |bce| Ok(bce.into()),
+        )
+    }
+
+    /// `decoder`'s current model's loss on the first test digits and its
+    /// gradient at every layer's output and parameter, computed on this
+    /// lab's backend: `{decoder, loss, layers: [{name, values}],
+    /// parameters: [{name, values}]}`, for comparing backends layer by layer.
+    #[wasm_bindgen(js_name = layerGradients)]
+    pub fn layer_gradients(&self, decoder: String) -> js_sys::Promise {
+        self.pending(
+            move |s| s.layer_gradients(decoder.parse().map_err(LabError::Invalid)?),
+            |gradients| to_js(&gradients),
+        )
+    }
+
     /// Taps per output pixel of a stack of transposed convolutions
     /// (`layers`: `[{kernel, stride}]`) on an `inputSide`-square map.
     /// Returns `{side, map: Float32Array}`.

@@ -8,6 +8,7 @@
 
 mod batches;
 pub mod catalog;
+mod checks;
 mod pending;
 pub mod records;
 

@@ -133,3 +133,22 @@ pub(super) fn recipe(settings: &TrainSettings, steps: u64) -> crate::weights::Tr
         continued_from: None,
     }
 }
+
+/// A tensor's values by name, for comparing two backends.
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedValues {
+    pub name: String,
+    pub values: Vec<f32>,
+}
+
+/// One model's loss and gradients on fixed digits, layer by layer: see
+/// [`crate::gradient_check`].
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerGradients {
+    pub decoder: &'static str,
+    pub loss: f32,
+    /// At each layer's output, encoder first.
+    pub layers: Vec<NamedValues>,
+    /// At each parameter.
+    pub parameters: Vec<NamedValues>,
+}

@@ -722,3 +722,33 @@ fn warming_the_helper_worker_changes_none_of_its_replies() {
     assert_eq!(after.gradients, before.gradients);
     assert_eq!(after.loss, before.loss);
 }
+
+#[test]
+fn test_bce_sweeps_every_test_digit_as_eval_does() {
+    let mut lab = session(1200, &PAIR);
+    for kind in PAIR {
+        let pending = lab.test_bce(kind).unwrap();
+        let swept = pending.wait(&mut lab).unwrap();
+        let model = lab.slot(kind).trainer.inference_model();
+        let expected =
+            crate::evaluation::mean_bce(&model, lab.test.as_ref().unwrap(), &Device::flex());
+        assert_eq!(swept, expected, "{kind}");
+        assert!(swept.is_finite() && swept > 0.0);
+    }
+}
+
+#[test]
+fn layer_gradients_cover_every_layer_and_parameter_and_change_nothing() {
+    let mut lab = session(40, &PAIR);
+    for kind in DecoderKind::ALL {
+        let before = outputs(&mut lab, &[0.5; IMAGE_LEN]);
+        let pending = lab.layer_gradients(kind).unwrap();
+        let checked = pending.wait(&mut lab).unwrap();
+        let model = lab.slot(kind).trainer.inference_model();
+        assert_eq!(checked.layers.len(), model.architecture().len(), "{kind}");
+        let parameters: usize = checked.parameters.iter().map(|p| p.values.len()).sum();
+        assert_eq!(parameters, model.num_params(), "{kind}");
+        assert!(checked.loss.is_finite() && checked.loss > 0.0, "{kind}");
+        assert_eq!(outputs(&mut lab, &[0.5; IMAGE_LEN]), before, "{kind}");
+    }
+}
