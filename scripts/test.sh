@@ -7,6 +7,7 @@ source "$(dirname "$0")/toolchain.sh"
 cd "$repo_root"
 
 ensure_chromium
+ensure_lavapipe
 ensure_npm_packages
 
 log "formatting and lints"
@@ -18,6 +19,11 @@ cargo clippy --workspace --exclude checkerlab-web --all-targets -- -D warnings
 
 log "native tests (Burn's CPU backend)"
 cargo test --workspace --exclude checkerlab-web
+
+# Burn's wgpu backend with autotune and fusion, as `--features gpu` builds
+# the CLI, against the CPU, on lavapipe (Vulkan on the CPU).
+log "native GPU path against the CPU (Burn wgpu on lavapipe)"
+XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}" cargo test -p checkerlab-cli --features gpu --test gpu
 
 # The wasm build, and the static site the browser tests also run against.
 scripts/build-site.sh >/dev/null

@@ -34,6 +34,18 @@ ensure_npm_packages() {
   fi
 }
 
+# Mesa's lavapipe: a Vulkan driver that computes on the CPU, for the native
+# GPU path's test (crates/cli/tests/gpu.rs).
+ensure_lavapipe() {
+  if ! ls /usr/share/vulkan/icd.d/lvp_icd.*.json >/dev/null 2>&1; then
+    log "installing Mesa's Vulkan drivers (lavapipe) for the native GPU test"
+    local sudo=""
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null
+  fi
+}
+
 ensure_chromium() {
   if ! command -v chromium >/dev/null; then
     log "installing Debian's Chromium for the browser tests"

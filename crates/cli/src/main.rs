@@ -5,10 +5,11 @@ mod bench;
 mod compute;
 mod train;
 
+use compute::Compute;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use burn::tensor::Device;
 use checkerlab_model::evaluation::evaluate;
 use checkerlab_model::mnist::{MnistSet, Split};
 use checkerlab_model::session;
@@ -45,6 +46,9 @@ enum Command {
         /// Seed of the untrained model's initial weights.
         #[arg(long, default_value_t = 0, requires = "untrained")]
         seed: u64,
+        /// Where to evaluate: the figures of two devices should agree.
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: Compute,
     },
     /// Print milliseconds per training step for each decoder.
     Bench(bench::BenchArgs),
@@ -65,9 +69,10 @@ fn main() -> anyhow::Result<()> {
             weights,
             untrained,
             seed,
+            device,
         } => match (weights, untrained) {
-            (Some(path), _) => eval_file(&cli.data, &path),
-            (None, Some(decoder)) => eval_untrained(&cli.data, decoder, seed),
+            (Some(path), _) => eval_file(&cli.data, &path, device),
+            (None, Some(decoder)) => eval_untrained(&cli.data, decoder, seed, device),
             (None, None) => unreachable!("clap requires one of them"),
         },
         Command::Bench(args) => bench::run(&cli.data, args),
@@ -83,10 +88,10 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn eval_file(data: &Path, path: &Path) -> anyhow::Result<()> {
+fn eval_file(data: &Path, path: &Path, compute: Compute) -> anyhow::Result<()> {
     let bytes = args::read_weights_file(path)?;
     let info = weights::read_info(&bytes).with_context(|| format!("{}", path.display()))?;
-    let device = Device::flex();
+    let device = compute.device()?;
     let (model, info) = weights::decode(&bytes, info.decoder, &device)
         .with_context(|| format!("{}", path.display()))?;
     let test = MnistSet::load(data, Split::Test)?;
@@ -94,6 +99,7 @@ fn eval_file(data: &Path, path: &Path) -> anyhow::Result<()> {
     let report = serde_json::json!({
         "weights": path.display().to_string(),
         "decoder": info.decoder,
+        "device": compute.describe(),
         "recorded_test_bce": info.test_bce,
         "training": info.training,
         "test_bce": evaluation.test_bce,
@@ -103,8 +109,13 @@ fn eval_file(data: &Path, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn eval_untrained(data: &Path, decoder: DecoderKind, seed: u64) -> anyhow::Result<()> {
-    let device = Device::flex();
+fn eval_untrained(
+    data: &Path,
+    decoder: DecoderKind,
+    seed: u64,
+    compute: Compute,
+) -> anyhow::Result<()> {
+    let device = compute.device()?;
     let model = AutoencoderConfig::new(decoder)
         .with_seed(seed)
         .init(&device);
@@ -113,6 +124,7 @@ fn eval_untrained(data: &Path, decoder: DecoderKind, seed: u64) -> anyhow::Resul
     let report = serde_json::json!({
         "untrained": decoder,
         "seed": seed,
+        "device": compute.describe(),
         "test_bce": evaluation.test_bce,
         "probes": evaluation.probes,
     });

@@ -13,9 +13,17 @@ use burn::tensor::Tensor;
 /// - `logits`, `targets`: `[batch, 1, 28, 28]` (any equal shapes)
 /// - output: `[1]`
 pub fn bce_with_logits<const D: usize>(logits: Tensor<D>, targets: Tensor<D>) -> Tensor<1> {
+    // Every op reads `logits` through a clone, and this handle lives until
+    // all of them are recorded: Burn's kernel fusion (0.22.1) computes a
+    // fused chain wrongly when the chain takes the last handle of a tensor
+    // whose strides are not contiguous, as a GPU convolution's output is,
+    // which made the native GPU path's test BCE 0.31 where the CPU's was
+    // 0.14 (docs/gpu-correctness.md; `crates/cli/examples/fusion_in_place.rs`).
     let positive_part = logits.clone().clamp_min(0.0);
     let log_term = logits.clone().abs().neg().exp().log1p();
-    (positive_part - logits * targets + log_term).mean()
+    let loss = (positive_part - logits.clone() * targets + log_term).mean();
+    drop(logits);
+    loss
 }
 
 #[cfg(test)]
