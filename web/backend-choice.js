@@ -1,7 +1,7 @@
 // Which backend the lab runs on: the fastest, not merely the one available.
 // A software WebGPU adapter (SwiftShader, llvmpipe, lavapipe, WARP) emulates
 // the GPU on the CPU and, for a model this small, is several times slower
-// than Burn's CPU backend in wasm (README, "Benchmarks"), so the CPU wins
+// than Burn's CPU backend in wasm (docs/benchmarks.md), so the CPU wins
 // there. Pure functions: unit-tested in Node.
 
 /** Adapter names that mean WebGPU is emulated on the CPU. */

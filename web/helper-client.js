@@ -60,7 +60,7 @@ export class HelperClient {
         resolve: () => resolve(helper),
         reject: (why) => {
           worker.terminate();
-          reject(new Error(`the second training worker did not start: ${why}`));
+          reject(new Error(`the second worker did not start: ${why}`));
         },
       });
       worker.postMessage({ type: 'start', module });

@@ -50,7 +50,7 @@ function warmUpNext(images) {
     // A trap leaves the instance unusable: the next request is refused, and
     // the lab's worker trains alone.
     if (err instanceof WebAssembly.RuntimeError) broken = `its warm-up trapped: ${err.message}`;
-    console.warn(`the second training worker's warm-up stopped: ${err?.message ?? err}`);
+    console.warn(`the second worker's warm-up stopped: ${err?.message ?? err}`);
   }
   setTimeout(() => warmUpNext(images));
 }

@@ -2,7 +2,7 @@
 // answering {id, method, args} requests. Every lab call goes through here.
 
 /** Raised when the lab's wasm instance trapped: the worker must be replaced. */
-export class LabTrapped extends Error {}
+class LabTrapped extends Error {}
 
 export class LabClient {
   #worker;

@@ -136,7 +136,7 @@ async function start({ choice, testHooks: hooks, glue, module, trainingWorkers =
   };
 }
 
-/** Drops the second training worker: from now on one trains, and the page is told why. */
+/** Drops the second worker: from now on one trains, and the page is told why. */
 function trainAlone(why) {
   console.warn(`training goes on in one worker: ${why}`);
   helperClient.then((helper) => helper?.terminate());

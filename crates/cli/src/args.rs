@@ -1,7 +1,7 @@
 //! Argument checks shared by the commands, so a bad value is refused with a
 //! message before any work starts. The limits are the lab's own.
 
-use checkerlab_model::session::limits;
+use checkerlab_model::limits;
 
 /// A batch size from 1 to the lab's limit.
 pub fn batch_size(text: &str) -> Result<usize, String> {

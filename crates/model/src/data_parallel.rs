@@ -10,16 +10,18 @@
 //! parallelises only large operations; a step of this model at batch 128
 //! has none, so the second core helps only by taking half the batch. The
 //! helper holds no state: every request carries the model's parameters
-//! (4,385 to 4,961 floats), so it can never drift from the model it helps.
+//! (4,385 to 10,076 floats, by decoder), so it can never drift from the model
+//! it helps.
 
 use std::future::Future;
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
-use burn::optim::GradientsParams;
-use burn::tensor::{Device, Tensor, TensorData, Transaction};
+use burn::module::Module;
+use burn::tensor::{Device, Transaction};
 
 use crate::evaluation::images_tensor;
-use crate::session::{Reconstruction, limits, read_reconstruction, register_reconstruction};
+use crate::limits;
+use crate::parameters::{flatten, parameters, with_parameters};
+use crate::reconstruction::{self, Reconstruction};
 use crate::train::gradients;
 use crate::{Autoencoder, AutoencoderConfig, DecoderKind, IMAGE_LEN};
 
@@ -68,8 +70,8 @@ pub trait ReconstructionHelper {
     fn start(&mut self, work: SharedReconstruction) -> Self::Reply;
 }
 
-/// The helper's side: one model per decoder on Burn's CPU backend, its
-/// parameters replaced by each request's.
+/// The helper's side: one model per decoder on Burn's CPU backend, in
+/// [`DecoderKind::ALL`]'s order, its parameters replaced by each request's.
 pub struct HelperWorker {
     device: Device,
     models: Vec<Autoencoder>,
@@ -94,7 +96,7 @@ impl HelperWorker {
     /// The mean loss of `work.images` and its gradient at `work.parameters`.
     /// A request of the wrong size is refused and changes nothing.
     pub fn gradients(&self, work: HalfBatch) -> Result<HalfGradients, String> {
-        let at = model_index(work.decoder);
+        let at = work.decoder.index();
         let count = self.models[at].num_params();
         if work.parameters.len() != count {
             return Err(format!(
@@ -134,7 +136,7 @@ impl HelperWorker {
                 limits::BATCH_SIZE
             ));
         }
-        let at = model_index(decoder);
+        let at = decoder.index();
         let parameters = parameters(&self.models[at]);
         // Any values will do; these are spread over [0, 1] like intensities.
         let images = (0..images * IMAGE_LEN)
@@ -164,7 +166,7 @@ impl HelperWorker {
                 return Err(format!("the {decoder} decoder was asked for twice"));
             }
             seen.push(*decoder);
-            let count = self.models[model_index(*decoder)].num_params();
+            let count = self.models[decoder.index()].num_params();
             if parameters.len() != count {
                 return Err(format!(
                     "the {decoder} decoder's model has {count} parameters, not {}",
@@ -176,27 +178,16 @@ impl HelperWorker {
         let input = images_tensor(image, &self.device.clone().without_autodiff()); // [1, 1, 28, 28]
         let mut transaction = Transaction::default();
         for (decoder, parameters) in &work.models {
-            let model = self.models[model_index(*decoder)].clone();
+            let model = self.models[decoder.index()].clone();
             let model = with_parameters(model, parameters, &self.device).valid();
-            transaction = register_reconstruction(&model, input.clone(), transaction);
+            transaction = reconstruction::register(&model, input.clone(), transaction);
         }
         let mut data = transaction.execute().into_iter();
         work.models
             .iter()
-            .map(|(decoder, _)| {
-                read_reconstruction(*decoder, &mut data).map_err(|err| err.to_string())
-            })
+            .map(|(decoder, _)| reconstruction::read(*decoder, &mut data))
             .collect()
     }
-}
-
-/// Where `decoder`'s model is in a [`HelperWorker`]: its models follow
-/// [`DecoderKind::ALL`].
-fn model_index(decoder: DecoderKind) -> usize {
-    DecoderKind::ALL
-        .iter()
-        .position(|kind| *kind == decoder)
-        .unwrap_or_default()
 }
 
 /// A native helper that computes on the calling thread, for tests.
@@ -215,117 +206,4 @@ impl ReconstructionHelper for HelperWorker {
     fn start(&mut self, work: SharedReconstruction) -> Self::Reply {
         std::future::ready(self.reconstruct(work))
     }
-}
-
-/// Every parameter of `model`, flattened in visiting order. Reads
-/// synchronously: the CPU backend only.
-pub fn parameters(model: &Autoencoder) -> Vec<f32> {
-    struct Gather(Option<Transaction>);
-    impl ModuleVisitor for Gather {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let transaction = self.0.take().unwrap_or_default();
-            self.0 = Some(transaction.register(param.val()));
-        }
-    }
-    let mut gather = Gather(None);
-    model.visit(&mut gather);
-    gather
-        .0
-        .unwrap_or_default()
-        .execute()
-        .into_iter()
-        .flat_map(|data| data.try_into_vec::<f32>().unwrap_or_default())
-        .collect()
-}
-
-/// `model` with its parameters taken in order from `values` (as many as it
-/// has), each ready for autodiff on `device`, their ids kept.
-fn with_parameters(model: Autoencoder, values: &[f32], device: &Device) -> Autoencoder {
-    struct Replace<'a> {
-        values: &'a [f32],
-        device: &'a Device,
-    }
-    impl ModuleMapper for Replace<'_> {
-        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-            let (id, tensor, _) = param.consume();
-            let shape = tensor.shape();
-            let (these, rest) = self
-                .values
-                .split_at(shape.num_elements().min(self.values.len()));
-            self.values = rest;
-            let value = Tensor::from_data(TensorData::new(these.to_vec(), shape), self.device);
-            Param::initialized(id, value.require_grad())
-        }
-    }
-    model.map(&mut Replace { values, device })
-}
-
-/// The gradient of every parameter of `model`, flattened like
-/// [`parameters`]; zeros for one without a gradient. Reads synchronously.
-pub fn flatten(model: &Autoencoder, grads: &GradientsParams) -> Vec<f32> {
-    struct Flatten<'a> {
-        grads: &'a GradientsParams,
-        values: Vec<f32>,
-    }
-    impl ModuleVisitor for Flatten<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            match self.grads.get::<D>(param.id) {
-                Some(grad) => self
-                    .values
-                    .extend(grad.into_data().try_into_vec::<f32>().unwrap_or_default()),
-                None => self
-                    .values
-                    .extend(std::iter::repeat_n(0.0, param.val().shape().num_elements())),
-            }
-        }
-    }
-    let mut flatten = Flatten {
-        grads,
-        values: Vec::new(),
-    };
-    model.visit(&mut flatten);
-    flatten.values
-}
-
-/// `own * own_share + theirs * (1 - own_share)` for every parameter of
-/// `model`: two halves' gradients as the whole batch's. `theirs` is
-/// flattened like [`parameters`], and must hold as many values.
-pub fn combine(
-    model: &Autoencoder,
-    mut own: GradientsParams,
-    theirs: &[f32],
-    own_share: f32,
-) -> GradientsParams {
-    struct Combine<'a> {
-        own: &'a mut GradientsParams,
-        theirs: &'a [f32],
-        own_share: f32,
-        combined: GradientsParams,
-    }
-    impl ModuleVisitor for Combine<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let shape = param.val().shape();
-            let (these, rest) = self
-                .theirs
-                .split_at(shape.num_elements().min(self.theirs.len()));
-            self.theirs = rest;
-            let Some(own) = self.own.remove::<D>(param.id) else {
-                return;
-            };
-            let theirs =
-                Tensor::<D>::from_data(TensorData::new(these.to_vec(), shape), &own.device());
-            self.combined.register(
-                param.id,
-                own.mul_scalar(self.own_share) + theirs.mul_scalar(1.0 - self.own_share),
-            );
-        }
-    }
-    let mut combine = Combine {
-        own: &mut own,
-        theirs,
-        own_share,
-        combined: GradientsParams::new(),
-    };
-    model.visit(&mut combine);
-    combine.combined
 }

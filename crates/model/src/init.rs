@@ -4,7 +4,7 @@
 //! gives different weights on the CPU and on WebGPU. Drawing on the host with
 //! a fixed generator instead makes "seed 7" mean the same model natively and
 //! in the browser, which is what lets the page show a step-0 model that the
-//! README's numbers describe.
+//! documentation's numbers describe.
 
 use burn::module::Param;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};

@@ -203,6 +203,53 @@ pub fn overlap_map(
     (side, values)
 }
 
+/// Taps per output pixel of a stack of transposed convolutions.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverlapMap {
+    pub side: usize,
+    #[serde(skip)]
+    pub map: Vec<f32>,
+}
+
+/// The page's spectrum view: [`dft_power`] of a 28x28 image as `f32`s,
+/// row-major in `(u, v)`; any other length is refused.
+pub fn power_spectrum(image: &[f32]) -> Result<Vec<f32>, String> {
+    if image.len() != IMAGE_LEN {
+        return Err(format!(
+            "a spectrum needs {IMAGE_LEN} values, not {}",
+            image.len()
+        ));
+    }
+    Ok(dft_power(image).into_iter().map(|p| p as f32).collect())
+}
+
+/// Taps per output pixel of one to three transposed convolutions (kernels
+/// 1-7, strides 1-4) on an `input_side` x `input_side` map (1-8), by Burn's
+/// own layer on the CPU: the map is tiny. The overlap explorer's ranges;
+/// anything outside them is refused with the reason.
+pub fn overlap_explorer_map(
+    layers: &[OverlapLayer],
+    input_side: usize,
+) -> Result<OverlapMap, String> {
+    if !(1..=3).contains(&layers.len()) {
+        return Err("choose one to three layers".into());
+    }
+    if let Some(bad) = layers
+        .iter()
+        .find(|l| !(1..=7).contains(&l.kernel) || !(1..=4).contains(&l.stride))
+    {
+        return Err(format!(
+            "kernel {} / stride {}: kernels run 1-7 and strides 1-4",
+            bad.kernel, bad.stride
+        ));
+    }
+    if !(1..=8).contains(&input_side) {
+        return Err("the input side runs from 1 to 8".into());
+    }
+    let (side, map) = overlap_map(layers, input_side, &Device::flex());
+    Ok(OverlapMap { side, map })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

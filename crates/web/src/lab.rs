@@ -9,7 +9,7 @@ use checkerlab_model::DecoderKind;
 use checkerlab_model::data_parallel::{
     self, GradientHelper, HalfBatch, HalfGradients, ReconstructionHelper, SharedReconstruction,
 };
-use checkerlab_model::meters::OverlapLayer;
+use checkerlab_model::meters::{self, OverlapLayer};
 use checkerlab_model::mnist::Split;
 use checkerlab_model::session::{self, LabError, Pending, Reconstruction, Session, TrainSettings};
 use js_sys::{Float32Array, Reflect, Uint8Array};
@@ -123,7 +123,7 @@ fn busy_error() -> JsError {
     JsError::new("Checkerlab is busy with another call; wait for it to finish")
 }
 
-/// The page's second training worker, as the session sees it: a function
+/// The page's second worker, as the session sees it: a function
 /// `(decoder, parameters, images) => Promise<{loss, gradients}>` that posts
 /// the half batch to `web/helper-worker.js` at once.
 struct JsHelper(js_sys::Function);
@@ -394,7 +394,7 @@ impl Checkerlab {
 
     /// The power spectrum `|Y(u, v)|^2` of a 28x28 image, row-major.
     pub fn spectrum(image: Vec<f32>) -> Result<Float32Array, JsError> {
-        let power = session::spectrum(&image).map_err(error)?;
+        let power = meters::power_spectrum(&image).map_err(error)?;
         Ok(Float32Array::from(&power[..]))
     }
 
@@ -451,12 +451,13 @@ impl Checkerlab {
         })
     }
 
-    /// The mean per-pixel BCE of `decoder`'s current model over every test
-    /// digit, computed on this lab's backend: for comparing backends.
+    /// The mean per-pixel BCE of `decoder`'s current model over the first
+    /// `digits` test digits, computed on this lab's backend: for comparing
+    /// backends.
     #[wasm_bindgen(js_name = testBce)]
-    pub fn test_bce(&self, decoder: String) -> js_sys::Promise {
+    pub fn test_bce(&self, decoder: String, digits: u32) -> js_sys::Promise {
         self.pending(
-            move |s| s.test_bce(decoder.parse().map_err(LabError::Invalid)?),
+            move |s| s.test_bce(decoder.parse().map_err(LabError::Invalid)?, digits as usize),
             |bce| Ok(bce.into()),
         )
     }
@@ -482,7 +483,7 @@ impl Checkerlab {
         #[wasm_bindgen(js_name = inputSide)] input_side: u32,
     ) -> Result<JsValue, JsError> {
         let layers: Vec<OverlapLayer> = from_js(layers, "overlap layers")?;
-        let map = session::overlap_map(&layers, input_side as usize).map_err(error)?;
+        let map = meters::overlap_explorer_map(&layers, input_side as usize).map_err(error)?;
         with_array(&map, "map", &map.map)
     }
 

@@ -3,7 +3,7 @@
 //! Adding a decoder means adding a [`DecoderKind`] variant (its name, label
 //! and explanation) and a [`Decoder`] arm; weights files, training,
 //! evaluation, the browser, its tests and the scripts take the kind as data
-//! (README, "Adding a decoder"). Each family lives in its own file:
+//! (docs/contributing.md, "Adding a decoder"). Each family lives in its own file:
 //! [`resize`] (upsample, then convolve), [`transposed`] (learned stride-2
 //! transposed convolutions) and [`subpixel`] (convolve, then pixel shuffle).
 
@@ -57,6 +57,15 @@ impl DecoderKind {
         DecoderKind::SubpixelIcnr,
         DecoderKind::Bilinear,
     ];
+
+    /// Where this kind sits in [`DecoderKind::ALL`]: the slot of its model
+    /// wherever one model per decoder is kept.
+    pub fn index(self) -> usize {
+        DecoderKind::ALL
+            .iter()
+            .position(|kind| *kind == self)
+            .unwrap_or_default()
+    }
 
     /// The stable name used in files, logs, addresses and the browser API.
     pub fn name(self) -> &'static str {

@@ -1,4 +1,4 @@
-//! Every list the page, its tests, the scripts and the README derive from:
+//! Every list the page, its tests, the scripts and the documentation derive from:
 //! the decoders, the probes, the input kinds, the optimizers, the code size
 //! and the training defaults and limits. One source, here.
 
@@ -9,21 +9,8 @@ use serde::Serialize;
 use super::records::TrainSettings;
 use crate::evaluation::PROBE_KINDS;
 use crate::init::SeededRng;
+use crate::limits;
 use crate::{AutoencoderConfig, CODE_LEN, DecoderKind, IMAGE_LEN, OptimizerKind};
-
-/// What the page may ask for at most in one call, so no argument can make
-/// a call run for minutes or allocate without bound.
-pub mod limits {
-    /// Training steps per call, one model's step each: 200 of all seven
-    /// models at once. The page trains in chunks of a few.
-    pub const MODEL_STEPS_PER_CALL: u32 = 1400;
-    pub const BATCH_SIZE: usize = 512;
-    /// Above this Adam and Adadelta only diverge.
-    pub const LEARNING_RATE: f64 = 100.0;
-    pub const WALK_STEPS: std::ops::RangeInclusive<usize> = 2..=16;
-    /// A seed travels through JavaScript numbers: keep it exact there.
-    pub const SEED: u64 = (1 << 53) - 1;
-}
 
 /// The decoders a first visit shows: the two the question is about.
 pub const FIRST_SHOWN: [DecoderKind; 2] = [DecoderKind::Upsample, DecoderKind::Transposed];

@@ -5,7 +5,7 @@
 
 use burn::tensor::Transaction;
 
-use super::{LabError, Pending, Session, floats};
+use super::{LabError, Pending, Session, floats, invalid};
 use crate::DecoderKind;
 use crate::evaluation::{images_tensor, mean_of_chunks, register_mean_bce};
 use crate::gradient_check;
@@ -15,13 +15,17 @@ use crate::session::records::{LayerGradients, NamedValues};
 const GRADIENT_CHECK_DIGITS: usize = 16;
 
 impl Session {
-    /// The mean per-pixel BCE of `kind`'s current model over every test
-    /// digit, computed on this session's device.
-    pub fn test_bce(&self, kind: DecoderKind) -> Result<Pending<f64>, LabError> {
-        let test = self.test_set()?;
+    /// The mean per-pixel BCE of `kind`'s current model over the first
+    /// `digits` test digits (every one, if there are fewer), computed on this
+    /// session's device.
+    pub fn test_bce(&self, kind: DecoderKind, digits: usize) -> Result<Pending<f64>, LabError> {
+        if digits == 0 {
+            return Err(invalid("a test BCE needs at least one digit"));
+        }
+        let test = self.test_set()?.take(digits);
         let model = self.slot(kind).trainer.inference_model();
         let (sizes, transaction) =
-            register_mean_bce(&model, test, &self.device, Transaction::default());
+            register_mean_bce(&model, &test, &self.device, Transaction::default());
         Ok(Pending::new(transaction, move |_, data| {
             Ok(mean_of_chunks(&sizes, data))
         }))

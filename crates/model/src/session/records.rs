@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::evaluation::Probes;
 use crate::{CheckerboardMeters, OptimizerKind};
 
+pub use crate::reconstruction::Reconstruction;
+
 /// A decoder as the page lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct DecoderDescription {
@@ -25,19 +27,6 @@ pub struct DecoderDescription {
 pub struct LayerDescription {
     pub name: &'static str,
     pub shape: [usize; 4],
-}
-
-/// One decoder's answer to an input image.
-#[derive(Debug, Clone, Serialize)]
-pub struct Reconstruction {
-    pub decoder: &'static str,
-    /// Mean per-pixel BCE of the reconstruction against the input; `None`
-    /// when the decoder got a code, not an image.
-    pub bce: Option<f64>,
-    pub meters: CheckerboardMeters,
-    /// 784 intensities.
-    #[serde(skip)]
-    pub image: Vec<f32>,
 }
 
 /// Where the meters of two reference inputs sit: the test digits themselves
@@ -112,14 +101,6 @@ pub struct DeviceMemory {
     pub allocations: u64,
     pub bytes_in_use: u64,
     pub bytes_reserved: u64,
-}
-
-/// Taps per output pixel of a stack of transposed convolutions.
-#[derive(Debug, Clone, Serialize)]
-pub struct OverlapMap {
-    pub side: usize,
-    #[serde(skip)]
-    pub map: Vec<f32>,
 }
 
 /// Settings as a weights file records them.

@@ -1,10 +1,16 @@
 //! The session on Burn's CPU backend: what the browser relies on, natively.
 
+use burn::tensor::Device;
+
 use super::*;
+use crate::CODE_LEN;
 use crate::data_parallel::{
-    HalfGradients, HelperWorker, ReconstructionHelper, SharedReconstruction,
+    GradientHelper, HalfBatch, HalfGradients, HelperWorker, ReconstructionHelper,
+    SharedReconstruction,
 };
+use crate::evaluation::Probes;
 use crate::host::block_on;
+use crate::init::SeededRng;
 
 /// An IDX images file and labels file holding `count` made-up digits.
 fn idx_files(count: usize) -> (Vec<u8>, Vec<u8>) {
@@ -445,7 +451,7 @@ impl GradientHelper for FaultyHelper {
 }
 
 fn parameters_of(lab: &Session, kind: DecoderKind) -> Vec<f32> {
-    data_parallel::parameters(lab.slot(kind).trainer.model())
+    crate::parameters::parameters(lab.slot(kind).trainer.model())
 }
 
 fn assert_close(a: &[f32], b: &[f32], what: &str) {
@@ -634,7 +640,7 @@ fn a_helper_that_fails_or_answers_wrongly_fails_the_shared_reconstruction() {
             .wait(&mut lab)
             .unwrap()
             .len(),
-        7
+        DecoderKind::ALL.len()
     );
     let bad = [f32::NAN; IMAGE_LEN];
     assert!(matches!(
@@ -724,17 +730,22 @@ fn warming_the_helper_worker_changes_none_of_its_replies() {
 }
 
 #[test]
-fn test_bce_sweeps_every_test_digit_as_eval_does() {
+fn test_bce_sweeps_the_test_digits_asked_for_as_eval_does() {
     let mut lab = session(1200, &PAIR);
     for kind in PAIR {
-        let pending = lab.test_bce(kind).unwrap();
+        let pending = lab.test_bce(kind, usize::MAX).unwrap();
         let swept = pending.wait(&mut lab).unwrap();
         let model = lab.slot(kind).trainer.inference_model();
-        let expected =
-            crate::evaluation::mean_bce(&model, lab.test.as_ref().unwrap(), &Device::flex());
+        let test = lab.test.clone().unwrap();
+        let expected = crate::evaluation::mean_bce(&model, &test, &Device::flex());
         assert_eq!(swept, expected, "{kind}");
         assert!(swept.is_finite() && swept > 0.0);
+        let pending = lab.test_bce(kind, 700).unwrap();
+        let first = pending.wait(&mut lab).unwrap();
+        let expected = crate::evaluation::mean_bce(&model, &test.take(700), &Device::flex());
+        assert_eq!(first, expected, "{kind}");
     }
+    assert!(lab.test_bce(DecoderKind::Upsample, 0).is_err());
 }
 
 #[test]
