@@ -197,6 +197,15 @@ describe('on WebGPU', () => {
     await shot(page, 'webgpu-start');
   });
 
+  test("every decoder's gradient is computed at every layer on WebGPU", { timeout: 5 * 60_000 }, async () => {
+    const names = await page.evaluate(() => window.checkerlab.catalog.decoders.map((d) => d.name));
+    webgpuRun.gradients = {};
+    for (const decoder of names) {
+      webgpuRun.gradients[decoder] = await page.evaluate((name) => window.checkerlab.layerGradients(name), decoder);
+      assert.ok(webgpuRun.gradients[decoder].layers.length > 10, decoder);
+    }
+  });
+
   test('a drawn digit gives two different reconstructions that resemble it', async () => {
     await drawAndReconstruct(page);
     const { input, outputs } = await view(page);
@@ -459,6 +468,26 @@ describe('without WebGPU', () => {
     }
   });
 
+  test("WebGPU and the CPU compute the same gradient at every layer of every decoder's shipped model", async () => {
+    assert.ok(webgpuRun.gradients, 'the WebGPU run recorded no gradients to compare with');
+    for (const [decoder, webgpu] of Object.entries(webgpuRun.gradients)) {
+      const cpu = await page.evaluate((name) => window.checkerlab.layerGradients(name), decoder);
+      for (const part of ['layers', 'parameters']) {
+        cpu[part].forEach(({ name, values }, i) => {
+          const other = webgpu[part][i];
+          assert.equal(other.name, name);
+          let gap = 0;
+          let scale = 0;
+          values.forEach((v, j) => {
+            gap = Math.max(gap, Math.abs(v - other.values[j]));
+            scale = Math.max(scale, Math.abs(v));
+          });
+          assert.ok(gap <= 1e-4 * scale, `${decoder}, ${name}: WebGPU and CPU differ by ${gap} of ${scale}`);
+        });
+      }
+    }
+  });
+
   test("on grey, the transposed decoder's stride-2 component alternates and upsample's is flat beside it", async () => {
     const since = await page.evaluate(() => window.checkerlab.reconstructions);
     await page.click('#input-grey');
@@ -667,7 +696,7 @@ describe('without WebGPU', () => {
     }
   });
 
-  test('when the second training worker fails, training goes on in one and the page says so', async () => {
+  test('when the second worker fails, training goes on in one and the page says so', async () => {
     assert.ok(webgpuRun.losses, 'the WebGPU run recorded no losses to compare with');
     const hooked = await openPage(browser, '?backend=cpu&test-hooks');
     try {
@@ -677,7 +706,7 @@ describe('without WebGPU', () => {
       assert.equal((await hooked.page.evaluate(() => window.checkerlab.lastTrainReport)).workers, 1);
       assert.match(
         await hooked.page.locator('#train-message').innerText(),
-        /Training goes on in one worker: the second training worker failed \(it was stopped\)/,
+        /Training goes on in one worker: the second worker failed \(it was stopped\)/,
       );
       assert.doesNotMatch(await hooked.page.locator('#backend').innerText(), /two workers/);
       // The failed call was rolled back and repeated alone: the models take
