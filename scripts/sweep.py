@@ -10,7 +10,7 @@
 Each job is one `scripts/train-run.sh RECIPE DECODER SEED PREFIX` call: it
 depends on nothing but the repository, the MNIST files and the release
 binary, and skips what it already finished, so the list can go unchanged to
-GNU parallel over hosts, a Slurm array or Kubernetes Jobs (see the README).
+GNU parallel over hosts, a Slurm array or Kubernetes Jobs (see docs/seeds.md).
 Seed 0 of the shipped recipe is the shipped weights' own logs in weights/,
 so the sweep trains seeds 1 and up for it.
 
@@ -149,7 +149,7 @@ def spread(values):
 
 
 def summarise():
-    """The summary JSON and the README's tables, from the committed logs."""
+    """The summary JSON and the sweep's tables (docs/seeds.md), from the committed logs."""
     decoders = decoder_names()
     summary = {"recipes": {}}
     per_seed = {}
@@ -238,7 +238,7 @@ def above_one(values):
 
 
 def findings(per_seed, decoders):
-    """The README's claims, restated from the logs as far as they hold over
+    """The findings (README.md, docs/findings.md), restated from the logs as far as they hold over
     the seeds: each names how many seeds it holds for, so no count or ratio
     in those sections is typed in."""
     lines = ["# Claims over seeds", "", "#### What holds over seeds", "",

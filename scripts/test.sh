@@ -13,7 +13,8 @@ ensure_npm_packages
 log "formatting and lints"
 cargo fmt --all --check
 node_modules/.bin/biome ci
-python3 scripts/update-readme.py --check
+python3 scripts/update-includes.py --check
+python3 scripts/decoder-table.py --check
 python3 scripts/sweep.py summary --check
 cargo clippy --workspace --exclude checkerlab-web --all-targets -- -D warnings
 

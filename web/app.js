@@ -38,6 +38,9 @@ const probe = {
     if (probe.paintLatencies.length > LATENCY_WINDOW) probe.paintLatencies.shift();
   },
 };
+
+/** Frames of a latent walk, within the lab's limits. */
+const WALK_FRAMES = 8;
 window.checkerlab = probe;
 
 const ctx = {
@@ -72,8 +75,11 @@ const ctx = {
 
 /** Makes the lab's wasm instance trap (only with `?test-hooks`), to test the restart. */
 probe.trap = () => ctx.client.call('trapForTest').catch((err) => err.message);
-/** Stops the second training worker (only with `?test-hooks`), to test training going on without it. */
+/** Stops the second worker (only with `?test-hooks`), to test training going on without it. */
 probe.stopHelper = () => ctx.client.call('stopHelperForTest');
+
+/** A decoder's gradient at every layer and parameter, on this page's backend: for comparing backends. */
+probe.layerGradients = (decoder) => ctx.client.call('layerGradients', decoder);
 
 /** Whether every input so far has been sent and answered, and painted. */
 probe.settled = () => (ctx.live?.idle ?? false) && (ctx.spectrum?.idle ?? true);
@@ -207,7 +213,8 @@ function wireControls() {
   $('walk-to').addEventListener('click', () => setWalkEnd('to'));
   $('walk').addEventListener('click', async () => {
     try {
-      const steps = 8;
+      const [fewest, most] = ctx.catalog.limits.walk_steps;
+      const steps = Math.min(most, Math.max(fewest, WALK_FRAMES));
       const results = await ctx.client.call('latentWalk', [walk.from, walk.to, steps]);
       $('walk-rows').replaceChildren(...walkRows(results, (decoder) => ctx.views.get(decoder).colour));
       probe.walk = results.map(({ decoder, steps: count, images }) => ({

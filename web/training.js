@@ -8,7 +8,7 @@ import { errorText } from './messages.js';
 /**
  * A chunk of training should take about this long in the worker: a chunk
  * counts single models' steps, so it can stop part-way through a lock step
- * of seven models, and a stroke's first move waits for no more than this.
+ * of every shown model, and a stroke's first move waits for no more than this.
  */
 const CHUNK_TARGET_MS = 50;
 /** The reconstructions and meter charts follow the models this often while training. */
@@ -47,6 +47,8 @@ export function setupTraining(ctx) {
   $('learning-rate').value = String(defaults.learning_rate);
   $('batch-size').value = String(defaults.batch_size);
   $('batch-size').max = String(catalog.limits.batch_size);
+  $('learning-rate').max = String(catalog.limits.learning_rate);
+  $('seed').max = String(catalog.limits.seed);
 
   const series = [...ctx.views.values()].map(({ name, colour }) => ({ name, colour }));
   ctx.charts = {
