@@ -17,6 +17,9 @@ python3 scripts/update-includes.py --check
 python3 scripts/decoder-table.py --check
 python3 scripts/sweep.py summary --check
 cargo clippy --workspace --exclude checkerlab-web --all-targets -- -D warnings
+# The browser's crate natively too, without WebGPU (its wasm build is
+# linted below, after the site is built).
+cargo clippy -p checkerlab-web --no-default-features --all-targets -- -D warnings
 
 log "native tests (Burn's CPU backend)"
 cargo test --workspace --exclude checkerlab-web

@@ -47,31 +47,32 @@ test("the lab's reconstructions shared with the helper worker are the lab's own,
   const names = catalog.decoders.map((d) => d.name);
   await lab.showDecoders(names);
   const image = Float32Array.from({ length: 784 }, (_, i) => ((i * 37) % 255) / 255);
-  // As the page's helper does, but in this thread.
-  const asked = [];
-  const share = async (decoders, parameters, input) => {
-    asked.push(...decoders);
-    return worker.reconstruct(decoders, parameters, input);
+  // As the page's helper does, but in this thread: bytes in, bytes out.
+  let asked = 0;
+  const link = async (request) => {
+    assert.ok(request instanceof Uint8Array);
+    asked++;
+    return worker.answer(request);
   };
   const alone = await lab.reconstruct(image.slice());
-  const shared = await lab.reconstruct(image.slice(), share);
+  const shared = await lab.reconstruct(image.slice(), link);
+  assert.equal(asked, 1, 'one request carries the helper its whole share');
   assert.deepEqual(
     shared.map((r) => r.decoder),
     names,
   );
-  assert.deepEqual(
-    asked,
-    names.slice(names.length - Math.floor((names.length - 1) / 2)),
-    'the helper takes the later, smaller share',
-  );
   assert.deepEqual(shared, alone);
+  assert.equal(lab.takeHelperFailure(), undefined);
 
+  // A stopped worker: the lab makes them all itself and says why, once.
   const failing = () => Promise.reject(new Error('it was stopped'));
-  await assert.rejects(lab.reconstruct(image.slice(), failing), (err) => {
-    assert.equal(err.name, 'HelperError');
-    assert.match(err.message, /second worker failed \(it was stopped\)/);
-    return true;
-  });
-  assert.deepEqual(await lab.reconstruct(image.slice()), alone, 'nothing changed');
-  assert.throws(() => worker.reconstruct(['upsample'], [], image), /1 decoders came with 0/);
+  assert.deepEqual(await lab.reconstruct(image.slice(), failing), alone);
+  assert.match(lab.takeHelperFailure(), /second worker failed \(it was stopped\)/);
+  assert.equal(lab.takeHelperFailure(), undefined);
+  // A worker answering garbage is a failure too, never a trap.
+  assert.deepEqual(await lab.reconstruct(image.slice(), async () => new Uint8Array([0xc1])), alone);
+  assert.match(lab.takeHelperFailure(), /unreadable reply/);
+  // And the helper's side refuses garbage with an answer, not a throw.
+  const refusal = worker.answer(new Uint8Array([1, 2, 3]));
+  assert.ok(refusal instanceof Uint8Array && refusal.length > 0);
 });

@@ -1,9 +1,10 @@
 // The lab worker's client of the second worker (helper-worker.js):
 // on the CPU each training step splits its batch with it, so a step uses
 // both cores (wasm runs one thread per worker), and a reconstruction its
-// shown decoders. Rust calls `gradients` and `reconstructions` through the
-// functions `share` and `shareReconstructions` give (crates/web's
-// `Checkerlab.train` and `Checkerlab.reconstruct`).
+// shown decoders. The lab's Rust sends its requests through `link`
+// (crates/web's `JsLink`) as bytes that only Rust reads.
+
+import { WorkerClient } from './worker-protocol.js';
 
 /** How many workers train, and why, for the page. */
 export function trainingPlan(backendKind, cores) {
@@ -35,16 +36,11 @@ export function warmUpPlan(catalog, rounds) {
 }
 
 export class HelperClient {
-  #worker;
-  #next = 1;
-  #waiting = new Map();
-  #broken = null;
+  #client;
   #warming = false;
 
-  constructor(worker) {
-    this.#worker = worker;
-    worker.addEventListener('message', ({ data }) => this.#receive(data));
-    worker.addEventListener('error', (event) => this.#fail(event.message ?? 'it failed to load'));
+  constructor(client) {
+    this.#client = client;
   }
 
   /**
@@ -52,38 +48,27 @@ export class HelperClient {
    * @param {WebAssembly.Module|null} module the CPU build's compiled wasm (null: the helper compiles it)
    * @returns {Promise<HelperClient>}
    */
-  static start(module) {
+  static async start(module) {
     const worker = new Worker(new URL('./helper-worker.js', import.meta.url), { type: 'module' });
-    const helper = new HelperClient(worker);
-    return new Promise((resolve, reject) => {
-      helper.#waiting.set('start', {
-        resolve: () => resolve(helper),
-        reject: (why) => {
-          worker.terminate();
-          reject(new Error(`the second worker did not start: ${why}`));
-        },
-      });
-      worker.postMessage({ type: 'start', module });
-    });
+    const client = new WorkerClient(worker, { failed: () => 'it failed to load' });
+    try {
+      await client.request('start', [module]);
+    } catch (err) {
+      client.terminate(err.message);
+      throw new Error(`the second worker did not start: ${err.message}`);
+    }
+    return new HelperClient(client);
   }
 
-  /** The function `Checkerlab.train` takes: `(decoder, parameters, images) => Promise<{loss, gradients}>`. */
-  get share() {
-    return (decoder, parameters, images) => this.gradients(decoder, parameters, images);
-  }
-
-  gradients(decoder, parameters, images) {
-    return this.#request({ decoder, parameters, images }, [parameters.buffer, images.buffer]);
-  }
-
-  /** The function `Checkerlab.reconstruct` takes: `(decoders, parameters, image) => Promise<[reconstruction]>`. */
-  get shareReconstructions() {
-    return (decoders, parameters, image) => this.reconstructions(decoders, parameters, image);
-  }
-
-  reconstructions(decoders, parameters, image) {
-    const buffers = [...parameters.map((values) => values.buffer), image.buffer];
-    return this.#request({ type: 'reconstruct', decoders, parameters, image }, buffers);
+  /**
+   * The function `Checkerlab.train` and `Checkerlab.reconstruct` take:
+   * `(request: Uint8Array) => Promise<Uint8Array>`, the request posted at once.
+   */
+  get link() {
+    return (request) => {
+      this.#warming = false;
+      return this.#client.request('answer', [request], [request.buffer]);
+    };
   }
 
   /**
@@ -97,17 +82,7 @@ export class HelperClient {
   /** Ends the warm-up, without a request. */
   stopWarmUp() {
     this.#warming = false;
-    if (!this.#broken) this.#worker.postMessage({ type: 'stop-warm-up' });
-  }
-
-  #request(message, transfer) {
-    if (this.#broken) return Promise.reject(new Error(this.#broken));
-    this.#warming = false;
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, ...message }, transfer);
-    });
+    this.#client.post({ type: 'stop-warm-up' });
   }
 
   /**
@@ -117,38 +92,14 @@ export class HelperClient {
    * @param {{decoders: string[], images: number}} plan
    */
   warmUp(plan) {
-    if (this.#broken) return;
+    if (this.#client.broken) return;
     this.#warming = true;
-    this.#worker.postMessage({ type: 'warm-up', ...plan });
+    this.#client.post({ type: 'warm-up', ...plan });
   }
 
   /** Stops the worker; returns true. */
   terminate() {
-    this.#worker.terminate();
-    this.#fail('it was stopped');
+    this.#client.terminate('it was stopped');
     return true;
-  }
-
-  #receive(message) {
-    if (message.type === 'started') return this.#settle('start', true);
-    if (message.type === 'failed') return this.#settle('start', false, message.error);
-    if (message.trapped) this.#broken = `it trapped: ${message.error}`;
-    if (message.ok && message.results) this.#settle(message.id, true, message.results);
-    else if (message.ok) this.#settle(message.id, true, { loss: message.loss, gradients: message.gradients });
-    else this.#settle(message.id, false, message.error);
-  }
-
-  #settle(id, ok, value) {
-    const waiting = this.#waiting.get(id);
-    if (!waiting) return;
-    this.#waiting.delete(id);
-    if (ok) waiting.resolve(value);
-    else waiting.reject(id === 'start' ? value : new Error(value));
-  }
-
-  #fail(why) {
-    this.#broken ??= why;
-    for (const [id, { reject }] of this.#waiting) reject(id === 'start' ? why : new Error(why));
-    this.#waiting.clear();
   }
 }

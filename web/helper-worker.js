@@ -1,13 +1,13 @@
-// The second core's share of a CPU training step: the gradient of half a
-// batch, at the parameters each request carries (crates/model's
-// data_parallel), and the later share of the shown decoders' reconstructions
-// of a drawing. Started by the lab's worker (helper-client.js), which
-// sends {type: 'start', module} first, {type: 'warm-up', decoders, images}
-// once the page is idle, {id, decoder, parameters, images} to train and
-// {type: 'reconstruct', id, decoders, parameters, image} to reconstruct; it
-// holds no state a request could depend on.
+// The second core's share of the lab's work on the CPU (crates/model's
+// data_parallel): the gradient of half a training batch, or the later share
+// of the shown decoders' reconstructions, at the parameters each request
+// carries. Started by the lab's worker (helper-client.js), which requests
+// 'start' first, then 'answer' with the lab's encoded requests, and sends
+// {type: 'warm-up', decoders, images} once the page is idle; it holds no
+// state a request could depend on.
 
 import init, { HelperWorker } from './pkg/checkerlab_cpu.js';
+import { answer } from './worker-protocol.js';
 
 let helperWorker = null;
 /** Why requests are refused, once the instance cannot be trusted. */
@@ -15,17 +15,10 @@ let broken = null;
 /** Warm-up steps still to take: dropped when the first request comes. */
 let warmUps = [];
 
-const post = (message, transfer = []) => self.postMessage(message, transfer);
-
 async function start(module) {
-  try {
-    // The lab's compiled CPU module when it has one, else fetched and compiled here.
-    await init(module ? { module_or_path: module } : undefined);
-    helperWorker = new HelperWorker();
-    post({ type: 'started' });
-  } catch (err) {
-    post({ type: 'failed', error: err?.message ?? String(err) });
-  }
+  // The lab's compiled CPU module when it has one, else fetched and compiled here.
+  await init(module ? { module_or_path: module } : undefined);
+  helperWorker = new HelperWorker();
 }
 
 function warmUp({ decoders, images }) {
@@ -55,33 +48,25 @@ function warmUpNext(images) {
   setTimeout(() => warmUpNext(images));
 }
 
-/** The buffers of the reconstructions' images, to move rather than copy. */
-const imageBuffers = (results) => results.map((result) => result.image.buffer);
-
-function answer(request) {
-  warmUps = [];
-  const { id } = request;
+/** The encoded reply to the lab's encoded request. */
+function answerLab(request) {
+  if (broken) throw new Error(broken);
+  if (!helperWorker) throw new Error('the helper worker has not started');
   try {
-    if (broken) throw new Error(broken);
-    if (!helperWorker) throw new Error('the helper worker has not started');
-    if (request.type === 'reconstruct') {
-      const { decoders, parameters, image } = request;
-      const results = helperWorker.reconstruct(decoders, parameters, image);
-      post({ id, ok: true, results }, imageBuffers(results));
-      return;
-    }
-    const { decoder, parameters, images } = request;
-    const { loss, gradients } = helperWorker.gradients(decoder, parameters, images);
-    post({ id, ok: true, loss, gradients }, [gradients.buffer]);
+    return helperWorker.answer(request);
   } catch (err) {
-    // A trap leaves the instance unusable: the lab's worker stops asking.
-    post({ id, ok: false, error: err?.message ?? String(err), trapped: err instanceof WebAssembly.RuntimeError });
+    // A trap leaves the instance unusable: later requests are refused.
+    if (err instanceof WebAssembly.RuntimeError) broken = `it trapped: ${err.message}`;
+    throw err;
   }
 }
 
 self.addEventListener('message', ({ data }) => {
-  if (data.type === 'start') start(data.module);
-  else if (data.type === 'warm-up') warmUp(data);
+  if (data.type === 'warm-up') warmUp(data);
   else if (data.type === 'stop-warm-up') warmUps = [];
-  else answer(data);
+  else {
+    warmUps = [];
+    const { id, method, args } = data;
+    answer(id, () => (method === 'start' ? start(...args) : answerLab(...args)));
+  }
 });

@@ -1,21 +1,19 @@
 // The page's one door to the lab: a module Web Worker (lab-worker.js)
 // answering {id, method, args} requests. Every lab call goes through here.
 
-/** Raised when the lab's wasm instance trapped: the worker must be replaced. */
-class LabTrapped extends Error {}
+import { WorkerClient, WorkerTrapped } from './worker-protocol.js';
 
 export class LabClient {
-  #worker;
-  #next = 1;
-  #waiting = new Map();
+  #client;
   #listeners = { log: [], panic: [], trap: [] };
 
   constructor(worker) {
-    this.#worker = worker;
-    worker.addEventListener('message', ({ data }) => this.#receive(data));
-    worker.addEventListener('error', (event) =>
-      this.#fail(`the lab's worker failed: ${event.message ?? 'unknown error'}`),
-    );
+    this.#client = new WorkerClient(worker, {
+      onMessage: (message) => {
+        for (const listener of this.#listeners[message.type] ?? []) listener(message);
+      },
+      failed: (why) => `the lab's worker failed: ${why}`,
+    });
   }
 
   /**
@@ -59,15 +57,21 @@ export class LabClient {
 
   /**
    * Calls `method` in the worker; typed arrays in `args` are copied unless
-   * listed in `transfer`. Resolves to its result; `lastMs` holds how long the
-   * worker spent on it.
+   * listed in `transfer`. Resolves to its result; a trap is announced to
+   * the 'trap' listeners (the page restarts the lab).
    */
-  call(method, args = [], transfer = []) {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, method, args }, transfer);
-    });
+  async call(method, args = [], transfer = []) {
+    try {
+      return await this.#client.request(method, args, transfer);
+    } catch (err) {
+      if (err instanceof WorkerTrapped) for (const listener of this.#listeners.trap) listener(err.message);
+      throw err;
+    }
+  }
+
+  /** How long the worker spent on the last call answered. */
+  get lastMs() {
+    return this.#client.lastMs;
   }
 
   /** `type`: 'log' ({level, text}), 'panic' ({text}) or 'trap' (message). */
@@ -76,32 +80,7 @@ export class LabClient {
   }
 
   terminate() {
-    this.#worker.terminate();
-    this.#fail('the lab was restarted');
-  }
-
-  #receive(message) {
-    if (message.type) {
-      for (const listener of this.#listeners[message.type] ?? []) listener(message);
-      return;
-    }
-    const waiting = this.#waiting.get(message.id);
-    if (!waiting) return;
-    this.#waiting.delete(message.id);
-    if (message.ok) {
-      this.lastMs = message.ms;
-      waiting.resolve(message.result);
-    } else if (message.trapped) {
-      for (const listener of this.#listeners.trap) listener(message.error);
-      waiting.reject(new LabTrapped(message.error));
-    } else {
-      waiting.reject(new Error(message.error));
-    }
-  }
-
-  #fail(reason) {
-    for (const { reject } of this.#waiting.values()) reject(new Error(reason));
-    this.#waiting.clear();
+    this.#client.terminate('the lab was restarted');
   }
 }
 

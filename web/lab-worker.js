@@ -1,13 +1,14 @@
 // The lab's own thread: the wasm module, the models and every tensor
 // operation live here, so the page's main thread only draws and paints.
-// Requests arrive as {id, method, args} and are answered in order, one at a
-// time (a Rust call must finish before the next starts); typed arrays travel
-// as transferables both ways.
+// Requests (worker-protocol.js) are answered in order, one at a time (a
+// Rust call must finish before the next starts); typed arrays travel as
+// transferables both ways.
 
 import * as cpuBuild from './pkg/checkerlab_cpu.js';
 import { findAdapter } from './backend-choice.js';
 import { fetchGunzipped } from './fetch-files.js';
 import { MAX_WARM_UP_ROUNDS, HelperClient, WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from './helper-client.js';
+import { answer } from './worker-protocol.js';
 
 /**
  * The builds the page may ask for (scripts/build-web.sh), by glue name. The
@@ -20,29 +21,19 @@ const BUILDS = {
   checkerlab_web: () => import('./pkg/checkerlab_web.js'),
 };
 
-/** Calls the page may make, by name: the class's own and its statics. */
-const METHODS = new Set([
-  'showDecoders',
-  'deviceMemory',
-  'decoders',
-  'loadWeights',
-  'loadMnist',
-  'testDigit',
-  'testLabel',
-  'meterReferences',
-  'reconstruct',
-  'decodeShuffledCode',
-  'decodeCodeUnit',
-  'latentWalk',
-  'probes',
-  'configureTraining',
-  'reset',
-  'train',
-  'saveWeights',
-  'testBce',
-  'layerGradients',
-]);
-const STATICS = new Set(['spectrum', 'overlapMap', 'syntheticInput']);
+/**
+ * What the page may not call although the class defines it: wasm-bindgen's
+ * plumbing, the constructor, what this worker keeps to itself, and the
+ * test-only trap (allowed with `?test-hooks`).
+ */
+const NOT_CALLS = new Set(['constructor', 'free', 'create', 'takeHelperFailure', 'trapForTest']);
+
+/** Whether `name` is a call of the lab's: a method or static its class defines. */
+function callable(owner, name) {
+  return (
+    Object.hasOwn(owner, name) && typeof owner[name] === 'function' && !name.startsWith('__') && !NOT_CALLS.has(name)
+  );
+}
 
 /**
  * The MNIST test digits, fetched and unpacked as soon as the worker loads,
@@ -147,19 +138,23 @@ function trainAlone(why) {
 }
 
 /**
- * `lab.train`, with the batch split with the helper where there is one. A
- * helper that fails leaves the models as they were (a `HelperError`): the
- * call is repeated alone. Each report says how many workers trained.
+ * Drops the helper if it failed in the call just made: the lab did that
+ * call's work alone (`Checkerlab.takeHelperFailure`). Returns whether the
+ * helper took part.
  */
+function helperHeld() {
+  const failure = lab.takeHelperFailure();
+  if (failure) trainAlone(failure);
+  return !failure;
+}
+
+/** `lab.train`, with the batch split with the helper where there is one. Each report says how many workers trained. */
 async function train(modelSteps) {
   const helper = await helperClient;
   if (helper) {
-    try {
-      return { ...(await lab.train(modelSteps, helper.share)), workers: 2 };
-    } catch (err) {
-      if (err?.name !== 'HelperError') throw err;
-      trainAlone(err.message);
-    }
+    const report = await lab.train(modelSteps, helper.link);
+    if (helperHeld()) return { ...report, workers: 2 };
+    return { ...report, workers: 1, why: training.why };
   }
   return { ...(await lab.train(modelSteps)), workers: 1, why: training.why };
 }
@@ -171,19 +166,15 @@ async function train(modelSteps) {
  * while its warm-up may run (the reconstruction would wait for a warm-up
  * step): that one is made alone and ends the warm-up; nor before it has
  * started (the first reconstruction comes first). A helper that fails
- * leaves nothing changed: the call is repeated alone, and from then on one
- * worker trains.
+ * leaves the lab to make them all, and from then on one worker trains.
  */
 async function reconstruct(image) {
   const helper = startedHelper;
   if (helper?.warming) helper.stopWarmUp();
   else if (helper) {
-    try {
-      return await lab.reconstruct(image, helper.shareReconstructions);
-    } catch (err) {
-      if (err?.name !== 'HelperError') throw err;
-      trainAlone(err.message);
-    }
+    const results = await lab.reconstruct(image, helper.link);
+    helperHeld();
+    return results;
   }
   return lab.reconstruct(image);
 }
@@ -197,30 +188,19 @@ function dispatch(method, args) {
   if (method === 'start') return start(...args);
   // The wasm instance's linear memory: Rust's heap and the CPU backend's tensors.
   if (method === 'wasmMemory') return memory?.buffer.byteLength ?? null;
-  const known =
-    STATICS.has(method) ||
-    METHODS.has(method) ||
-    method === 'loadTestDigits' ||
-    (testHooks && (method === 'trapForTest' || method === 'stopHelperForTest'));
-  if (!known) throw new Error(`the lab has no call '${method}'`);
   if (!lab) throw new Error('the lab has not started');
+  const own = ['loadTestDigits', ...(testHooks ? ['trapForTest', 'stopHelperForTest'] : [])];
+  const isStatic = callable(build.Checkerlab, method);
+  const known = own.includes(method) || isStatic || callable(build.Checkerlab.prototype, method);
+  if (!known) throw new Error(`the lab has no call '${method}'`);
   if (method === 'loadTestDigits') return loadTestDigits();
-  if (STATICS.has(method)) return build.Checkerlab[method](...args);
   if (method === 'trapForTest') return build.Checkerlab.trapForTest();
   // As if the second worker crashed: the next training call finds it gone.
   if (method === 'stopHelperForTest') return helperClient.then((helper) => helper?.terminate() ?? false);
+  if (isStatic) return build.Checkerlab[method](...args);
   if (method === 'train') return train(...args);
   if (method === 'reconstruct') return reconstruct(...args);
   return lab[method](...args);
-}
-
-/** The buffers of the typed arrays in a result, to move rather than copy. */
-function buffers(value, found = []) {
-  if (ArrayBuffer.isView(value)) found.push(value.buffer);
-  else if (value && typeof value === 'object') {
-    for (const item of Object.values(value)) buffers(item, found);
-  }
-  return found;
 }
 
 /**
@@ -241,15 +221,8 @@ function warmUpWhenIdle(method) {
   }, WARM_UP_IDLE_MS);
 }
 
-async function answer({ id, method, args }) {
-  const started = performance.now();
-  try {
-    const result = await dispatch(method, args);
-    post({ id, ok: true, result, ms: performance.now() - started }, [...new Set(buffers(result))]);
-  } catch (err) {
-    // A trap (RuntimeError) leaves the wasm instance unusable: the page restarts the worker.
-    post({ id, ok: false, error: err?.message ?? String(err), trapped: err instanceof WebAssembly.RuntimeError });
-  }
+async function respond({ id, method, args }) {
+  await answer(id, () => dispatch(method, args));
   calls--;
   lastAnswered = performance.now();
   warmUpWhenIdle(method);
@@ -257,5 +230,5 @@ async function answer({ id, method, args }) {
 
 self.addEventListener('message', ({ data }) => {
   calls++;
-  queue = queue.then(() => answer(data));
+  queue = queue.then(() => respond(data));
 });

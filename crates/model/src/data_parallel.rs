@@ -17,6 +17,7 @@ use std::future::Future;
 
 use burn::module::Module;
 use burn::tensor::{Device, Transaction};
+use serde::{Deserialize, Serialize};
 
 use crate::evaluation::images_tensor;
 use crate::limits;
@@ -26,7 +27,7 @@ use crate::train::gradients;
 use crate::{Autoencoder, AutoencoderConfig, DecoderKind, IMAGE_LEN};
 
 /// Half a batch to take the gradient of, with the parameters to take it at.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HalfBatch {
     pub decoder: DecoderKind,
     /// Every parameter of the model, in [`parameters`]' order.
@@ -36,7 +37,7 @@ pub struct HalfBatch {
 }
 
 /// What a helper makes of a [`HalfBatch`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HalfGradients {
     /// The half's mean per-pixel BCE.
     pub loss: f32,
@@ -54,7 +55,7 @@ pub trait GradientHelper {
 }
 
 /// Some of the shown decoders' reconstructions of one image, for a helper.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SharedReconstruction {
     /// Each decoder with every parameter of its model, in [`parameters`]' order.
     pub models: Vec<(DecoderKind, Vec<f32>)>,

@@ -4,19 +4,20 @@
 
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Tensor, TensorData, Transaction};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Autoencoder, CheckerboardMeters, DecoderKind, bce_with_logits};
 
 /// One decoder's answer to an input image.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reconstruction {
-    pub decoder: &'static str,
+    pub decoder: DecoderKind,
     /// Mean per-pixel BCE of the reconstruction against the input; `None`
     /// when the decoder got a code, not an image.
     pub bce: Option<f64>,
     pub meters: CheckerboardMeters,
-    /// 784 intensities.
+    /// 784 intensities: not in the record, which the page receives with
+    /// the image attached as a typed array.
     #[serde(skip)]
     pub image: Vec<f32>,
 }
@@ -43,7 +44,7 @@ pub fn read(
     let image = floats(data.next())?;
     let bce = floats(data.next())?.first().copied().map(f64::from);
     Ok(Reconstruction {
-        decoder: kind.name(),
+        decoder: kind,
         bce,
         meters: CheckerboardMeters::of_batch(&image),
         image,

@@ -9,10 +9,8 @@ use log::{Level, LevelFilter, Log, Metadata, Record};
 
 struct ConsoleLogger;
 
-static LOGGER: ConsoleLogger = ConsoleLogger;
-
 pub fn install() {
-    if log::set_logger(&LOGGER).is_ok() {
+    if log::set_logger(&ConsoleLogger).is_ok() {
         log::set_max_level(LevelFilter::Warn);
     }
 }
@@ -23,13 +21,11 @@ impl Log for ConsoleLogger {
     }
 
     fn log(&self, record: &Record) {
-        if !self.enabled(record.metadata()) {
-            return;
-        }
-        let line = format!("[{}] {}", record.target(), record.args());
+        let line = format!("[{}] {}", record.target(), record.args()).into();
         match record.level() {
-            Level::Error => web_sys::console::error_1(&line.into()),
-            _ => web_sys::console::warn_1(&line.into()),
+            Level::Error => web_sys::console::error_1(&line),
+            Level::Warn => web_sys::console::warn_1(&line),
+            _ => {}
         }
     }
 

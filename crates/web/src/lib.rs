@@ -6,36 +6,29 @@
 //! errors as `JsError`. Every tensor read is awaited: a synchronous read
 //! panics on WebGPU. The page runs it in a Web Worker (`web/lab-worker.js`).
 
-mod backend;
 mod console_log;
+mod helper;
 mod lab;
 
-pub use lab::{Checkerlab, HelperWorker};
+pub use helper::HelperWorker;
+pub use lab::Checkerlab;
 
 use wasm_bindgen::prelude::*;
 
-// The linker's constructor list: cubecl registers its IR dialects with
-// `inventory` (through pliron) in static constructors.
 #[cfg(target_family = "wasm")]
 unsafe extern "C" {
     fn __wasm_call_ctors();
 }
 
-/// Runs the static constructors, once. A module none of whose code calls
-/// `__wasm_call_ctors` counts as a "command" to wasm-ld, which then wraps
-/// *every* export in a call to it: each call into the lab, down to each
-/// externref the glue allocates, re-ran cubecl's registrations (a fifth of
-/// a second for the catalog, a second for the decoders' records, measured
-/// in Chromium's profiler). Calling it ourselves turns that off (see the
-/// `inventory` crate's notes on WebAssembly). Only WebGPU needs what they
-/// register, so the CPU path never pays for them (a tenth of a second of
-/// the start).
+/// Runs the static constructors (cubecl's `inventory` registrations) once.
+/// With no code calling `__wasm_call_ctors`, wasm-ld would rerun them
+/// around every export, a second a call (docs/benchmarks.md); only WebGPU
+/// needs them, so the CPU path never pays.
 pub(crate) fn run_static_constructors() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         #[cfg(target_family = "wasm")]
-        // SAFETY: once, as the linker expects; nothing before it used what
-        // they register (WebGPU starts after this).
+        // SAFETY: once, before anything uses what they register.
         unsafe {
             __wasm_call_ctors();
         }
@@ -48,8 +41,7 @@ pub(crate) fn run_static_constructors() {
 /// instead of going silently dead.
 #[wasm_bindgen(start)]
 pub fn start() {
-    // The CPU-only module has no constructors of cubecl's to defer; calling
-    // them here keeps it a "reactor" to the linker all the same.
+    // Keeps the CPU-only module, which has none of cubecl's, a "reactor".
     #[cfg(not(feature = "webgpu"))]
     run_static_constructors();
     console_log::install();

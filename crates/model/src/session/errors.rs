@@ -10,6 +10,8 @@ pub enum LabError {
     NotLoaded(&'static str),
     #[error("{0}")]
     Invalid(String),
+    #[error("the lab is busy with another call; wait for it to finish")]
+    Busy,
     #[error(transparent)]
     Weights(#[from] WeightsError),
     #[error(transparent)]

@@ -14,6 +14,7 @@ mod checks;
 mod errors;
 mod pending;
 pub mod records;
+mod shared;
 mod training;
 mod views;
 
@@ -26,6 +27,7 @@ pub use catalog::{Catalog, InputKind, catalog};
 pub use errors::LabError;
 pub use pending::{Finish, Pending};
 pub use records::*;
+pub use shared::SharedSession;
 pub use views::helper_share;
 
 use catalog::FIRST_SHOWN;

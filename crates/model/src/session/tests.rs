@@ -763,3 +763,95 @@ fn layer_gradients_cover_every_layer_and_parameter_and_change_nothing() {
         assert_eq!(outputs(&mut lab, &[0.5; IMAGE_LEN]), before, "{kind}");
     }
 }
+
+#[test]
+fn a_shared_session_refuses_a_call_while_one_is_in_flight_and_lets_reads_through() {
+    let lab = SharedSession::new(session(40, &PAIR));
+    let image = lab.read().unwrap().test_digit(1).unwrap();
+    let first = lab.call(|s| s.reconstruct(&image));
+    assert!(matches!(lab.write(), Err(LabError::Busy)));
+    assert!(matches!(
+        block_on(lab.call(|s| s.reconstruct(&image))),
+        Err(LabError::Busy)
+    ));
+    assert!(matches!(
+        block_on(lab.save_weights(DecoderKind::Upsample)),
+        Err(LabError::Busy)
+    ));
+    assert_eq!(lab.read().unwrap().decoders().len(), DecoderKind::ALL.len());
+    assert_eq!(block_on(first).unwrap().len(), PAIR.len());
+    assert!(lab.write().is_ok(), "the claim ends with the call");
+    assert!(
+        !block_on(lab.save_weights(DecoderKind::Upsample))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_shared_session_trains_alone_when_its_helper_fails_and_says_why_once() {
+    let lab = SharedSession::new(session(40, &PAIR));
+    let mut alone = session(40, &PAIR);
+    let report = block_on(lab.train(4, Some(FaultyHelper::new(1, Fault::Fails)))).unwrap();
+    let reference = alone.train(4).unwrap().wait(&mut alone).unwrap();
+    for (a, b) in report.losses.iter().zip(&reference.losses) {
+        assert_eq!(a.losses, b.losses, "{}", a.decoder);
+    }
+    let why = lab.take_helper_failure().expect("the failure is reported");
+    assert!(
+        why.contains("second worker failed (the helper worker stopped)"),
+        "{why}"
+    );
+    assert_eq!(lab.take_helper_failure(), None);
+    // A helper that works leaves no failure behind.
+    block_on(lab.train(4, Some(HelperWorker::new()))).unwrap();
+    assert_eq!(lab.take_helper_failure(), None);
+}
+
+#[test]
+fn a_shared_session_reconstructs_alone_when_its_helper_fails() {
+    let lab = SharedSession::new(session(40, &DecoderKind::ALL));
+    let image = lab.read().unwrap().test_digit(1).unwrap();
+    let alone = block_on(lab.reconstruct(image.clone(), None::<HelperWorker>)).unwrap();
+    let failing = SpoilingHelper {
+        worker: HelperWorker::new(),
+        spoil: |_| Err("it was stopped".into()),
+    };
+    let shared = block_on(lab.reconstruct(image.clone(), Some(failing))).unwrap();
+    assert_eq!(shared, alone);
+    let why = lab.take_helper_failure().expect("the failure is reported");
+    assert!(
+        why.contains("second worker failed (it was stopped)"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_helper_across_the_wire_trains_and_reconstructs_as_one_on_this_thread() {
+    use crate::helper_protocol::{RemoteHelper, SameThread};
+    let lab = SharedSession::new(session(40, &DecoderKind::ALL));
+    let mut reference = session(40, &DecoderKind::ALL);
+    let steps = DecoderKind::ALL.len() as u32;
+    let report =
+        block_on(lab.train(steps, Some(RemoteHelper(SameThread(HelperWorker::new()))))).unwrap();
+    let direct = block_on(reference.train_with_helper(steps, &mut HelperWorker::new()))
+        .unwrap()
+        .wait(&mut reference)
+        .unwrap();
+    for (a, b) in report.losses.iter().zip(&direct.losses) {
+        assert_eq!(a.losses, b.losses, "{}", a.decoder);
+    }
+    let image = lab.read().unwrap().test_digit(1).unwrap();
+    let shared = block_on(lab.reconstruct(
+        image.clone(),
+        Some(RemoteHelper(SameThread(HelperWorker::new()))),
+    ))
+    .unwrap();
+    let alone = reference
+        .reconstruct(&image)
+        .unwrap()
+        .wait(&mut reference)
+        .unwrap();
+    assert_eq!(shared, alone);
+    assert_eq!(lab.take_helper_failure(), None);
+}

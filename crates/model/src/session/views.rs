@@ -121,9 +121,9 @@ impl Session {
             .map(|slot| reconstruction::read(slot.kind, &mut data).map_err(LabError::Read))
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(reply) = reply {
-            let expected: Vec<&str> = theirs.iter().map(|slot| slot.kind.name()).collect();
+            let expected: Vec<DecoderKind> = theirs.iter().map(|slot| slot.kind).collect();
             let answered = reply.await.map_err(LabError::HelperReconstruction)?;
-            let names: Vec<&str> = answered.iter().map(|r| r.decoder).collect();
+            let names: Vec<DecoderKind> = answered.iter().map(|r| r.decoder).collect();
             if names != expected || answered.iter().any(|r| r.image.len() != IMAGE_LEN) {
                 return Err(LabError::HelperReconstruction(format!(
                     "it answered for {names:?}, asked for {expected:?}"
@@ -180,7 +180,7 @@ impl Session {
                 .map(|(kind, data)| {
                     let image = floats(Some(data))?;
                     Ok(Reconstruction {
-                        decoder: kind.name(),
+                        decoder: kind,
                         bce: None,
                         meters: CheckerboardMeters::of_batch(&image),
                         image,

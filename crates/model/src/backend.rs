@@ -1,5 +1,6 @@
-//! Where the tensors live: WebGPU through Burn's wgpu backend, or Burn's
-//! CPU backend. The worker chooses (`web/backend-choice.js`); this starts it.
+//! Where the tensors live: WebGPU through Burn's wgpu backend (the
+//! `webgpu` feature, which the browser's build turns on), or Burn's CPU
+//! backend. The page chooses (`web/backend-choice.js`); this starts it.
 
 use burn::tensor::Device;
 use serde::Serialize;
@@ -26,7 +27,6 @@ pub async fn start(adapter: Option<String>, reason: String) -> (Device, BackendI
 
 #[cfg(feature = "webgpu")]
 async fn webgpu(adapter: String, reason: String) -> (Device, BackendInfo) {
-    crate::run_static_constructors();
     match Device::wgpu_options().init_async().await {
         Ok(device) => (
             device,
@@ -40,7 +40,7 @@ async fn webgpu(adapter: String, reason: String) -> (Device, BackendInfo) {
     }
 }
 
-/// The CPU-only module (built without the `webgpu` feature).
+/// A build without the `webgpu` feature: the browser's CPU-only module.
 #[cfg(not(feature = "webgpu"))]
 async fn webgpu(adapter: String, _reason: String) -> (Device, BackendInfo) {
     cpu(format!(
