@@ -4,6 +4,9 @@
 /** One colour per decoder, in the lab's order; the first two match the originals. */
 const PALETTE = ['#4fc3f7', '#ff8a65', '#ffd54f', '#ce93d8', '#e57373', '#81c784', '#b0bec5', '#f06292'];
 
+/** The colour of the decoder at `index`: past the palette, hues spread by the golden angle, so none repeats. */
+const colourAt = (index) => PALETTE[index] ?? `hsl(${Math.round((index * 137.5) % 360)} 70% 70%)`;
+
 /**
  * @typedef {{name: string, label: string, parameters: number, shown: boolean}} Decoder
  * @typedef {{name: string, colour: string, figure: HTMLElement, canvas: HTMLCanvasElement,
@@ -21,7 +24,7 @@ const PALETTE = ['#4fc3f7', '#ff8a65', '#ffd54f', '#ce93d8', '#e57373', '#81c784
 export function buildDecoderViews(decoders, { panels, chooser, saves, onToggle, onSave }) {
   const views = new Map();
   decoders.forEach((decoder, index) => {
-    const colour = PALETTE[index % PALETTE.length];
+    const colour = colourAt(index);
     const { name } = decoder;
 
     const figure = element('figure', { hidden: true });

@@ -15,7 +15,7 @@ use crate::resample::zero_order_hold;
 /// The stride of every transposed convolution here.
 pub const TRANSPOSED_STRIDE: usize = 2;
 
-/// The three layouts a [`TransposedDecoder`] comes in.
+/// The layouts a [`TransposedDecoder`] comes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransposedDesign {
     /// Kernel 3: the kernel does not divide the stride, so odd and even
