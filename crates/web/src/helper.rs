@@ -10,8 +10,6 @@ use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::lab::parse;
-
 /// The lab worker's way to the second worker: a function `(request:
 /// Uint8Array) => Promise<Uint8Array>` that posts the request at once
 /// (`web/helper-client.js`).
@@ -70,8 +68,9 @@ impl HelperWorker {
     /// compiled the optimised tier before the first real step.
     #[wasm_bindgen(js_name = warmUp)]
     pub fn warm_up(&self, decoder: &str, images: u32) -> Result<(), JsError> {
-        let decoder = parse(decoder)?;
-        let warmed = self.inner.warm_up(decoder, images as usize);
+        let warmed = decoder
+            .parse()
+            .and_then(|decoder| self.inner.warm_up(decoder, images as usize));
         warmed.map_err(|err| JsError::new(&err))
     }
 }

@@ -25,7 +25,7 @@ pub struct Checkerlab {
 type JsResult<T> = Result<T, JsError>;
 
 /// A name the page sent (a decoder, a split, an input kind), or why not.
-pub(crate) fn parse<T: std::str::FromStr<Err = String>>(name: &str) -> Result<T, LabError> {
+fn parse<T: std::str::FromStr<Err = String>>(name: &str) -> Result<T, LabError> {
     name.parse().map_err(LabError::Invalid)
 }
 
