@@ -79,7 +79,7 @@ probe.trap = () => ctx.client.call('trapForTest').catch((err) => err.message);
 probe.stopHelper = () => ctx.client.call('stopHelperForTest');
 
 /** A decoder's gradient at every layer and parameter, on this page's backend: for comparing backends. */
-probe.layerGradients = (decoder) => ctx.client.call('layerGradients', decoder);
+probe.layerGradients = (decoder) => ctx.client.call('layerGradients', [decoder]);
 
 /** Whether every input so far has been sent and answered, and painted. */
 probe.settled = () => (ctx.live?.idle ?? false) && (ctx.spectrum?.idle ?? true);

@@ -57,6 +57,8 @@ export class WorkerClient {
 
   /** Resolves to `method`'s result; typed arrays in `args` are copied unless listed in `transfer`. */
   request(method, args = [], transfer = []) {
+    // A lone argument would be spread into its characters on the other side.
+    if (!Array.isArray(args)) return Promise.reject(new TypeError(`the arguments of '${method}' must be an array`));
     if (this.broken) return Promise.reject(new Error(this.broken));
     const id = this.#next++;
     return new Promise((resolve, reject) => {
