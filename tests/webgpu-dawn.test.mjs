@@ -21,6 +21,16 @@ const BATCH_SIZE = 8;
  * three minutes a decoder for all 10,000, which benchmarks/dawn.mjs does.
  */
 const TEST_DIGITS = 1000;
+/**
+ * How far a layer's gradient may stray, as a share of its largest value.
+ * Untrained, every decoder's agree to 3.6e-6. At the shipped weights the
+ * loss is near a minimum, so a gradient is a sum of many terms that nearly
+ * cancel, and float order weighs more: the encoder's bias gradients reach
+ * 5.4e-5 (transposed) and 1.4e-4 (transposed-hold), the rest stay under
+ * 2.6e-5 (SwiftShader, 2026-12-04). A misplaced row, the fault this guards
+ * against, is off by the size of the gradient itself.
+ */
+const GRADIENT_GAP = { 'seed 0': 2e-5, 'shipped weights': 1e-3 };
 
 describe('WebGPU (Dawn on SwiftShader) against the CPU', () => {
   const labs = {};
@@ -93,7 +103,7 @@ describe('WebGPU (Dawn on SwiftShader) against the CPU', () => {
             );
             const gap = relativeGap(webgpu[part][i].values, values);
             assert.ok(
-              gap <= 1e-4,
+              gap <= GRADIENT_GAP[start],
               `${decoder} (${start}), ${name}: gradients differ by ${gap.toExponential(2)} of their largest`,
             );
           });
