@@ -201,8 +201,17 @@ describe('on WebGPU', () => {
     const names = await page.evaluate(() => window.checkerlab.catalog.decoders.map((d) => d.name));
     webgpuRun.gradients = {};
     for (const decoder of names) {
-      webgpuRun.gradients[decoder] = await page.evaluate((name) => window.checkerlab.layerGradients(name), decoder);
-      assert.ok(webgpuRun.gradients[decoder].layers.length > 10, decoder);
+      const gradients = await page.evaluate((name) => window.checkerlab.layerGradients(name), decoder);
+      webgpuRun.gradients[decoder] = gradients;
+      // The encoder's six layers and at least the decoder's three 2x steps
+      // and output, each with a gradient somewhere.
+      assert.ok(gradients.layers.length >= 10, `${decoder}: ${gradients.layers.length} layers`);
+      for (const { name, values } of [...gradients.layers, ...gradients.parameters]) {
+        assert.ok(
+          values.some((v) => v !== 0),
+          `${decoder}: no gradient at ${name}`,
+        );
+      }
     }
   });
 
