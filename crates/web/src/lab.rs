@@ -30,8 +30,7 @@ fn parse<T: std::str::FromStr<Err = String>>(name: &str) -> Result<T, LabError> 
 }
 
 fn to_js(value: &impl Serialize) -> JsResult<JsValue> {
-    let json = serde_wasm_bindgen::Serializer::json_compatible();
-    Ok(value.serialize(&json)?)
+    Ok(value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())?)
 }
 
 /// `record` as a JS object with `key` set to a `Float32Array` of `values`.
@@ -150,10 +149,7 @@ impl Checkerlab {
     #[wasm_bindgen(js_name = syntheticInput)]
     pub fn synthetic_input(kind: &str, seed: u32) -> JsResult<Float32Array> {
         let kind: InputKind = parse(kind)?;
-        let image = kind.synthetic_image(seed.into()).ok_or_else(|| {
-            JsError::new(&format!("the lab does not make '{}' inputs", kind.name()))
-        })?;
-        Ok(Float32Array::from(&image[..]))
+        Ok(Float32Array::from(&kind.synthetic(seed.into())?[..]))
     }
 
     /// Resolves to `[{decoder, bce, meters, image: Float32Array}]`. With
@@ -166,10 +162,8 @@ impl Checkerlab {
 
     #[wasm_bindgen(js_name = decodeShuffledCode)]
     pub fn decode_shuffled_code(&self, seed: u32) -> Promise {
-        promise(
-            self.lab.call(|s| s.decode_shuffled_code(seed.into())),
-            reconstructions,
-        )
+        let decoded = self.lab.call(|s| s.decode_shuffled_code(seed.into()));
+        promise(decoded, reconstructions)
     }
 
     #[wasm_bindgen(js_name = decodeCodeUnit)]
@@ -226,18 +220,17 @@ impl Checkerlab {
     }
 
     #[wasm_bindgen(js_name = testBce)]
-    pub fn test_bce(&self, decoder: &str, digits: u32) -> Promise {
-        let call =
-            parse(decoder).map(|kind| self.lab.call(move |s| s.test_bce(kind, digits as usize)));
-        promise(async move { call?.await }, |bce| Ok(bce.into()))
+    pub fn test_bce(&self, decoder: &str, digits: usize) -> Promise {
+        let bce = self.lab.call(|s| s.test_bce(parse(decoder)?, digits));
+        promise(bce, |bce| Ok(bce.into()))
     }
 
     /// Resolves to `{decoder, loss, layers: [{name, values}], parameters:
     /// [{name, values}]}`.
     #[wasm_bindgen(js_name = layerGradients)]
     pub fn layer_gradients(&self, decoder: &str) -> Promise {
-        let call = parse(decoder).map(|kind| self.lab.call(move |s| s.layer_gradients(kind)));
-        promise(async move { call?.await }, |gradients| to_js(&gradients))
+        let gradients = self.lab.call(|s| s.layer_gradients(parse(decoder)?));
+        promise(gradients, |gradients| to_js(&gradients))
     }
 
     /// `layers`: `[{kernel, stride}]`; returns `{side, map: Float32Array}`.

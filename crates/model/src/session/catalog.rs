@@ -6,6 +6,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use serde::Serialize;
 
+use super::errors::LabError;
 use super::records::TrainSettings;
 use crate::evaluation::PROBE_KINDS;
 use crate::init::SeededRng;
@@ -70,6 +71,13 @@ impl InputKind {
             }
             _ => None,
         }
+    }
+
+    /// [`Self::synthetic_image`], or why the lab makes no such input.
+    pub fn synthetic(self, seed: u64) -> Result<Vec<f32>, LabError> {
+        let refusal = || format!("the lab does not make '{}' inputs", self.name());
+        self.synthetic_image(seed)
+            .ok_or_else(|| LabError::Invalid(refusal()))
     }
 
     fn entry(self) -> InputEntry {

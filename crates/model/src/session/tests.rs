@@ -385,6 +385,9 @@ fn the_catalog_lists_what_the_lab_knows() {
     for input in &catalog.inputs {
         let kind: InputKind = input.name.parse().unwrap();
         assert_eq!(kind.synthetic_image(1).is_some(), input.synthetic);
+        if let Err(refusal) = kind.synthetic(1) {
+            assert!(refusal.to_string().contains("does not make"), "{refusal}");
+        }
     }
     assert_eq!(catalog.first_shown, ["upsample", "transposed"]);
 }
