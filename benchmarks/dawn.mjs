@@ -26,6 +26,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
+  countCalls,
   firstDifferingStep,
   relativeGap,
   shippedWeights,
@@ -128,7 +129,7 @@ if (!skip.has('timings')) {
   say();
   say('| backend | decoder | step, 1 per call | step, 20 per call | update, 2 decoders | update, every decoder |');
   say('| --- | --- | --- | --- | --- | --- |');
-  const image = labs.cpu.testDigit(0);
+  const { image } = labs.cpu.testDigit(0);
   for (const [name, lab] of Object.entries(labs)) {
     const update = async (shown) => {
       lab.showDecoders(shown);
@@ -161,6 +162,38 @@ if (!skip.has('timings')) {
         `| ${name} | ${decoder} | ${step.toFixed(1)} | ${perStepChunked.toFixed(1)} | ${updateTwo.toFixed(1)} | ${updateEvery.toFixed(1)} |`,
       );
     }
+  }
+  say();
+
+  // What each job issues on WebGPU, counted over its own runs after the timings (shaders built).
+  const lab = labs.webgpu;
+  const perRun = async (runs, work) => {
+    const { calls } = await countCalls(async () => {
+      for (let run = 0; run < runs; run++) await work();
+    });
+    return Object.fromEntries(Object.entries(calls).map(([name, count]) => [name, count / runs]));
+  };
+  const issued = {};
+  for (const shown of [firstShown, catalog.decoders.map((d) => d.name)]) {
+    lab.showDecoders(shown);
+    issued[`update, ${shown.length} decoders`] = await perRun(10, () => lab.reconstruct(image));
+  }
+  for (const decoder of decoders.filter((d) => firstShown.includes(d))) {
+    await trainFromSeed0(lab, decoder, { steps: 1, batchSize: 128 });
+    issued[`step, ${decoder}, 1 per call`] = await perRun(10, () => lab.train(1));
+    issued[`step, ${decoder}, 20 per call`] = await perRun(1, () => lab.train(20));
+    for (const [name, count] of Object.entries(issued[`step, ${decoder}, 20 per call`])) {
+      issued[`step, ${decoder}, 20 per call`][name] = count / 20;
+    }
+  }
+  results.issued = issued;
+  const methods = Object.keys(Object.values(issued)[0]);
+  say('## What one job issues on WebGPU (calls counted in Dawn, per step or update)');
+  say();
+  say(`| job | ${methods.join(' | ')} |`);
+  say(`| --- | ${methods.map(() => '---').join(' | ')} |`);
+  for (const [job, calls] of Object.entries(issued)) {
+    say(`| ${job} | ${methods.map((name) => Number(calls[name].toFixed(1))).join(' | ')} |`);
   }
   say();
 }

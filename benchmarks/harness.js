@@ -91,7 +91,7 @@ async function checkerlab({
   await client.call('showDecoders', [decoders]);
   const updateMs = [];
   for (let i = 0; i < updates; i++) {
-    const digit = await client.call('testDigit', [i]);
+    const { image: digit } = await client.call('testDigit', [i]);
     updateMs.push((await elapsed(() => client.call('reconstruct', [digit], [digit.buffer])))[0]);
   }
   result.updateMs = updateMs;
@@ -100,7 +100,7 @@ async function checkerlab({
   await client.call('showDecoders', [client.catalog.decoders.map((d) => d.name)]);
   const updateEveryMs = [];
   for (let i = 0; i < updates; i++) {
-    const digit = await client.call('testDigit', [i]);
+    const { image: digit } = await client.call('testDigit', [i]);
     updateEveryMs.push((await elapsed(() => client.call('reconstruct', [digit], [digit.buffer])))[0]);
   }
   result.updateEveryMs = updateEveryMs;

@@ -1,8 +1,16 @@
 // The backend the page chooses: the CPU over a software WebGPU adapter,
-// WebGPU on real hardware, and always what ?backend= asks for.
+// WebGPU on real hardware, and always what ?backend= asks for; beside
+// WebGPU, the views on whichever backend drew faster.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseBackend, describeAdapter, requestedBackend } from '../web/backend-choice.js';
+import {
+  chooseBackend,
+  chooseDrawing,
+  describeAdapter,
+  drawingPlan,
+  requestedBackend,
+  requestedDrawing,
+} from '../web/backend-choice.js';
 
 const swiftshader = describeAdapter({
   vendor: 'google',
@@ -40,4 +48,34 @@ test('?backend= overrides the choice both ways', () => {
   assert.equal(requestedBackend('?backend=webgpu&x=1'), 'webgpu');
   assert.equal(requestedBackend('?backend=tpu'), null);
   assert.equal(requestedBackend(''), null);
+});
+
+test('beside WebGPU the views are timed unless the address decides', () => {
+  assert.equal(drawingPlan({ backend: 'webgpu', requested: null, drawRequested: null }), 'measure');
+  // ?backend= forces one backend for everything.
+  assert.equal(drawingPlan({ backend: 'webgpu', requested: 'webgpu', drawRequested: null }), 'webgpu');
+  assert.equal(drawingPlan({ backend: 'webgpu', requested: 'webgpu', drawRequested: 'cpu' }), 'cpu');
+  assert.equal(drawingPlan({ backend: 'webgpu', requested: null, drawRequested: 'webgpu' }), 'webgpu');
+  // A software adapter or none: the CPU for all, nothing measured.
+  for (const drawRequested of [null, 'webgpu']) {
+    assert.equal(drawingPlan({ backend: 'cpu', requested: null, drawRequested }), 'cpu');
+  }
+  assert.equal(requestedDrawing('?backend=webgpu&draw=cpu'), 'cpu');
+  assert.equal(requestedDrawing('?draw=gpu'), null);
+});
+
+test('the views go where the measured reconstruction was faster, with the figures said', () => {
+  // Measured on an NVIDIA H200 under Dawn: two decoders, then all seven (issue 31).
+  const h200 = chooseDrawing({ webgpu: 6.9, cpu: 1.4 });
+  assert.equal(h200.drawing, 'cpu');
+  assert.equal(h200.why, 'one reconstruction took 1.4 ms on the CPU and 6.9 ms on WebGPU');
+  assert.equal(
+    chooseDrawing({ webgpu: 28, cpu: 2.7 }).why,
+    'one reconstruction took 2.7 ms on the CPU and 28 ms on WebGPU',
+  );
+  assert.equal(chooseDrawing({ webgpu: 0.8, cpu: 3.1 }).drawing, 'webgpu');
+  assert.equal(chooseDrawing({ webgpu: 2, cpu: 2 }).drawing, 'cpu', 'a tie leaves the GPU to training');
+  // A backend that could not be timed keeps the views where the models are.
+  assert.equal(chooseDrawing({ webgpu: 5 }).drawing, 'webgpu');
+  assert.equal(chooseDrawing({ webgpu: 5, cpu: Number.NaN }).drawing, 'webgpu');
 });

@@ -388,6 +388,47 @@ describe('on WebGPU', () => {
     await shot(page, 'webgpu-trained');
   });
 
+  test('split by the address, WebGPU trains and the CPU draws the models as they are now', async () => {
+    const split = await openPage(browser, '?backend=webgpu&draw=cpu');
+    try {
+      const backend = await split.page.evaluate(() => window.checkerlab.backend);
+      assert.equal(backend.kind, 'webgpu', JSON.stringify(backend));
+      assert.equal(backend.drawing, 'cpu', JSON.stringify(backend));
+      assert.match(await split.page.locator('#backend').innerText(), /Drawing runs on the CPU: the address asks/);
+      const first = await view(split.page);
+      // The CPU's copies of the shipped models: the CPU page compares them with its own.
+      webgpuRun.splitOutputs = first.outputs;
+      const gap = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+      const beforeTraining = await split.page.evaluate(
+        (image) => window.checkerlab.reconstructDrawingOn(true, image),
+        first.input,
+      );
+
+      // Each chunk trains on WebGPU; the page's reconstruction that follows it is the CPU's.
+      await trainFromScratch(split.page, 4);
+      const { input, outputs } = await view(split.page);
+      const onWebgpu = await split.page.evaluate(
+        (image) => window.checkerlab.reconstructDrawingOn(false, image),
+        input,
+      );
+      const onCpu = await split.page.evaluate((image) => window.checkerlab.reconstructDrawingOn(true, image), input);
+      for (const decoder of first.shown) {
+        assert.ok(
+          gap(outputs[decoder], onWebgpu[decoder]) < 1e-5,
+          `${decoder}: the page drew weights WebGPU does not hold`,
+        );
+        assert.ok(gap(onCpu[decoder], onWebgpu[decoder]) < 1e-5, `${decoder}: the CPU's copy lags WebGPU's model`);
+        assert.ok(gap(onCpu[decoder], beforeTraining[decoder]) > 1e-3, `${decoder}: training changed nothing drawn`);
+      }
+      assert.deepEqual(
+        split.consoleErrors.filter((line) => kernelFailure.test(line)),
+        [],
+      );
+    } finally {
+      await split.page.close();
+    }
+  });
+
   test('no shader was rejected and no panic was caught', () => {
     assert.deepEqual(
       consoleErrors.filter((line) => kernelFailure.test(line)),
@@ -421,6 +462,15 @@ describe('without WebGPU', () => {
     const { input, outputs } = await view(page);
     assert.ok(bce(outputs.transposed, input) < 0.25);
     await shot(page, 'cpu-fallback');
+  });
+
+  test("the CPU draws the split page's copies of the shipped models as it draws its own", async () => {
+    assert.ok(webgpuRun.splitOutputs, 'the split run recorded no reconstructions to compare with');
+    const { outputs } = await view(page);
+    for (const [decoder, split] of Object.entries(webgpuRun.splitOutputs)) {
+      const gap = Math.max(...outputs[decoder].map((v, i) => Math.abs(v - split[i])));
+      assert.ok(gap <= 1e-6, `${decoder}: the CPU page and the split page's CPU differ by ${gap}`);
+    }
   });
 
   test('the overlap explorer shows the known k3/s2 and k4/s2 patterns', async () => {

@@ -55,7 +55,7 @@ export async function applyAddress(ctx, showDecoders) {
     case 'digit':
       if (shared.digit !== undefined) {
         try {
-          state.input = await client.call('testDigit', [shared.digit]);
+          state.input = (await client.call('testDigit', [shared.digit])).image;
           state.digit = shared.digit;
           state.inputKind = 'digit';
         } catch (err) {

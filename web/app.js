@@ -78,6 +78,17 @@ probe.trap = () => ctx.client.call('trapForTest').catch((err) => err.message);
 /** Stops the second worker (only with `?test-hooks`), to test training going on without it. */
 probe.stopHelper = () => ctx.client.call('stopHelperForTest');
 
+/**
+ * The shown decoders' reconstructions of `image` with the views on the CPU's
+ * copies of the models (`onCpu`) or beside WebGPU's training, where they
+ * then stay: for comparing the two.
+ */
+probe.reconstructDrawingOn = async (onCpu, image) => {
+  await ctx.client.call('drawOnCpu', [onCpu]);
+  const results = await ctx.client.call('reconstruct', [Float32Array.from(image)]);
+  return Object.fromEntries(results.map((r) => [r.decoder, Array.from(r.image)]));
+};
+
 /** A decoder's gradient at every layer and parameter, on this page's backend: for comparing backends. */
 probe.layerGradients = (decoder) => ctx.client.call('layerGradients', [decoder]);
 
@@ -148,7 +159,13 @@ ctx.refreshDecoders = async () => {
 ctx.showBackend = () => {
   const { backend, training } = ctx.client;
   const trainingLine = training.workers === 2 ? ` Training uses two workers: ${training.why}.` : '';
-  $('backend').textContent = `Running on ${backend.description}, because ${backend.reason}.${trainingLine}`;
+  const drawingLine =
+    backend.kind === 'webgpu'
+      ? ` Drawing runs on ${backend.drawing === 'cpu' ? 'the CPU' : 'WebGPU'}: ${backend.drawingWhy}.`
+      : '';
+  $('backend').textContent =
+    `Running on ${backend.description}, because ${backend.reason}.${drawingLine}${trainingLine}`;
+  $('backend').dataset.drawing = backend.drawing;
   $('backend').dataset.kind = backend.kind;
 };
 
@@ -241,6 +258,11 @@ async function startLab() {
   client.on('log', ({ level, text }) => console[level](`[lab] ${text}`));
   client.on('panic', ({ text }) => console.error(`[lab] panic: ${text}`));
   client.on('trap', (message) => restartLab(message));
+  client.on('jobs', ({ backend }) => {
+    client.backend = backend;
+    probe.backend = backend;
+    ctx.showBackend();
+  });
   ctx.client = client;
   probe.backend = client.backend;
   return client;
@@ -359,7 +381,7 @@ async function start() {
 
   try {
     await data;
-    ctx.state.input = await client.call('testDigit', [0]);
+    ctx.state.input = (await client.call('testDigit', [0])).image;
     ctx.state.inputKind = 'digit';
     await applyAddress(ctx, showDecoders);
   } catch (err) {

@@ -37,6 +37,45 @@ export function chooseBackend({ requested, adapter, missing }) {
   return { backend: 'webgpu', why: `a hardware WebGPU adapter (${adapter.name}) is available` };
 }
 
+/**
+ * Where the views run (reconstructing as the user draws, walks, probes):
+ * `'measure'` where WebGPU runs on its own choice, on a hardware adapter, for
+ * `chooseDrawing` to decide; what `?draw=` asks for; else where the rest runs.
+ * A batch of one costs WebGPU more to issue than the CPU takes to compute it
+ * (docs/benchmarks.md), so the CPU often draws faster beside a GPU that trains.
+ * @param {{backend: 'webgpu'|'cpu', requested: string|null, drawRequested: string|null}} facts
+ * @returns {'measure'|'webgpu'|'cpu'}
+ */
+export function drawingPlan({ backend, requested, drawRequested }) {
+  if (backend === 'cpu') return 'cpu';
+  if (drawRequested) return drawRequested;
+  return requested === 'webgpu' ? 'webgpu' : 'measure';
+}
+
+/**
+ * Where the views run beside WebGPU training, from the median time of one
+ * reconstruction on each: the faster one, the CPU on a tie (it leaves the
+ * GPU to training).
+ * @param {{webgpu: number, cpu: number}} ms
+ * @returns {{drawing: 'webgpu'|'cpu', why: string}}
+ */
+export function chooseDrawing({ webgpu, cpu }) {
+  if (!(webgpu >= 0 && cpu >= 0)) {
+    return { drawing: 'webgpu', why: 'the CPU could not be measured beside it' };
+  }
+  const ms = (value) => `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ms`;
+  return {
+    drawing: cpu <= webgpu ? 'cpu' : 'webgpu',
+    why: `one reconstruction took ${ms(cpu)} on the CPU and ${ms(webgpu)} on WebGPU`,
+  };
+}
+
+/** `?draw=` as given, if it is one of the two. */
+export function requestedDrawing(search) {
+  const value = new URLSearchParams(search).get('draw');
+  return value === 'cpu' || value === 'webgpu' ? value : null;
+}
+
 /** `?backend=` as given, if it is one of the two. */
 export function requestedBackend(search) {
   const value = new URLSearchParams(search).get('backend');

@@ -91,7 +91,7 @@ export async function chooseInput(ctx, name) {
 
 /** Makes test digit `index` the input. */
 export async function chooseDigit(ctx, index) {
-  const image = await ctx.client.call('testDigit', [index]);
+  const { image } = await ctx.client.call('testDigit', [index]);
   ctx.state.digit = index;
   useInput(ctx, 'digit', image);
 }
@@ -101,10 +101,8 @@ export async function fillDigitStrip(ctx) {
   const { state, $ } = ctx;
   const indices = [...Array(DIGIT_STRIP).keys()];
   // All requests at once: the worker answers them back to back.
-  const digits = await Promise.all(
-    indices.map((index) => Promise.all([ctx.client.call('testDigit', [index]), ctx.client.call('testLabel', [index])])),
-  );
-  for (const [index, [image, label]] of digits.entries()) {
+  const digits = await Promise.all(indices.map((index) => ctx.client.call('testDigit', [index])));
+  for (const [index, { image, label }] of digits.entries()) {
     const button = Object.assign(document.createElement('button'), {
       type: 'button',
       className: 'digit',

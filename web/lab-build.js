@@ -2,7 +2,7 @@
 // chooses the backend (backend-choice.js), then compiles the module for it
 // off the main thread, once, for every worker it starts.
 
-import { chooseBackend, findAdapter } from './backend-choice.js';
+import { chooseBackend, drawingPlan, findAdapter } from './backend-choice.js';
 
 /**
  * The two builds (scripts/build-web.sh), by backend: the CPU's alone is a
@@ -25,10 +25,11 @@ function compile(glue) {
 /**
  * Chooses the backend and compiles the build it needs.
  * @param {'webgpu'|'cpu'|null} requested `?backend=` as given
- * @returns {Promise<{choice: {backend: 'webgpu'|'cpu', why: string}, glue: string,
- *   module: Promise<WebAssembly.Module|null>}>} what `LabClient.start` takes
+ * @param {'webgpu'|'cpu'|null} drawRequested `?draw=` as given
+ * @returns {Promise<{choice: {backend: 'webgpu'|'cpu', why: string, drawing: 'measure'|'webgpu'|'cpu'},
+ *   glue: string, module: Promise<WebAssembly.Module|null>}>} what `LabClient.start` takes
  */
-export function prepareBuild(requested) {
+export function prepareBuild(requested, drawRequested = null) {
   // Compiled before the choice is known (index.html preloads it): most
   // visitors end up on the CPU, and its build is small enough to fetch in
   // vain where WebGPU wins.
@@ -37,6 +38,7 @@ export function prepareBuild(requested) {
   const facts = requested === 'cpu' ? Promise.resolve({ adapter: null, missing: '' }) : findAdapter(navigator.gpu);
   return facts.then((found) => {
     const choice = chooseBackend({ requested, ...found });
+    choice.drawing = drawingPlan({ backend: choice.backend, requested, drawRequested });
     const glue = GLUE[choice.backend];
     return { choice, glue, module: choice.backend === 'cpu' ? cpuModule : compile(glue) };
   });

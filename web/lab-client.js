@@ -5,7 +5,7 @@ import { WorkerClient, WorkerTrapped } from './worker-protocol.js';
 
 export class LabClient {
   #client;
-  #listeners = { log: [], panic: [], trap: [] };
+  #listeners = { log: [], panic: [], trap: [], jobs: [] };
 
   constructor(worker) {
     this.#client = new WorkerClient(worker, {
@@ -74,7 +74,10 @@ export class LabClient {
     return this.#client.lastMs;
   }
 
-  /** `type`: 'log' ({level, text}), 'panic' ({text}) or 'trap' (message). */
+  /**
+   * `type`: 'log' ({level, text}), 'panic' ({text}), 'trap' (message) or
+   * 'jobs' ({backend}: the views moved, see `measureDrawing` in lab-worker.js).
+   */
   on(type, listener) {
     this.#listeners[type].push(listener);
   }

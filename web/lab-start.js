@@ -8,9 +8,9 @@
 
 import { LabClient } from './lab-client.js';
 import { prepareBuild } from './lab-build.js';
-import { requestedBackend } from './backend-choice.js';
+import { requestedBackend, requestedDrawing } from './backend-choice.js';
 
-const build = prepareBuild(requestedBackend(location.search));
+const build = prepareBuild(requestedBackend(location.search), requestedDrawing(location.search));
 
 /**
  * A lab in a fresh worker, on the backend the address asks for. The test

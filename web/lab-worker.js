@@ -5,7 +5,7 @@
 // transferables both ways.
 
 import * as cpuBuild from './pkg/checkerlab_cpu.js';
-import { findAdapter } from './backend-choice.js';
+import { chooseDrawing, findAdapter } from './backend-choice.js';
 import { fetchGunzipped } from './fetch-files.js';
 import { MAX_WARM_UP_ROUNDS, HelperClient, WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from './helper-client.js';
 import { answer } from './worker-protocol.js';
@@ -49,6 +49,9 @@ testDigitFiles.catch(() => {}); // reported to the call that awaits them
 /** How long the lab must have had no call before the helper's warm-up starts. */
 const WARM_UP_IDLE_MS = 500;
 
+/** Reconstructions timed on each backend to choose where the views run. */
+const DRAWING_TRIALS = 5;
+
 /** The started build's glue: its `Checkerlab` class. */
 let build = null;
 let lab = null;
@@ -63,6 +66,12 @@ let helperClient = Promise.resolve(null);
 let startedHelper = null;
 /** The helper's warm-up, until the lab has been idle long enough to start it. */
 let pendingWarmUp = null;
+/** Whether to time drawing on both backends once the page is idle (`chooseDrawing`). */
+let drawingToMeasure = false;
+/** Why the views run where they do, for the page. */
+let drawingWhy = '';
+/** The last image reconstructed: what the drawing trials time. */
+let lastImage = null;
 /** Calls received and not yet answered, and when the last was answered. */
 let calls = 0;
 let lastAnswered = 0;
@@ -103,6 +112,7 @@ async function start({ choice, testHooks: hooks, glue, module, trainingWorkers =
     else why = `WebGPU was chosen, but this browser offers none to Web Workers, where the lab runs (${found.missing})`;
   }
   lab = await build.Checkerlab.create(adapter, why);
+  if (lab.backend().kind === 'webgpu') await planDrawing(choice.drawing);
   const backendInfo = lab.backend();
   const catalog = lab.catalog();
   training = trainingPlan(backendInfo.kind, self.navigator.hardwareConcurrency);
@@ -121,10 +131,61 @@ async function start({ choice, testHooks: hooks, glue, module, trainingWorkers =
   }
   // The warm-up's rounds go to benchmarks, which compare them.
   return {
-    backend: backendInfo,
+    backend: { ...backendInfo, drawingWhy },
     catalog,
     training: { ...training, warmUpRounds: training.workers === 2 ? rounds : 0 },
   };
+}
+
+/** Where the views run beside WebGPU: as the address asks, or measured later. */
+async function planDrawing(plan) {
+  drawingToMeasure = plan === 'measure';
+  if (plan === 'cpu') await lab.drawOnCpu(true);
+  drawingWhy = {
+    measure: 'until both backends are timed, once the page is idle',
+    cpu: 'the address asks for it (?draw=cpu)',
+    webgpu: '?backend=webgpu runs everything on WebGPU',
+  }[plan];
+}
+
+/** The median time of `DRAWING_TRIALS` reconstructions of `image`, after one to warm up. */
+async function timeDrawing(image) {
+  await lab.reconstruct(image);
+  const times = [];
+  for (let trial = 0; trial < DRAWING_TRIALS; trial++) {
+    const start = performance.now();
+    await lab.reconstruct(image);
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+/**
+ * Times drawing on WebGPU, then on the CPU's copies of the models, and
+ * keeps the faster (`chooseDrawing`); the page is told with the figures.
+ * Each backend's trials are a task of the lab's queue of their own, so a
+ * request arriving meanwhile waits for one backend's trials at most.
+ */
+function measureDrawing() {
+  drawingToMeasure = false;
+  const image = lastImage;
+  const ms = {};
+  const step = (work) => {
+    queue = queue.then(work).catch((err) => console.warn(`timing the drawing failed: ${err.message ?? err}`));
+  };
+  step(async () => {
+    ms.webgpu = await timeDrawing(image);
+  });
+  step(async () => {
+    await lab.drawOnCpu(true);
+    ms.cpu = await timeDrawing(image);
+  });
+  step(async () => {
+    const { drawing, why } = chooseDrawing(ms);
+    if (drawing === 'webgpu') await lab.drawOnCpu(false);
+    drawingWhy = why;
+    post({ type: 'jobs', backend: { ...lab.backend(), drawingWhy, drawingMs: ms } });
+  });
 }
 
 /** Drops the second worker: from now on one trains, and the page is told why. */
@@ -169,6 +230,7 @@ async function train(modelSteps) {
  * leaves the lab to make them all, and from then on one worker trains.
  */
 async function reconstruct(image) {
+  lastImage = Float32Array.from(image);
   const helper = startedHelper;
   if (helper?.warming) helper.stopWarmUp();
   else if (helper) {
@@ -204,17 +266,20 @@ function dispatch(method, args) {
 }
 
 /**
- * Starts the helper's warm-up once the page has had its first
+ * Times drawing on both backends (`measureDrawing`), and starts the
+ * helper's warm-up, once the page has had its first
  * reconstruction and then left the lab idle for a while: warming at load
  * delayed the first reconstruction, and while the user draws the lab's
  * worker needs a core of its own. Started so, it leaves navigation to the
  * first reconstruction as it was (benchmarks/results/2026-12-03-warm-up-start.md).
  */
 function warmUpWhenIdle(method) {
-  if (!pendingWarmUp || method !== 'reconstruct') return;
+  if (!(pendingWarmUp || drawingToMeasure) || method !== 'reconstruct') return;
   setTimeout(() => {
     const idle = performance.now() - lastAnswered;
-    if (!pendingWarmUp || calls > 0 || idle < WARM_UP_IDLE_MS - 1) return;
+    if (calls > 0 || idle < WARM_UP_IDLE_MS - 1) return;
+    if (drawingToMeasure && lastImage) measureDrawing();
+    if (!pendingWarmUp) return;
     const plan = pendingWarmUp;
     pendingWarmUp = null;
     helperClient.then((helper) => helper?.warmUp(plan));

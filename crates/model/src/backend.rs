@@ -14,6 +14,9 @@ pub struct BackendInfo {
     pub description: String,
     /// Why this backend runs.
     pub reason: String,
+    /// `"webgpu"` or `"cpu"`: where the views run
+    /// ([`Session::drawing_backend`](crate::session::Session::drawing_backend)).
+    pub drawing: &'static str,
 }
 
 /// Starts WebGPU if `adapter` names one, else the CPU; `reason` is why.
@@ -34,6 +37,7 @@ async fn webgpu(adapter: String, reason: String) -> (Device, BackendInfo) {
                 kind: "webgpu",
                 description: format!("Burn wgpu backend on WebGPU ({adapter})"),
                 reason,
+                drawing: "webgpu",
             },
         ),
         Err(err) => cpu(format!("WebGPU adapter '{adapter}' failed to start: {err}")),
@@ -55,6 +59,7 @@ fn cpu(reason: String) -> (Device, BackendInfo) {
             kind: "cpu",
             description: "Burn flex backend on the CPU (WebAssembly)".to_string(),
             reason,
+            drawing: "cpu",
         },
     )
 }

@@ -19,9 +19,8 @@ impl HelperLink for JsLink {
     type Reply = Pin<Box<dyn Future<Output = Result<Vec<u8>, String>>>>;
 
     fn send(&mut self, request: Vec<u8>) -> Self::Reply {
-        let sent = self
-            .0
-            .call1(&JsValue::NULL, &Uint8Array::from(&request[..]));
+        let request = Uint8Array::from(&request[..]);
+        let sent = self.0.call1(&JsValue::NULL, &request);
         Box::pin(async move {
             let promise: Promise = sent
                 .map_err(describe)?
@@ -36,9 +35,10 @@ impl HelperLink for JsLink {
 
 /// A thrown JS value's message.
 fn describe(value: JsValue) -> String {
-    value
+    let message = value
         .dyn_ref::<js_sys::Error>()
-        .map(|err| String::from(err.message()))
+        .map(|err| err.message().into());
+    message
         .or_else(|| value.as_string())
         .unwrap_or_else(|| format!("{value:?}"))
 }

@@ -93,17 +93,22 @@ impl Checkerlab {
         self.view(|s| Ok(s.catalog()))
     }
 
-    /// `{kind, description, reason}`.
+    /// `{kind, description, reason, drawing}`, `drawing` where the views run.
     pub fn backend(&self) -> JsResult<JsValue> {
-        to_js(&self.backend)
+        let mut info = self.backend.clone();
+        info.drawing = self.lab.read()?.drawing_backend();
+        to_js(&info)
+    }
+
+    /// Runs the views on the CPU while the models train on WebGPU, or not.
+    #[wasm_bindgen(js_name = drawOnCpu)]
+    pub fn draw_on_cpu(&self, on: bool) -> Promise {
+        promise(self.lab.draw_on_cpu(on), |()| Ok(JsValue::UNDEFINED))
     }
 
     #[wasm_bindgen(js_name = showDecoders)]
     pub fn show_decoders(&self, names: Vec<String>) -> JsResult<()> {
-        let kinds = names
-            .iter()
-            .map(|name| parse(name))
-            .collect::<Result<Vec<_>, _>>()?;
+        let kinds: Vec<_> = names.iter().map(|n| parse(n)).collect::<Result<_, _>>()?;
         self.change(|s| s.show(&kinds))
     }
 
@@ -135,14 +140,11 @@ impl Checkerlab {
         self.change(|s| s.load_mnist(split, images, labels))
     }
 
+    /// `{label, image: Float32Array}`.
     #[wasm_bindgen(js_name = testDigit)]
-    pub fn test_digit(&self, index: u32) -> JsResult<Float32Array> {
-        Ok(Float32Array::from(&self.lab.read()?.test_digit(index)?[..]))
-    }
-
-    #[wasm_bindgen(js_name = testLabel)]
-    pub fn test_label(&self, index: u32) -> JsResult<u8> {
-        Ok(self.lab.read()?.test_label(index)?)
+    pub fn test_digit(&self, index: u32) -> JsResult<JsValue> {
+        let digit = self.lab.read()?.labelled_test_digit(index)?;
+        with_array(&digit, "image", &digit.image)
     }
 
     /// An input the lab makes itself (`blank`, `grey`, `noise`).

@@ -11,6 +11,7 @@
 mod batches;
 pub mod catalog;
 mod checks;
+mod drawing;
 mod errors;
 mod pending;
 pub mod records;
@@ -24,6 +25,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 pub use batches::BatchOrder;
 pub use catalog::{Catalog, InputKind, catalog};
+pub use drawing::StaleCopies;
 pub use errors::LabError;
 pub use pending::{Finish, Pending};
 pub use records::*;
@@ -31,6 +33,7 @@ pub use shared::SharedSession;
 pub use views::helper_share;
 
 use catalog::FIRST_SHOWN;
+use drawing::DrawingCopies;
 use errors::invalid;
 
 use crate::evaluation::images_tensor;
@@ -63,6 +66,8 @@ pub struct Session {
     batches: BatchOrder,
     /// The lock step under way, when a call ended part-way through it.
     lock_step: Option<LockStep>,
+    /// Where the views run when not on `device`.
+    drawing: Option<DrawingCopies>,
 }
 
 /// A lock step part-way: the batch every shown model takes, and the shown
@@ -85,6 +90,7 @@ impl Session {
             settings: TrainSettings::default(),
             batches: BatchOrder::new(0),
             lock_step: None,
+            drawing: None,
         };
         session.slots = DecoderKind::ALL
             .into_iter()
@@ -221,11 +227,20 @@ impl Session {
         Ok(self.test_set()?.label(index))
     }
 
-    /// The first `count` test digits (or all, if fewer) on the device.
-    fn test_digits(&self, count: usize) -> Result<Tensor<4>, LabError> {
+    /// A test digit with its label.
+    pub fn labelled_test_digit(&self, index: u32) -> Result<TestDigit, LabError> {
+        let label = self.test_label(index)?;
+        Ok(TestDigit {
+            label,
+            image: self.test_digit(index)?,
+        })
+    }
+
+    /// The first `count` test digits (or all, if fewer) on `device`.
+    fn test_digits(&self, count: usize, device: &Device) -> Result<Tensor<4>, LabError> {
         let test = self.test_set()?;
         let indices: Vec<usize> = (0..count.min(test.len())).collect();
-        Ok(images_tensor(test.batch(&indices), &self.device))
+        Ok(images_tensor(test.batch(&indices), device))
     }
 
     /// Loads a `.ckpt` file into the decoder its header names; returns its
@@ -234,6 +249,7 @@ impl Session {
         let info = weights::read_info(bytes)?;
         let (model, info) = weights::decode(bytes, info.decoder, &self.device.clone().autodiff())?;
         let (optimizer, learning_rate) = (self.settings.optimizer, self.settings.learning_rate);
+        self.weights_changed(info.decoder);
         let slot = self.slot_mut(info.decoder);
         slot.trainer = Trainer::new(model, optimizer, learning_rate);
         slot.seed = info.seed;
@@ -297,8 +313,9 @@ impl Session {
                 limits::SEED
             )));
         }
-        for at in 0..self.slots.len() {
-            self.slots[at] = self.fresh_slot(self.slots[at].kind, seed);
+        for kind in DecoderKind::ALL {
+            self.weights_changed(kind);
+            self.slots[kind.index()] = self.fresh_slot(kind, seed);
         }
         self.batches = BatchOrder::new(seed);
         self.lock_step = None;
@@ -314,15 +331,13 @@ impl Session {
         })
     }
 
-    /// Whether the session runs on Burn's CPU backend (flex).
+    /// Whether the models train on Burn's CPU backend (flex).
     fn on_cpu(&self) -> bool {
-        matches!(
-            self.device.clone().without_autodiff().as_dispatch(),
-            DispatchDevice::Flex(_)
-        )
+        is_cpu(&self.device)
     }
 
-    fn image_tensor(&self, image: &[f32]) -> Result<Tensor<4>, LabError> {
+    /// `image` on `device`, clamped to `[0, 1]`.
+    fn image_tensor(&self, image: &[f32], device: &Device) -> Result<Tensor<4>, LabError> {
         if image.len() != IMAGE_LEN {
             return Err(invalid(format!(
                 "an input image has {IMAGE_LEN} values (28x28), this one has {}",
@@ -334,9 +349,17 @@ impl Session {
         }
         Ok(images_tensor(
             image.iter().map(|v| v.clamp(0.0, 1.0)).collect(),
-            &self.device,
+            device,
         ))
     }
+}
+
+/// Whether `device` is Burn's CPU backend (flex).
+fn is_cpu(device: &Device) -> bool {
+    matches!(
+        device.clone().without_autodiff().as_dispatch(),
+        DispatchDevice::Flex(_)
+    )
 }
 
 /// A model to write as a `.ckpt` file; see [`Session::weights_to_save`].

@@ -85,6 +85,15 @@ pub struct DecoderLosses {
     pub losses: Vec<f32>,
 }
 
+/// A test digit and its label.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestDigit {
+    pub label: u8,
+    /// Its 784 intensities.
+    #[serde(skip)]
+    pub image: Vec<f32>,
+}
+
 /// One decoder's latent walk.
 #[derive(Debug, Clone, Serialize)]
 pub struct Walk {

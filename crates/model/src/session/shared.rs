@@ -111,7 +111,26 @@ impl SharedSession {
                 }
             };
             drop(borrowed);
-            settle(&session, pending).await
+            let report = settle(&session, pending).await;
+            // A copy that fails costs the views their speed, not their
+            // truth: they run on the training device until the next copy.
+            let _ = refresh_copies(&session).await;
+            report
+        }
+    }
+
+    /// Runs the views on the CPU beside WebGPU training, or on the training
+    /// device ([`Session::draw_on_cpu`]), copying the models there now.
+    pub fn draw_on_cpu(&self, on: bool) -> impl Future<Output = Result<(), LabError>> + 'static {
+        let claim = Claim::new(&self.busy);
+        let session = self.session.clone();
+        async move {
+            let _claim = claim?;
+            session
+                .try_borrow_mut()
+                .map_err(|_| LabError::Busy)?
+                .draw_on_cpu(on);
+            refresh_copies(&session).await
         }
     }
 
@@ -130,6 +149,7 @@ impl SharedSession {
         let failure = self.helper_failure.clone();
         async move {
             let _claim = claim?;
+            refresh_copies(&session).await?;
             let borrowed = session.try_borrow().map_err(|_| LabError::Busy)?;
             if let Some(mut helper) = helper {
                 match borrowed.reconstruct_with_helper(&image, &mut helper).await {
@@ -164,6 +184,21 @@ impl SharedSession {
             save.encode().await
         }
     }
+}
+
+/// Copies the shown models changed since their last copy to the device
+/// the views run on, where that is not the training device.
+async fn refresh_copies(session: &RefCell<Session>) -> Result<(), LabError> {
+    let stale = session
+        .try_borrow()
+        .map_err(|_| LabError::Busy)?
+        .stale_copies();
+    if let Some(stale) = stale {
+        let copies = stale.copy().await?;
+        let mut borrowed = session.try_borrow_mut().map_err(|_| LabError::Busy)?;
+        borrowed.install_copies(copies);
+    }
+    Ok(())
 }
 
 /// Awaits a pending call's reads, then finishes it on the session.

@@ -306,6 +306,12 @@ fn bad_images_and_indices_are_refused_with_their_numbers() {
         "{message}"
     );
     assert!(lab.test_label(u32::MAX).is_err());
+    assert!(lab.labelled_test_digit(10).is_err());
+    let digit = lab.labelled_test_digit(9).unwrap();
+    assert_eq!(
+        (digit.label, digit.image),
+        (lab.test_label(9).unwrap(), lab.test_digit(9).unwrap())
+    );
     assert!(lab.decode_code_unit(CODE_LEN as u32).is_err());
     assert!(lab.decode_code_unit(u32::MAX).is_err());
 }
@@ -857,4 +863,131 @@ fn a_helper_across_the_wire_trains_and_reconstructs_as_one_on_this_thread() {
         .unwrap();
     assert_eq!(shared, alone);
     assert_eq!(lab.take_helper_failure(), None);
+}
+
+/// Everything the views show for `image`, one vector per view and decoder.
+fn views(lab: &mut Session, image: &[f32]) -> Vec<Vec<f32>> {
+    let mut shown = outputs(lab, image);
+    let walks = lab.latent_walk(image, &[0.2; IMAGE_LEN], 3).unwrap();
+    shown.extend(walks.wait(lab).unwrap().into_iter().map(|walk| walk.images));
+    let units = lab.decode_code_unit(3).unwrap();
+    shown.extend(units.wait(lab).unwrap().into_iter().map(|r| r.image));
+    shown
+}
+
+fn stale_kinds(lab: &Session) -> Vec<DecoderKind> {
+    let stale = lab.stale_copies();
+    stale.map_or_else(Vec::new, |stale| stale.kinds())
+}
+
+fn refresh(lab: &mut Session) {
+    let copies = block_on(lab.stale_copies().expect("copies to make").copy()).unwrap();
+    lab.install_copies(copies);
+}
+
+#[test]
+fn views_on_drawing_copies_show_the_models_as_they_are_now() {
+    let mut lab = session(40, &PAIR);
+    let mut reference = session(40, &PAIR);
+    let image = lab.test_digit(2).unwrap();
+    lab.draw_on(Some(Device::flex()));
+    assert_eq!(lab.drawing_backend(), "cpu");
+    assert_eq!(
+        stale_kinds(&lab),
+        PAIR,
+        "no copy is made before it is asked for"
+    );
+    // Until the copies exist the views run on the models themselves.
+    assert_eq!(views(&mut lab, &image), views(&mut reference, &image));
+    refresh(&mut lab);
+    assert!(lab.stale_copies().is_none());
+    assert_eq!(views(&mut lab, &image), views(&mut reference, &image));
+
+    // Training makes the trained models' copies stale at once, and until
+    // they are copied again the views show the trained models.
+    lab.train(4).unwrap().wait(&mut lab).unwrap();
+    reference.train(4).unwrap().wait(&mut reference).unwrap();
+    assert_eq!(stale_kinds(&lab), PAIR);
+    assert_eq!(views(&mut lab, &image), views(&mut reference, &image));
+    refresh(&mut lab);
+    assert_eq!(views(&mut lab, &image), views(&mut reference, &image));
+
+    // The views do read the copies: a copy of other weights shows them.
+    let other = session(40, &PAIR);
+    let other_model = other
+        .slot(DecoderKind::Transposed)
+        .trainer
+        .inference_model();
+    lab.install_copies(vec![(DecoderKind::Transposed, other_model)]);
+    assert_ne!(
+        outputs(&mut lab, &image)[1],
+        outputs(&mut reference, &image)[1]
+    );
+
+    // Loading weights, resetting and showing another decoder leave the
+    // changed or new models without a copy.
+    refresh_all_shown(&mut lab);
+    let bytes = block_on(lab.weights_to_save(DecoderKind::Upsample).encode()).unwrap();
+    lab.load_weights(&bytes, "a file").unwrap();
+    assert_eq!(stale_kinds(&lab), [DecoderKind::Upsample]);
+    lab.reset(3).unwrap();
+    assert_eq!(stale_kinds(&lab), PAIR);
+    refresh(&mut lab);
+    lab.show(&[DecoderKind::Upsample, DecoderKind::TransposedK4])
+        .unwrap();
+    assert_eq!(stale_kinds(&lab), [DecoderKind::TransposedK4]);
+
+    lab.draw_on(None);
+    assert!(lab.stale_copies().is_none());
+}
+
+/// Marks every shown copy fresh by copying it again.
+fn refresh_all_shown(lab: &mut Session) {
+    let shown = lab.shown.clone();
+    for kind in shown {
+        lab.weights_changed(kind);
+    }
+    refresh(lab);
+}
+
+#[test]
+fn a_shared_session_copies_after_training_so_drawing_never_waits_or_lags() {
+    let mut drawing = session(40, &PAIR);
+    drawing.draw_on(Some(Device::flex()));
+    let lab = SharedSession::new(drawing);
+    let mut reference = session(40, &PAIR);
+    let image = reference.test_digit(5).unwrap();
+    for _ in 0..3 {
+        block_on(lab.train(3, None::<HelperWorker>)).unwrap();
+        assert!(
+            lab.read().unwrap().stale_copies().is_none(),
+            "copied with the chunk"
+        );
+        reference.train(3).unwrap().wait(&mut reference).unwrap();
+        let drawn = block_on(lab.reconstruct(image.clone(), None::<HelperWorker>)).unwrap();
+        let expected = reference.reconstruct(&image).unwrap().wait(&mut reference);
+        assert_eq!(drawn, expected.unwrap());
+    }
+    // A reset between chunks: the next drawing copies first.
+    lab.write().unwrap().reset(2).unwrap();
+    reference.reset(2).unwrap();
+    let drawn = block_on(lab.reconstruct(image.clone(), None::<HelperWorker>)).unwrap();
+    assert!(lab.read().unwrap().stale_copies().is_none());
+    assert_eq!(
+        drawn,
+        reference
+            .reconstruct(&image)
+            .unwrap()
+            .wait(&mut reference)
+            .unwrap()
+    );
+}
+
+#[test]
+fn a_session_training_on_the_cpu_draws_there_without_copies() {
+    let lab = SharedSession::new(session(40, &PAIR));
+    block_on(lab.draw_on_cpu(true)).unwrap();
+    let session = lab.read().unwrap();
+    assert_eq!(session.drawing_backend(), "cpu");
+    assert!(session.drawing.is_none());
 }

@@ -207,6 +207,7 @@ impl Session {
         }
         let kind = step.waiting.remove(0);
         if !call.trained.iter().any(|t| t.kind == kind) {
+            self.weights_changed(kind);
             let trainer = &self.slot(kind).trainer;
             call.trained.push(Trained {
                 kind,
@@ -222,6 +223,7 @@ impl Session {
     /// before it.
     fn roll_back(&mut self, call: TrainingCall) {
         for t in call.trained {
+            self.weights_changed(t.kind);
             self.slot_mut(t.kind).trainer.restore(t.before);
         }
         (self.batches, self.lock_step) = call.order_before;

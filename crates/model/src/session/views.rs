@@ -4,7 +4,8 @@
 
 use burn::tensor::{Tensor, TensorData, Transaction};
 
-use super::{LabError, Pending, Session, Slot, floats, invalid};
+use super::drawing::ViewModels;
+use super::{LabError, Pending, Session, floats, invalid, is_cpu};
 use crate::data_parallel::{ReconstructionHelper, SharedReconstruction};
 use crate::evaluation::{ProbeOutputs, Probes, code_maps, shuffled_codes, unit_codes};
 use crate::init::SeededRng;
@@ -38,16 +39,16 @@ impl Session {
     }
 
     /// Registers, for each shown decoder, what `outputs` makes of its
-    /// inference model; returns the decoders in the order registered.
+    /// model in `views`; returns the decoders in the order registered.
     fn per_decoder(
-        &self,
+        views: &ViewModels,
         mut outputs: impl FnMut(&Autoencoder, Transaction) -> Transaction,
     ) -> (Vec<DecoderKind>, Transaction) {
         let mut transaction = Transaction::default();
         let mut kinds = Vec::new();
-        for slot in self.shown_slots() {
-            transaction = outputs(&slot.trainer.inference_model(), transaction);
-            kinds.push(slot.kind);
+        for (kind, model) in &views.models {
+            transaction = outputs(model, transaction);
+            kinds.push(*kind);
         }
         (kinds, transaction)
     }
@@ -55,8 +56,9 @@ impl Session {
     /// Reconstructs `image` (784 intensities in `[0, 1]`) with every shown
     /// decoder, with its BCE and meters.
     pub fn reconstruct(&self, image: &[f32]) -> Result<Pending<Vec<Reconstruction>>, LabError> {
-        let input = self.image_tensor(image)?;
-        let (kinds, transaction) = self.per_decoder(|model, transaction| {
+        let views = self.view_models();
+        let input = self.image_tensor(image, &views.device)?;
+        let (kinds, transaction) = Self::per_decoder(&views, |model, transaction| {
             reconstruction::register(model, input.clone(), transaction)
         });
         Ok(Pending::new(transaction, move |_, data| {
@@ -85,43 +87,37 @@ impl Session {
         image: &[f32],
         helper: &mut H,
     ) -> Result<Vec<Reconstruction>, LabError> {
-        if !self.on_cpu() {
+        let views = self.view_models();
+        if !is_cpu(&views.device) {
             return Err(invalid(
                 "a reconstruction helper runs on the CPU backend only",
             ));
         }
-        let input = self.image_tensor(image)?;
-        let shown: Vec<&Slot> = self.shown_slots().collect();
+        let input = self.image_tensor(image, &views.device)?;
+        let shown = &views.models;
         // Its share is the later one: its results go after this thread's.
         let (own, theirs) = shown.split_at(shown.len() - helper_share(shown.len()));
         let reply = (!theirs.is_empty()).then(|| {
             helper.start(SharedReconstruction {
                 models: theirs
                     .iter()
-                    .map(|slot| {
-                        let model = slot.trainer.inference_model();
-                        (slot.kind, parameters::parameters(&model))
-                    })
+                    .map(|(kind, model)| (*kind, parameters::parameters(model)))
                     .collect(),
                 // The worker clamps it as `image_tensor` does.
                 image: image.to_vec(),
             })
         });
         let mut transaction = Transaction::default();
-        for slot in own {
-            transaction = reconstruction::register(
-                &slot.trainer.inference_model(),
-                input.clone(),
-                transaction,
-            );
+        for (_, model) in own {
+            transaction = reconstruction::register(model, input.clone(), transaction);
         }
         let mut data = transaction.execute().into_iter();
         let mut results = own
             .iter()
-            .map(|slot| reconstruction::read(slot.kind, &mut data).map_err(LabError::Read))
+            .map(|(kind, _)| reconstruction::read(*kind, &mut data).map_err(LabError::Read))
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(reply) = reply {
-            let expected: Vec<DecoderKind> = theirs.iter().map(|slot| slot.kind).collect();
+            let expected: Vec<DecoderKind> = theirs.iter().map(|(kind, _)| *kind).collect();
             let answered = reply.await.map_err(LabError::HelperReconstruction)?;
             let names: Vec<DecoderKind> = answered.iter().map(|r| r.decoder).collect();
             if names != expected || answered.iter().any(|r| r.image.len() != IMAGE_LEN) {
@@ -167,9 +163,10 @@ impl Session {
         &self,
         pick: impl Fn(Tensor<2>) -> Tensor<2>,
     ) -> Result<Pending<Vec<Reconstruction>>, LabError> {
-        let digits = self.test_digits(CODE_SOURCE_DIGITS)?;
+        let views = self.view_models();
+        let digits = self.test_digits(CODE_SOURCE_DIGITS, &views.device)?;
         let count = digits.dims()[0];
-        let (kinds, transaction) = self.per_decoder(|model, transaction| {
+        let (kinds, transaction) = Self::per_decoder(&views, |model, transaction| {
             let codes = model.encode(digits.clone()).reshape([count, CODE_LEN]); // [n, 128]
             transaction.register(model.decode(code_maps(pick(codes))))
         });
@@ -206,10 +203,18 @@ impl Session {
                 limits::WALK_STEPS.end()
             )));
         }
-        let ends = Tensor::cat(vec![self.image_tensor(from)?, self.image_tensor(to)?], 0); // [2, 1, 28, 28]
+        let views = self.view_models();
+        let device = &views.device;
+        let ends = Tensor::cat(
+            vec![
+                self.image_tensor(from, device)?,
+                self.image_tensor(to, device)?,
+            ],
+            0,
+        ); // [2, 1, 28, 28]
         let fractions: Vec<f32> = (0..steps).map(|i| i as f32 / (steps - 1) as f32).collect();
-        let t = Tensor::<2>::from_data(TensorData::new(fractions, [steps, 1]), &self.device);
-        let (kinds, transaction) = self.per_decoder(|model, transaction| {
+        let t = Tensor::<2>::from_data(TensorData::new(fractions, [steps, 1]), device);
+        let (kinds, transaction) = Self::per_decoder(&views, |model, transaction| {
             let codes = model.encode(ends.clone()).reshape([2, CODE_LEN]);
             let start = codes.clone().slice([0..1, 0..CODE_LEN]); // [1, 128]
             let end = codes.slice([1..2, 0..CODE_LEN]);
@@ -234,8 +239,9 @@ impl Session {
     /// The checkerboard meters of every shown decoder on the probes (test
     /// digits, grey, noise, shuffled codes, single code units).
     pub fn probes(&self) -> Result<Pending<Vec<DecoderProbes>>, LabError> {
-        let digits = self.test_digits(PROBE_DIGITS)?;
-        let (kinds, transaction) = self.per_decoder(|model, transaction| {
+        let views = self.view_models();
+        let digits = self.test_digits(PROBE_DIGITS, &views.device)?;
+        let (kinds, transaction) = Self::per_decoder(&views, |model, transaction| {
             ProbeOutputs::new(model, digits.clone(), PROBE_SEED).register(transaction)
         });
         Ok(Pending::new(transaction, move |_, data| {
