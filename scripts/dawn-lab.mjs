@@ -24,6 +24,45 @@ export const ADAPTERS = ['swiftshader', 'null', 'default'];
 let started = null;
 
 /**
+ * The WebGPU calls counted, by interface: what a job issues. Dispatches and
+ * submits are the work; buffers, bind groups and encoders are what each
+ * costs to set up; writes and maps are the traffic with the host.
+ */
+const COUNTED = {
+  GPUDevice: ['createBuffer', 'createBindGroup', 'createComputePipeline', 'createCommandEncoder'],
+  GPUCommandEncoder: ['beginComputePass', 'copyBufferToBuffer'],
+  GPUComputePassEncoder: ['dispatchWorkgroups'],
+  GPUQueue: ['submit', 'writeBuffer'],
+  GPUBuffer: ['mapAsync'],
+};
+
+/** Every counted call made so far, by method name. */
+const gpuCalls = Object.fromEntries(Object.values(COUNTED).flatMap((names) => names.map((name) => [name, 0])));
+
+/** Wraps the counted methods of Dawn's interfaces so each call is counted. */
+function countGpuCalls(globals) {
+  for (const [name, methods] of Object.entries(COUNTED)) {
+    const prototype = globals[name]?.prototype;
+    for (const method of methods) {
+      const original = prototype?.[method];
+      if (typeof original !== 'function') throw new Error(`Dawn's ${name} has no ${method} to count`);
+      prototype[method] = function counted(...args) {
+        gpuCalls[method]++;
+        return original.apply(this, args);
+      };
+    }
+  }
+}
+
+/** The counted WebGPU calls `work` made, by method name, and its result. */
+export async function countCalls(work) {
+  const before = { ...gpuCalls };
+  const result = await work();
+  const calls = Object.fromEntries(Object.entries(gpuCalls).map(([name, count]) => [name, count - before[name]]));
+  return { calls, result };
+}
+
+/**
  * Makes `navigator.gpu` a Dawn instance on `adapter`, once per process,
  * and returns the adapter's description. wgpu's WebGPU backend looks for
  * `navigator.gpu` only where `Window` or `WorkerGlobalScope` is defined, so
@@ -47,6 +86,7 @@ export async function startWebGpu(adapter) {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
+  countGpuCalls(globals);
   const gpu = create(adapter === 'null' ? ['backend=null'] : []);
   const found = await gpu.requestAdapter();
   if (!found) throw new Error(`Dawn found no '${adapter}' adapter`);
