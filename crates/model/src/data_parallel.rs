@@ -177,17 +177,15 @@ impl HelperWorker {
         }
         let image = work.image.iter().map(|v| v.clamp(0.0, 1.0)).collect();
         let input = images_tensor(image, &self.device.clone().without_autodiff()); // [1, 1, 28, 28]
-        let mut transaction = Transaction::default();
+        let mut outputs = Vec::new();
         for (decoder, parameters) in &work.models {
             let model = self.models[decoder.index()].clone();
             let model = with_parameters(model, parameters, &self.device).valid();
-            transaction = reconstruction::register(&model, input.clone(), transaction);
+            outputs.push(reconstruction::values(&model, input.clone()));
         }
-        let mut data = transaction.execute().into_iter();
-        work.models
-            .iter()
-            .map(|(decoder, _)| reconstruction::read(*decoder, &mut data))
-            .collect()
+        let transaction = reconstruction::register(outputs, Transaction::default());
+        let kinds: Vec<DecoderKind> = work.models.iter().map(|(decoder, _)| *decoder).collect();
+        reconstruction::read(&kinds, &mut transaction.execute().into_iter())
     }
 }
 
