@@ -177,15 +177,17 @@ impl HelperWorker {
         }
         let image = work.image.iter().map(|v| v.clamp(0.0, 1.0)).collect();
         let input = images_tensor(image, &self.device.clone().without_autodiff()); // [1, 1, 28, 28]
-        let mut outputs = Vec::new();
+        let mut transaction = Transaction::default();
         for (decoder, parameters) in &work.models {
             let model = self.models[decoder.index()].clone();
             let model = with_parameters(model, parameters, &self.device).valid();
-            outputs.push(reconstruction::values(&model, input.clone()));
+            transaction = reconstruction::register(&model, input.clone(), transaction);
         }
-        let transaction = reconstruction::register(outputs, Transaction::default());
-        let kinds: Vec<DecoderKind> = work.models.iter().map(|(decoder, _)| *decoder).collect();
-        reconstruction::read(&kinds, &mut transaction.execute().into_iter())
+        let mut data = transaction.execute().into_iter();
+        work.models
+            .iter()
+            .map(|(decoder, _)| reconstruction::read(*decoder, &mut data))
+            .collect()
     }
 }
 

@@ -233,35 +233,21 @@ impl Session {
     fn finish_training(&self, mut call: TrainingCall) -> Pending<TrainReport> {
         let models_behind = self.lock_step.as_ref().map_or(0, |step| step.waiting.len());
         call.trained.sort_by_key(|t| t.kind.index());
+        let mut transaction = Transaction::default();
         let mut entries = Vec::new();
-        let mut losses = Vec::new();
         for t in &mut call.trained {
             entries.push((t.kind, t.steps_before, t.losses.len()));
-            losses.append(&mut t.losses);
-        }
-        // Every loss of the call in one tensor: on WebGPU each tensor read
-        // maps a buffer and waits for it, and a chunk takes up to
-        // MODEL_STEPS_PER_CALL steps.
-        let count = losses.len();
-        let mut transaction = Transaction::default();
-        if count > 0 {
-            transaction = transaction.register(Tensor::cat(losses, 0)); // [count]
+            transaction = t.losses.drain(..).fold(transaction, Transaction::register);
         }
         Pending::new(transaction, move |session, data| {
-            let values = match count {
-                0 => Vec::new(),
-                _ => floats(data.into_iter().next())?,
-            };
-            if values.len() != count {
-                return Err(LabError::Read(format!(
-                    "{} losses read for {count} steps",
-                    values.len()
-                )));
-            }
-            let mut values = values.into_iter();
+            let mut values = data.into_iter();
             let mut report = Vec::new();
             for &(kind, steps_before, count) in &entries {
-                let losses: Vec<f32> = values.by_ref().take(count).collect();
+                let losses = values
+                    .by_ref()
+                    .take(count)
+                    .map(|data| Ok(floats(Some(data))?.first().copied().unwrap_or(f32::NAN)))
+                    .collect::<Result<Vec<f32>, LabError>>()?;
                 report.push(DecoderLosses {
                     decoder: kind.name(),
                     first_step: steps_before + 1,

@@ -58,14 +58,15 @@ impl Session {
     pub fn reconstruct(&self, image: &[f32]) -> Result<Pending<Vec<Reconstruction>>, LabError> {
         let views = self.view_models();
         let input = self.image_tensor(image, &views.device)?;
-        let (kinds, outputs): (Vec<_>, Vec<_>) = views
-            .models
-            .iter()
-            .map(|(kind, model)| (*kind, reconstruction::values(model, input.clone())))
-            .unzip();
-        let transaction = reconstruction::register(outputs, Transaction::default());
+        let (kinds, transaction) = Self::per_decoder(&views, |model, transaction| {
+            reconstruction::register(model, input.clone(), transaction)
+        });
         Ok(Pending::new(transaction, move |_, data| {
-            reconstruction::read(&kinds, &mut data.into_iter()).map_err(LabError::Read)
+            let mut data = data.into_iter();
+            kinds
+                .into_iter()
+                .map(|kind| reconstruction::read(kind, &mut data).map_err(LabError::Read))
+                .collect()
         }))
     }
 
@@ -106,13 +107,15 @@ impl Session {
                 image: image.to_vec(),
             })
         });
-        let (kinds, outputs): (Vec<_>, Vec<_>) = own
+        let mut transaction = Transaction::default();
+        for (_, model) in own {
+            transaction = reconstruction::register(model, input.clone(), transaction);
+        }
+        let mut data = transaction.execute().into_iter();
+        let mut results = own
             .iter()
-            .map(|(kind, model)| (*kind, reconstruction::values(model, input.clone())))
-            .unzip();
-        let transaction = reconstruction::register(outputs, Transaction::default());
-        let mut results = reconstruction::read(&kinds, &mut transaction.execute().into_iter())
-            .map_err(LabError::Read)?;
+            .map(|(kind, _)| reconstruction::read(*kind, &mut data).map_err(LabError::Read))
+            .collect::<Result<Vec<_>, _>>()?;
         if let Some(reply) = reply {
             let expected: Vec<DecoderKind> = theirs.iter().map(|(kind, _)| *kind).collect();
             let answered = reply.await.map_err(LabError::HelperReconstruction)?;
