@@ -183,7 +183,7 @@ def summarise():
             }
         summary["recipes"][recipe] = table
     summary["ratios"] = ratios(per_seed)
-    return summary, tables(summary), findings(per_seed, decoders)
+    return summary, tables(summary), findings(per_seed, decoders), page_spread(summary, per_seed)
 
 
 STAGES = ("untrained", "200 steps", "trained")
@@ -388,18 +388,27 @@ def tables(summary):
     return "\n".join(lines).rstrip() + "\n"
 
 
-def page_spread(summary):
+def page_spread(summary, per_seed):
     """What the page's probes table draws its models against: each decoder's
     stride energy on each probe, untrained and trained, over the shipped
-    recipe's seeds (the recipe of the weights the page ships)."""
+    recipe's seeds (the recipe of the weights the page ships). `by_seed`
+    keeps each seed's value, so that the story can pair a fix with upsample
+    seed by seed, as the findings do."""
     decoders = {}
     for decoder, row in summary["recipes"].get("shipped", {}).items():
+        runs = per_seed[("shipped", decoder)]
         stages = {}
         for stage in ("untrained", "trained"):
             figures = row["stages"].get(stage, {})
-            stages[stage] = {
-                key.removesuffix(".stride_energy"): {k: figures[key][k] for k in ("min", "mean", "max", "n")}
-                for key in sorted(figures) if key.endswith(".stride_energy")}
+            stages[stage] = {}
+            for key in sorted(figures):
+                if not key.endswith(".stride_energy"):
+                    continue
+                probe = key.removesuffix(".stride_energy")
+                entry = {k: figures[key][k] for k in ("min", "mean", "max", "n")}
+                entry["by_seed"] = {str(seed): run[stage]["probes"][probe]["stride_energy"]
+                                    for seed, run in sorted(runs.items()) if run[stage]}
+                stages[stage][probe] = entry
         decoders[decoder] = {"seeds": row["seeds"], "stages": stages}
     return {"recipe": "shipped", "meter": "stride_energy", "decoders": decoders}
 
@@ -408,11 +417,11 @@ SPREAD_FILE = ROOT / "web" / "seed-spread.json"
 
 
 def write_summary(check):
-    summary, text, claims = summarise()
+    summary, text, claims, spread = summarise()
     outputs = {RESULTS / "summary.json": json.dumps(summary, indent=1, sort_keys=True) + "\n",
                RESULTS / "tables.md": text,
                RESULTS / "findings.md": claims,
-               SPREAD_FILE: json.dumps(page_spread(summary), separators=(",", ":")) + "\n"}
+               SPREAD_FILE: json.dumps(spread, separators=(",", ":")) + "\n"}
     stale = [path for path, content in outputs.items()
              if not path.exists() or path.read_text() != content]
     if check:
