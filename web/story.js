@@ -3,7 +3,8 @@
 // quotes is read from what the page shows at that moment (the panels'
 // meters, the components' shared scale, the overlap explorer's counts) and
 // is written again whenever those change, so the text never disagrees with
-// the panels beneath it.
+// the panels beneath it. The last step also answers from the seed sweep
+// (seed-spread.json), which the page cannot measure.
 
 import { chooseDigit, chooseInput } from './inputs.js';
 import { errorText } from './messages.js';
@@ -11,6 +12,7 @@ import { meterText } from './meters.js';
 import { interiorCounts } from './overlap.js';
 import { inputCaption, setComponentView, setStretch, sharedComponents } from './reconstruction.js';
 import { greyText } from './render.js';
+import { ratioText, seedLines, sweepConclusion } from './story-conclusion.js';
 import { pauseTraining, resetModels, startTraining } from './training.js';
 
 /** A figure as the page shows it, marked with its source so a test can hold it against the panel. */
@@ -28,17 +30,16 @@ function energy(ctx, decoder) {
   return value === undefined ? figure('…') : figure(meterText(value), { decoder, meter: 'stride_energy' });
 }
 
-const timesText = (ratio) =>
-  ratio >= 10 ? ratio.toFixed(0) : ratio >= 0.1 ? ratio.toFixed(1) : ratio.toExponential(0);
-
 /** Within this factor of each other, two stride energies read as level. */
 const LEVEL = 1.5;
 
 /** How `decoder`'s stride energy compares with `reference`'s, in words that follow the figures. */
 function comparison(ctx, decoder, reference) {
-  const ratio = strideEnergy(ctx, decoder) / strideEnergy(ctx, reference);
-  if (!Number.isFinite(ratio)) return ['…'];
-  const times = figure(`${timesText(ratio)} times`, { ratio: `${decoder}/${reference}` });
+  const [value, base] = [strideEnergy(ctx, decoder), strideEnergy(ctx, reference)];
+  if (value === undefined || base === undefined) return ['…'];
+  const ratio = value / base;
+  const times = figure(ratioText(value, base, ' times'), { ratio: `${decoder}/${reference}` });
+  if (!Number.isFinite(ratio)) return ['while ', `${reference}'s is `, energy(ctx, reference), ' (', times, ')'];
   if (ratio >= LEVEL) return [times, ` ${reference}'s `, energy(ctx, reference)];
   if (ratio > 1 / LEVEL) return ['about level with ', `${reference}'s `, energy(ctx, reference), ' (', times, ')'];
   return ['below ', `${reference}'s `, energy(ctx, reference), ' (', times, ')'];
@@ -226,7 +227,7 @@ const STEPS = [
     },
     look: (story) => {
       const fixes = story.ctx.catalog.decoders.filter((d) => !story.pair.includes(d.name)).map((d) => d.name);
-      return `The other decoders are fixes proposed since, each trained the same way: ${fixes.slice(0, -1).join(', ')} and ${fixes.at(-1)} (each panel's caption says what it changes). Do they work? Compare their components on grey and noise, and the figures below, lowest stride energy first. "Untrained" shows which of them start flat, "Trained" brings the shipped weights back.`;
+      return `The other decoders are fixes proposed since, each trained the same way: ${fixes.slice(0, -1).join(', ')} and ${fixes.at(-1)} (each panel's caption says what it changes). Do they work? Compare their components on grey and noise, and the figures below, lowest stride energy first; these are one trained model of each, so the answer under them comes from the seed sweep. "Untrained" shows which of them start flat, "Trained" brings the shipped weights back.`;
     },
     actions: [
       ['Grey', (story) => chooseInput(story.ctx, 'grey')],
@@ -239,18 +240,29 @@ const STEPS = [
         .filter((d) => strideEnergy(ctx, d) !== undefined)
         .sort((a, b) => strideEnergy(ctx, a) - strideEnergy(ctx, b));
       const parts = [`${ctx.state.untrained ? 'Untrained' : 'Trained'}, on ${inputCaption(ctx)}, lowest first: `];
+      const reference = strideEnergy(ctx, story.reference);
       decoders.forEach((decoder, i) => {
         if (i > 0) parts.push(' · ');
         parts.push(`${decoder} `, energy(ctx, decoder));
-        const reference = strideEnergy(ctx, story.reference);
         if (decoder !== story.reference && reference > 0) {
-          const ratio = strideEnergy(ctx, decoder) / reference;
-          parts.push(' (', figure(`${timesText(ratio)}x`, { ratio: `${decoder}/${story.reference}` }), ')');
+          const ratio = ratioText(strideEnergy(ctx, decoder), reference, 'x');
+          parts.push(' (', figure(ratio, { ratio: `${decoder}/${story.reference}` }), ')');
         }
       });
-      parts.push(`. Ratios are to ${story.reference}.`);
+      parts.push(
+        reference > 0
+          ? `. Ratios are to ${story.reference}.`
+          : `. ${story.reference} has no stride energy measurable here, so there are no ratios to it.`,
+      );
       return parts;
     },
+    conclusion: (ctx, story) => ({
+      stage: ctx.state.untrained ? 'untrained' : 'trained',
+      reference: story.reference,
+      baseline: story.patterned,
+      fixes: ctx.catalog.decoders.map((d) => d.name).filter((name) => !story.pair.includes(name)),
+      probes: ['grey', 'noise'],
+    }),
   },
 ];
 
@@ -266,6 +278,12 @@ export class Story {
     this.index = -1;
     this.entering = false;
     this.start = null;
+    /** The seed sweep as served: `spread` stays undefined when it could not load. */
+    this.sweep = { loaded: false, spread: undefined };
+    ctx.seedSpread?.then((spread) => {
+      this.sweep = { loaded: true, spread };
+      this.update();
+    });
     // The pair the question is about, as the lab names them: the reference first.
     this.pair = ctx.catalog.first_shown;
     [this.reference, this.patterned] = this.pair;
@@ -328,7 +346,52 @@ export class Story {
     const step = STEPS[this.index];
     const figures = this.ctx.$('story-figures');
     figures.replaceChildren(...(this.entering ? ['Setting the page up…'] : step.figures(this.ctx, this)));
+    this.#conclude(step);
     this.#publish();
+  }
+
+  /**
+   * The step's answer from the seed sweep, under its figures. Written again
+   * only when the question or the sweep changes, so that the seed-by-seed
+   * detail stays open while the figures above it update.
+   */
+  #conclude(step) {
+    const root = this.ctx.$('story-conclusion');
+    const question = step?.conclusion?.(this.ctx, this);
+    const key = question && JSON.stringify([this.sweep.loaded, question]);
+    root.hidden = !question;
+    if (root.dataset.key === key) return;
+    if (!question) {
+      delete root.dataset.key;
+      root.replaceChildren();
+      return;
+    }
+    root.dataset.key = key;
+    if (!this.sweep.loaded) {
+      root.replaceChildren('Reading the seed sweep…');
+      return;
+    }
+    const { text, probes } = sweepConclusion(this.sweep.spread, question);
+    const answer = Object.assign(document.createElement('p'), { className: 'story-answer', textContent: text });
+    const lines = seedLines(probes, question.reference).map(({ text: line, ...counts }) => {
+      const item = Object.assign(document.createElement('li'), { textContent: line });
+      Object.assign(item.dataset, counts);
+      return item;
+    });
+    if (lines.length === 0) {
+      root.replaceChildren(answer);
+      return;
+    }
+    const detail = document.createElement('details');
+    const list = document.createElement('ul');
+    list.append(...lines);
+    detail.append(
+      Object.assign(document.createElement('summary'), {
+        textContent: `Seed by seed: each decoder's stride energy over ${question.reference}'s from the same seed`,
+      }),
+      list,
+    );
+    root.replaceChildren(answer, detail);
   }
 
   #render(step) {
@@ -339,6 +402,7 @@ export class Story {
     $('story-close').hidden = !step;
     $('story-next').textContent = !step ? 'Start the story' : this.index === STEPS.length - 1 ? 'Done' : 'Next';
     if (!step) {
+      this.#conclude(null);
       this.#publish();
       return;
     }
