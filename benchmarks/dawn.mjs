@@ -24,6 +24,7 @@
 // real GPU, under Dawn") for what to carry and how to start it.
 
 import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   countCalls,
@@ -70,7 +71,8 @@ const catalog = labs.cpu.catalog();
 const decoders = options.decoders ? options.decoders.split(',') : catalog.decoders.map((d) => d.name);
 const firstShown = catalog.first_shown;
 const results = { adapter, node: process.version, steps, batchSize, decoders: {} };
-const lines = [`# WebGPU (${adapter}) against the CPU build, in Node ${process.version}`, ''];
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown processor'}`;
+const lines = [`# WebGPU (${adapter}) against the CPU build, in Node ${process.version}`, '', `${machine}.`, ''];
 const say = (line = '') => {
   lines.push(line);
   console.log(line);
