@@ -35,12 +35,10 @@ impl HelperLink for JsLink {
 
 /// A thrown JS value's message.
 fn describe(value: JsValue) -> String {
-    let message = value
-        .dyn_ref::<js_sys::Error>()
-        .map(|err| err.message().into());
-    message
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| format!("{value:?}"))
+    match value.dyn_ref::<js_sys::Error>() {
+        Some(err) => err.message().into(),
+        None => value.as_string().unwrap_or_else(|| format!("{value:?}")),
+    }
 }
 
 /// The second core's share of the lab's work on the CPU, in its own worker

@@ -43,10 +43,9 @@ pub fn start() {
     // Keeps the CPU-only module, which has none of cubecl's, a "reactor".
     #[cfg(not(feature = "webgpu"))]
     run_static_constructors();
-    // On wasm, cubecl reports a shader that fails WebGPU validation only
-    // through `log::error!` and carries on, so the kernel silently does
-    // nothing (tracel-ai/cubecl#1641): the console shows it, and the
-    // browser tests fail on it.
+    // cubecl reports a shader WebGPU rejects only through `log::error!` and
+    // skips the kernel (tracel-ai/cubecl#1641): the console shows it, and
+    // the browser tests fail on it.
     let _ = console_log::init_with_level(log::Level::Warn);
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
