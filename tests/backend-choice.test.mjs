@@ -62,6 +62,8 @@ test('beside WebGPU the views are timed unless the address decides', () => {
   }
   assert.equal(requestedDrawing('?backend=webgpu&draw=cpu'), 'cpu');
   assert.equal(requestedDrawing('?draw=gpu'), null);
+  assert.equal(drawingPlan({ backend: 'webgpu', requested: 'webgpu', drawRequested: 'measure' }), 'measure');
+  assert.equal(requestedDrawing('?backend=webgpu&draw=measure'), 'measure');
 });
 
 test('the views go where the measured reconstruction was faster, with the figures said', () => {

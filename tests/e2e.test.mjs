@@ -429,6 +429,36 @@ describe('on WebGPU', () => {
     }
   });
 
+  test('timed once the page is idle, drawing goes to the faster backend and the page says so', async () => {
+    // SwiftShader computes WebGPU on the CPU, far slower than the CPU path: the timing must pick the CPU.
+    const timed = await openPage(browser, '?backend=webgpu&draw=measure');
+    try {
+      const line = timed.page.locator('#backend');
+      assert.match(await line.innerText(), /Drawing runs on WebGPU: until both backends are timed/);
+      await timed.page.waitForFunction(() => window.checkerlab.backend.drawingMs, null, { timeout: 120_000 });
+      const backend = await timed.page.evaluate(() => window.checkerlab.backend);
+      assert.equal(backend.drawing, 'cpu', JSON.stringify(backend));
+      assert.ok(backend.drawingMs.cpu < backend.drawingMs.webgpu, JSON.stringify(backend.drawingMs));
+      assert.match(
+        await line.innerText(),
+        /Drawing runs on the CPU: one reconstruction took [\d.]+ ms on the CPU and [\d.]+ ms on WebGPU/,
+      );
+      // A digit drawn after the move is the CPU's, of the same models.
+      await showDigit(timed.page, 4);
+      const { input, outputs } = await view(timed.page);
+      const onWebgpu = await timed.page.evaluate(
+        (image) => window.checkerlab.reconstructDrawingOn(false, image),
+        input,
+      );
+      for (const [decoder, output] of Object.entries(outputs)) {
+        const gap = Math.max(...output.map((v, i) => Math.abs(v - onWebgpu[decoder][i])));
+        assert.ok(gap < 1e-5, `${decoder}: ${gap}`);
+      }
+    } finally {
+      await timed.page.close();
+    }
+  });
+
   test('no shader was rejected and no panic was caught', () => {
     assert.deepEqual(
       consoleErrors.filter((line) => kernelFailure.test(line)),

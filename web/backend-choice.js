@@ -40,7 +40,8 @@ export function chooseBackend({ requested, adapter, missing }) {
 /**
  * Where the views run (reconstructing as the user draws, walks, probes):
  * `'measure'` where WebGPU runs on its own choice, on a hardware adapter, for
- * `chooseDrawing` to decide; what `?draw=` asks for; else where the rest runs.
+ * `chooseDrawing` to decide; what `?draw=` asks for (beside WebGPU); else
+ * where the rest runs.
  * A batch of one costs WebGPU more to issue than the CPU takes to compute it
  * (docs/benchmarks.md), so the CPU often draws faster beside a GPU that trains.
  * @param {{backend: 'webgpu'|'cpu', requested: string|null, drawRequested: string|null}} facts
@@ -70,10 +71,13 @@ export function chooseDrawing({ webgpu, cpu }) {
   };
 }
 
-/** `?draw=` as given, if it is one of the two. */
+/**
+ * `?draw=` as given: `cpu` or `webgpu`, or `measure` to time both even
+ * where `?backend=webgpu` or a software adapter would not (for tests).
+ */
 export function requestedDrawing(search) {
   const value = new URLSearchParams(search).get('draw');
-  return value === 'cpu' || value === 'webgpu' ? value : null;
+  return ['cpu', 'webgpu', 'measure'].includes(value) ? value : null;
 }
 
 /** `?backend=` as given, if it is one of the two. */

@@ -25,7 +25,7 @@ function compile(glue) {
 /**
  * Chooses the backend and compiles the build it needs.
  * @param {'webgpu'|'cpu'|null} requested `?backend=` as given
- * @param {'webgpu'|'cpu'|null} drawRequested `?draw=` as given
+ * @param {'webgpu'|'cpu'|'measure'|null} drawRequested `?draw=` as given
  * @returns {Promise<{choice: {backend: 'webgpu'|'cpu', why: string, drawing: 'measure'|'webgpu'|'cpu'},
  *   glue: string, module: Promise<WebAssembly.Module|null>}>} what `LabClient.start` takes
  */

@@ -274,12 +274,15 @@ function dispatch(method, args) {
  * first reconstruction as it was (benchmarks/results/2026-12-03-warm-up-start.md).
  */
 function warmUpWhenIdle(method) {
-  if (!(pendingWarmUp || drawingToMeasure) || method !== 'reconstruct') return;
+  // The timing waits for any call after the first reconstruction to leave the lab idle.
+  const measure = drawingToMeasure && lastImage !== null;
+  const warmUp = pendingWarmUp && method === 'reconstruct';
+  if (!measure && !warmUp) return;
   setTimeout(() => {
     const idle = performance.now() - lastAnswered;
     if (calls > 0 || idle < WARM_UP_IDLE_MS - 1) return;
     if (drawingToMeasure && lastImage) measureDrawing();
-    if (!pendingWarmUp) return;
+    if (!warmUp || !pendingWarmUp) return;
     const plan = pendingWarmUp;
     pendingWarmUp = null;
     helperClient.then((helper) => helper?.warmUp(plan));
