@@ -70,7 +70,7 @@ let pendingWarmUp = null;
 let drawingToMeasure = false;
 /** Why the views run where they do, for the page. */
 let drawingWhy = '';
-/** The last image reconstructed: what the drawing trials time. */
+/** The last image reconstructed while the timing waits: what the drawing trials time. */
 let lastImage = null;
 /** Calls received and not yet answered, and when the last was answered. */
 let calls = 0;
@@ -230,7 +230,8 @@ async function train(modelSteps) {
  * leaves the lab to make them all, and from then on one worker trains.
  */
 async function reconstruct(image) {
-  lastImage = Float32Array.from(image);
+  // Kept only while the timing waits for it: a copy per pointer move otherwise.
+  if (drawingToMeasure) lastImage = Float32Array.from(image);
   const helper = startedHelper;
   if (helper?.warming) helper.stopWarmUp();
   else if (helper) {
@@ -273,7 +274,7 @@ function dispatch(method, args) {
  * worker needs a core of its own. Started so, it leaves navigation to the
  * first reconstruction as it was (benchmarks/results/2026-12-03-warm-up-start.md).
  */
-function warmUpWhenIdle(method) {
+function startIdleWork(method) {
   // The timing waits for any call after the first reconstruction to leave the lab idle.
   const measure = drawingToMeasure && lastImage !== null;
   const warmUp = pendingWarmUp && method === 'reconstruct';
@@ -293,7 +294,7 @@ async function respond({ id, method, args }) {
   await answer(id, () => dispatch(method, args));
   calls--;
   lastAnswered = performance.now();
-  warmUpWhenIdle(method);
+  startIdleWork(method);
 }
 
 self.addEventListener('message', ({ data }) => {
