@@ -8,7 +8,8 @@
 //!   [`helper_protocol`];
 //! - [`meters`] measures checkerboard artifacts;
 //! - [`mnist`] reads the IDX files; [`weights`] the `.ckpt` files; [`progress`]
-//!   a training run stopped after an epoch, to resume;
+//!   a training run stopped after an epoch, to resume; [`foreign`] models
+//!   trained in Keras or PyTorch;
 //! - [`session`] holds a lab's models and runs its experiments, for the browser;
 //!   [`backend`] starts the device it runs on (WebGPU with the `webgpu` feature).
 //!
@@ -23,6 +24,7 @@ pub mod data_parallel;
 pub mod decoder;
 pub mod encoder;
 pub mod evaluation;
+pub mod foreign;
 pub mod framing;
 pub mod gradient_check;
 pub mod helper_protocol;

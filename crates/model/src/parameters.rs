@@ -30,7 +30,7 @@ pub fn parameters(model: &Autoencoder) -> Vec<f32> {
 }
 
 /// `model` with its parameters taken in order from `values` (as many as it
-/// has), each ready for autodiff on `device`, their ids kept.
+/// has), each ready for autodiff where it was before, their ids kept.
 pub fn with_parameters(model: Autoencoder, values: &[f32], device: &Device) -> Autoencoder {
     struct Replace<'a> {
         values: &'a [f32],
@@ -39,13 +39,14 @@ pub fn with_parameters(model: Autoencoder, values: &[f32], device: &Device) -> A
     impl ModuleMapper for Replace<'_> {
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
             let (id, tensor, _) = param.consume();
+            let learns = tensor.is_require_grad();
             let shape = tensor.shape();
             let (these, rest) = self
                 .values
                 .split_at(shape.num_elements().min(self.values.len()));
             self.values = rest;
             let value = Tensor::from_data(TensorData::new(these.to_vec(), shape), self.device);
-            Param::initialized(id, value.require_grad())
+            Param::initialized(id, if learns { value.require_grad() } else { value })
         }
     }
     model.map(&mut Replace { values, device })

@@ -1,0 +1,178 @@
+//! Models trained elsewhere: a Keras or PyTorch autoencoder's tensors, found
+//! to be one of our decoders and loaded into it.
+//!
+//! A reader (safetensors here; the page's HDF5 and zip readers, the CLI's
+//! PyTorch reader) turns a file into [`ForeignTensor`]s with the framework's
+//! kernel [`Layout`]. [`recognise`] then matches them, layer by layer, against
+//! each decoder's parameters, and [`Recognised::into_autoencoder`] builds the
+//! model. Nothing about the file's names is trusted beyond their order: a
+//! Keras or PyTorch user names layers as they like, so a layer is matched by
+//! its kind (convolution or transposed convolution, where the file says) and
+//! its kernel's shape.
+//!
+//! | framework | convolution kernel | transposed convolution kernel |
+//! | --- | --- | --- |
+//! | Burn, PyTorch | `[out, in, kh, kw]` | `[in, out, kh, kw]` |
+//! | Keras | `[kh, kw, in, out]` | `[kh, kw, out, in]` |
+//!
+//! Both Keras kernels become Burn's by the same permutation, `(3, 2, 0, 1)`.
+//! All three frameworks compute a cross-correlation, and a transposed
+//! convolution as its gradient, so no kernel is flipped.
+
+mod layers;
+pub mod safetensors;
+
+use burn::tensor::Device;
+
+use crate::decoder::DecoderKind;
+use crate::{Autoencoder, AutoencoderConfig};
+pub use layers::{LayerKind, OurLayer, our_layers};
+
+/// The most numbers a foreign model may hold: the largest of ours has about
+/// 10,000, so anything far beyond is not one of them and is refused before
+/// its values are copied.
+pub const MAX_VALUES: usize = 1 << 20;
+
+/// Where a framework keeps a kernel's axes (see the module's table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Burn's own order, which PyTorch shares.
+    Pytorch,
+    /// Height and width first.
+    Keras,
+}
+
+/// One tensor of a foreign file, as its framework stored it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignTensor {
+    /// The file's name for it (a state-dict key, an HDF5 path).
+    pub name: String,
+    pub shape: Vec<usize>,
+    /// Row-major, in the framework's layout.
+    pub values: Vec<f32>,
+    /// Whether the file says this belongs to a transposed convolution; `None`
+    /// where it cannot say (a PyTorch state dict has no layer types).
+    pub transposed: Option<bool>,
+}
+
+/// Which of the decoders that fit was chosen, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recognised {
+    pub kind: DecoderKind,
+    /// Every decoder whose layers the file fits: more than one where only the
+    /// fixed parts differ (nearest or bilinear upsampling, a zero-order hold),
+    /// which leave no trace in the weights.
+    pub fits: Vec<DecoderKind>,
+    /// The parameters in Burn's layout and visiting order.
+    values: Vec<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ForeignError {
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("the file holds {found} numbers; no model here has more than {MAX_VALUES}")]
+    TooLarge { found: usize },
+    #[error("tensor '{name}' has shape {shape:?} but {found} values")]
+    ShapeMismatch {
+        name: String,
+        shape: Vec<usize>,
+        found: usize,
+    },
+    #[error("the file's layers fit none of the decoders. Closest: {closest}: {why}")]
+    NoDecoderFits { closest: DecoderKind, why: String },
+}
+
+/// The decoder these tensors are, given a preference among those that fit
+/// (`hint`, from a Keras config: which upsampling the file's model uses).
+pub fn recognise(
+    tensors: &[ForeignTensor],
+    layout: Layout,
+    hint: Option<DecoderKind>,
+) -> Result<Recognised, ForeignError> {
+    let total = tensors
+        .iter()
+        .try_fold(0usize, |sum, t| sum.checked_add(t.values.len()))
+        .unwrap_or(usize::MAX);
+    if total > MAX_VALUES {
+        return Err(ForeignError::TooLarge { found: total });
+    }
+    for tensor in tensors {
+        let declared = tensor
+            .shape
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d));
+        if declared != Some(tensor.values.len()) {
+            return Err(ForeignError::ShapeMismatch {
+                name: tensor.name.clone(),
+                shape: tensor.shape.clone(),
+                found: tensor.values.len(),
+            });
+        }
+    }
+    let theirs = layers::their_layers(tensors, layout)?;
+    let mut fits = Vec::new();
+    let mut closest: Option<(usize, DecoderKind, String)> = None;
+    let mut chosen_values = None;
+    for kind in DecoderKind::ALL {
+        match layers::assign(&our_layers(kind), &theirs) {
+            Ok(values) => {
+                if fits.is_empty() || Some(kind) == hint {
+                    chosen_values = Some(values);
+                }
+                fits.push(kind);
+            }
+            Err((matched, why)) => {
+                if closest.as_ref().is_none_or(|(best, ..)| matched > *best) {
+                    closest = Some((matched, kind, why));
+                }
+            }
+        }
+    }
+    let kind = match hint.filter(|kind| fits.contains(kind)) {
+        Some(kind) => kind,
+        None => match fits.first() {
+            Some(kind) => *kind,
+            None => {
+                let (_, closest, why) =
+                    closest.unwrap_or((0, DecoderKind::Upsample, String::new()));
+                return Err(ForeignError::NoDecoderFits { closest, why });
+            }
+        },
+    };
+    Ok(Recognised {
+        kind,
+        fits,
+        values: chosen_values.unwrap_or_default(),
+    })
+}
+
+impl Recognised {
+    /// The model with the file's parameters, on `device`.
+    pub fn into_autoencoder(self, device: &Device) -> Autoencoder {
+        let model = AutoencoderConfig::new(self.kind).init(device);
+        crate::parameters::with_parameters(model, &self.values, device)
+    }
+
+    /// One sentence for the user: which decoder, and which others fit as well.
+    pub fn summary(&self) -> String {
+        let others: Vec<_> = self
+            .fits
+            .iter()
+            .filter(|kind| **kind != self.kind)
+            .map(|kind| kind.name())
+            .collect();
+        if others.is_empty() {
+            format!("loaded into the {} decoder", self.kind)
+        } else {
+            format!(
+                "loaded into the {} decoder; its weights fit {} too, which differ only in a fixed layer that leaves no trace in a weights file",
+                self.kind,
+                others.join(", ")
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
