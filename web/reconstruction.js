@@ -86,8 +86,18 @@ export function paintPanels(ctx) {
     paintComponent(view.component, component.values, components.range);
     view.amplitude.textContent = `±${greyText(component.peak)} grey levels`;
     const { bce, meters } = state.results[decoder];
-    const loss = bce === null ? '' : `BCE ${bce.toFixed(3)} · `;
-    view.meter.textContent = `${loss}stride energy ${meterText(meters.stride_energy)} · phase spread ${meterText(meters.polyphase_spread)}`;
+    const parts = [
+      ...(bce === null ? [] : [`BCE ${bce.toFixed(3)}`]),
+      `stride energy ${meterText(meters.stride_energy)}`,
+      `phase spread ${meterText(meters.polyphase_spread)}`,
+    ];
+    // Each meter kept whole on its line (style.css): "4.4e-5" would otherwise break at its minus.
+    view.meter.replaceChildren(
+      ...parts.flatMap((text, i) => [
+        ...(i ? [' · '] : []),
+        Object.assign(document.createElement('span'), { className: 'meter', textContent: text }),
+      ]),
+    );
     setMeterBar(view.bar, meters.stride_energy, ctx.references);
   }
 }
