@@ -57,8 +57,7 @@ async function next(page, index) {
 
 /**
  * Where things are, read in the page: the story's box, the part of the
- * window it leaves free (above a sheet that spans the width, or beside a
- * column), and the boxes of `selectors`.
+ * window it leaves free, and the boxes of `selectors`.
  */
 const geometry = (page, selectors) =>
   page.evaluate((selectors) => {
@@ -68,10 +67,20 @@ const geometry = (page, selectors) =>
     };
     const story = box(document.getElementById('story'));
     const [width, height] = [window.innerWidth, window.innerHeight];
-    const acrossTheWidth = story.right - story.left >= width * 0.9;
-    const free = acrossTheWidth
-      ? { left: 0, top: 0, right: width, bottom: Math.min(height, story.top) }
-      : { left: 0, top: 0, right: Math.min(width, story.left), bottom: height };
+    // The larger part of the window on either side of the story: above or below a box across
+    // the width, left or right of a column.
+    const across = story.right - story.left >= width * 0.9;
+    const [before, beyond] = across
+      ? [
+          { top: 0, bottom: Math.max(0, story.top) },
+          { top: Math.min(height, story.bottom), bottom: height },
+        ]
+      : [
+          { left: 0, right: Math.max(0, story.left) },
+          { left: Math.min(width, story.right), right: width },
+        ];
+    const size = (part) => (across ? part.bottom - part.top : part.right - part.left);
+    const free = { left: 0, top: 0, right: width, bottom: height, ...(size(before) >= size(beyond) ? before : beyond) };
     return {
       story,
       free,
@@ -121,16 +130,40 @@ for (const size of Object.keys(SIZES)) {
     });
     after(() => page?.close());
 
-    test('each story step shows its text beside what it speaks of, the story covering none of it', {
-      timeout: 30 * 60_000,
-    }, async () => {
+    /** What each story step showed: where things were, and any number broken across lines. */
+    const seen = [];
+    /** Where things were in step 4 once scrolled to the decoder toggles. */
+    let scrolled;
+
+    test('the story walks its six steps, each screen saved', { timeout: 30 * 60_000 }, async () => {
       for (const [index, subject] of SUBJECTS.entries()) {
         await next(page, index);
         // Training's own step: paused, without scrolling to its button, so the page holds still.
         if (index === 2) await page.evaluate(() => document.getElementById('train').click());
         const needed = index === 4 ? subject : [...subject, ...CONTROLS];
-        const { story, free, window, boxes, look } = await geometry(page, needed);
-        const step = `step ${index + 1}`;
+        seen.push({
+          step: `step ${index + 1}`,
+          subject,
+          needed,
+          ...(await geometry(page, needed)),
+          broken: await brokenNumbers(page),
+        });
+        await shot(page, `layout-${size}-step-${index + 1}`, { fullPage: false });
+        if (index === 3) {
+          // Scrolled on to the decoder toggles, as a reader comparing decoders on grey does.
+          await page.evaluate(() =>
+            window.scrollBy(0, document.getElementById('decoder-chooser').getBoundingClientRect().top - 40),
+          );
+          scrolled = await geometry(page, CONTROLS);
+        }
+      }
+      await page.click('#story-next'); // Done
+      assert.equal(await page.evaluate(() => window.checkerlab.story.step), -1);
+    });
+
+    test("each step's text and what it speaks of show together, in the part the story leaves free", () => {
+      assert.equal(seen.length, SUBJECTS.length);
+      for (const { step, subject, story, free, window, boxes, look } of seen) {
         // The step's text: its first line within the story's box and the window.
         assert.ok(
           look.top >= story.top && look.top + 16 <= Math.min(story.bottom, window.bottom),
@@ -142,17 +175,30 @@ for (const size of Object.keys(SIZES)) {
             `${step}: ${selector} at ${show(boxes[selector])}, outside the free ${show(free)}`,
           );
         }
+      }
+    });
+
+    test('the story lies over nothing a step needs', () => {
+      assert.equal(seen.length, SUBJECTS.length);
+      for (const { step, needed, story, boxes } of seen) {
         for (const selector of needed) {
           assert.ok(
             !overlaps(boxes[selector], story),
             `${step}: the story ${show(story)} lies over ${selector} ${show(boxes[selector])}`,
           );
         }
-        assert.deepEqual(await brokenNumbers(page), [], `${step}: numbers broken across lines`);
-        await shot(page, `layout-${size}-step-${index + 1}`, { fullPage: false });
       }
-      await page.click('#story-next'); // Done
-      assert.equal(await page.evaluate(() => window.checkerlab.story.step), -1);
+      for (const selector of CONTROLS) {
+        assert.ok(
+          !overlaps(scrolled.boxes[selector], scrolled.story),
+          `scrolled to them, the story ${show(scrolled.story)} lies over ${selector} ${show(scrolled.boxes[selector])}`,
+        );
+      }
+    });
+
+    test('no number in the meters or the story breaks across lines', () => {
+      assert.equal(seen.length, SUBJECTS.length);
+      for (const { step, broken } of seen) assert.deepEqual(broken, [], `${step}: numbers broken across lines`);
     });
 
     if (size === 'phone') {
