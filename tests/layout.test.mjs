@@ -134,6 +134,8 @@ for (const size of Object.keys(SIZES)) {
     const seen = [];
     /** Where things were in step 4 once scrolled to the decoder toggles. */
     let scrolled;
+    /** The story sheet folded in step 1, where it can fold. */
+    let folded;
 
     test('the story walks its six steps, each screen saved', { timeout: 30 * 60_000 }, async () => {
       for (const [index, subject] of SUBJECTS.entries()) {
@@ -149,6 +151,15 @@ for (const size of Object.keys(SIZES)) {
           broken: await brokenNumbers(page),
         });
         await shot(page, `layout-${size}-step-${index + 1}`, { fullPage: false });
+        if (index === 0 && (await page.isVisible('#story-fold'))) {
+          await page.click('#story-fold');
+          folded = await page.evaluate(() => ({
+            height: document.getElementById('story').getBoundingClientRect().height,
+            expanded: document.getElementById('story-fold').getAttribute('aria-expanded'),
+          }));
+          await shot(page, `layout-${size}-folded`, { fullPage: false });
+          await page.click('#story-fold');
+        }
         if (index === 3) {
           // Scrolled on to the decoder toggles, as a reader comparing decoders on grey does.
           await page.evaluate(() =>
@@ -236,6 +247,11 @@ for (const size of Object.keys(SIZES)) {
         await page.waitForSelector('#zoom:not([hidden])', { timeout: 2000 });
         await page.tap('#caption-input');
         assert.ok(await page.isHidden('#zoom'), 'a tap opened it too, and a touch elsewhere closed it');
+      });
+
+      test('the story folds to one line of buttons', () => {
+        assert.equal(folded?.expanded, 'false');
+        assert.ok(folded.height <= 64, `folded, the story is ${folded.height} px high`);
       });
 
       test('the legends are folded, one tap away, and the key hint is not shown', async () => {
