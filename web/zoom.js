@@ -43,7 +43,7 @@ export class Zoom {
     // A finger leaves the panel as it lifts, and the pinned magnifier stays.
     canvas.addEventListener('pointerleave', (event) => event.pointerType !== 'touch' && this.hide());
     canvas.addEventListener('pointerdown', (event) => event.pointerType === 'touch' && this.#rest(canvas, event));
-    canvas.addEventListener('pointerup', () => this.#lift());
+    canvas.addEventListener('pointerup', () => this.#lift(canvas));
     // The page scrolling under the finger: not a touch meant for the panel.
     canvas.addEventListener('pointercancel', () => this.#cancelTouch());
     // A long press would open the browser's menu for the image.
@@ -72,11 +72,11 @@ export class Zoom {
     this.touch = { x: event.clientX, y: event.clientY, timer: setTimeout(open, HOLD_MS) };
   }
 
-  #lift() {
+  /** The finger lifts: a tap opens the magnifier where it touched; after a rest it is open already. */
+  #lift(canvas) {
     if (!this.touch) return;
     const { timer, x, y } = this.touch;
-    const canvas = [...this.canvases].find((c) => c.contains(document.elementFromPoint(x, y)));
-    if (timer !== null && canvas) this.#pin(canvas, x, y);
+    if (timer !== null) this.#pin(canvas, x, y);
     this.#cancelTouch();
   }
 
