@@ -254,7 +254,7 @@ for (const size of Object.keys(SIZES)) {
         assert.ok(folded.height <= 64, `folded, the story is ${folded.height} px high`);
       });
 
-      test('the legends are folded, one tap away, and the key hint is not shown', async () => {
+      test('the legends are folded, one tap away, and the key hint waits for a keyboard', async () => {
         assert.ok(await page.isHidden('#component-scale'), 'folded at first');
         await page.tap('#legends > summary');
         for (const legend of ['#component-scale', '#meter-scale']) {
@@ -263,6 +263,8 @@ for (const size of Object.keys(SIZES)) {
         }
         assert.doesNotMatch(await page.locator('#toggle').innerText(), /T for/, 'no key hint on a touch phone');
         await shot(page, 'layout-phone-legends', { fullPage: false });
+        await page.keyboard.press('Shift'); // a keyboard joins the phone
+        assert.match(await page.locator('#toggle').innerText(), /T for the next shown/, 'with a keyboard, the hint');
       });
     } else {
       test('the legends are open and the key hint is shown', async () => {

@@ -8,4 +8,10 @@ const NARROW = '(max-width: 600px)';
 const legends = document.getElementById('legends');
 if (legends && window.matchMedia(NARROW).matches) legends.open = false;
 
-document.addEventListener('keydown', () => document.documentElement.classList.add('keyboard'), { once: true });
+// Typing in a field says nothing: a phone's on-screen keyboard does that too.
+const showKeyHints = (event) => {
+  if (event.target.closest?.('input, select, textarea')) return;
+  document.documentElement.classList.add('keyboard');
+  document.removeEventListener('keydown', showKeyHints);
+};
+document.addEventListener('keydown', showKeyHints);
