@@ -100,13 +100,16 @@ const show = (box) =>
   `${Math.round(box.left)},${Math.round(box.top)} to ${Math.round(box.right)},${Math.round(box.bottom)}`;
 
 /**
- * Every number in the meters beside the panels and in the story's figures,
- * with the lines it is laid on: more than one line, and it was broken.
+ * Every number in the meters and amplitudes beside the panels, the legends
+ * above them and the story's figures, with the lines it is laid on: more
+ * than one line, and it was broken.
  */
 const brokenNumbers = (page) =>
   page.evaluate(() => {
     const broken = [];
-    const elements = document.querySelectorAll('figure:not([hidden]) .meter-text, #story-figures .figure');
+    const elements = document.querySelectorAll(
+      'figure:not([hidden]) .meter-text, figure:not([hidden]) .amplitude, #story-figures .figure, .scale-note',
+    );
     for (const element of elements) {
       const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -261,6 +264,7 @@ for (const size of Object.keys(SIZES)) {
           assert.ok(await page.isVisible(legend), `${legend} opens with one tap`);
           assert.match(await page.locator(legend).innerText(), /\d/);
         }
+        assert.deepEqual(await brokenNumbers(page), [], 'opened, the legends keep their numbers whole');
         assert.doesNotMatch(await page.locator('#toggle').innerText(), /T for/, 'no key hint on a touch phone');
         await shot(page, 'layout-phone-legends', { fullPage: false });
         await page.keyboard.press('Shift'); // a keyboard joins the phone

@@ -3,6 +3,7 @@
 
 import { greyText, paintComponent, paintImage, paintSpectrum, strideComponent } from './render.js';
 import { meterScaleText, meterText, setMeterBar } from './meters.js';
+import { wholeNumbers } from './whole-numbers.js';
 import { readPad } from './inputs.js';
 import { LatestOnly } from './lab-client.js';
 
@@ -73,10 +74,13 @@ export function paintPanels(ctx) {
   $('caption-input').textContent = inputCaption(ctx);
 
   const components = sharedComponents(state);
-  $('meter-scale').textContent = meterScaleText(ctx.references);
-  $('component-scale').textContent =
-    `Beside each panel: its stride-2 component (the part that repeats every two pixels), amplified on one shared scale: ` +
-    `full colour = ±${greyText(components.range)} grey levels of 255. Red lighter, blue darker.`;
+  $('meter-scale').replaceChildren(...wholeNumbers(meterScaleText(ctx.references)));
+  $('component-scale').replaceChildren(
+    ...wholeNumbers(
+      `Beside each panel: its stride-2 component (the part that repeats every two pixels), amplified on one shared scale: ` +
+        `full colour = ±${greyText(components.range)} grey levels of 255. Red lighter, blue darker.`,
+    ),
+  );
   for (const decoder of state.shown) {
     const image = state.outputs[decoder];
     if (!image) continue;
@@ -84,7 +88,7 @@ export function paintPanels(ctx) {
     paintImage(view.canvas, image, { stretch: $('stretch').checked });
     const component = components.byDecoder[decoder];
     paintComponent(view.component, component.values, components.range);
-    view.amplitude.textContent = `±${greyText(component.peak)} grey levels`;
+    view.amplitude.replaceChildren(...wholeNumbers(`±${greyText(component.peak)} grey levels`));
     const { bce, meters } = state.results[decoder];
     const parts = [
       ...(bce === null ? [] : [`BCE ${bce.toFixed(3)}`]),
