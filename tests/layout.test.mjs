@@ -143,8 +143,20 @@ for (const size of Object.keys(SIZES)) {
     test('the story walks its six steps, each screen saved', { timeout: 30 * 60_000 }, async () => {
       for (const [index, subject] of SUBJECTS.entries()) {
         await next(page, index);
-        // Training's own step: paused, without scrolling to its button, so the page holds still.
-        if (index === 2) await page.evaluate(() => document.getElementById('train').click());
+        if (index === 2) {
+          // Training's own step: a few steps trained, then paused without scrolling to its
+          // button, so the page holds still while it is measured.
+          await page.waitForFunction(() => (window.checkerlab.lastTrainReport?.step ?? 0) >= 3, null, {
+            timeout: 10 * 60_000,
+          });
+          const stopped = await page.evaluate(() => window.checkerlab.trainingStopped);
+          await page.evaluate(() => document.getElementById('train').click());
+          await page.waitForFunction(
+            (n) => window.checkerlab.trainingStopped > n && window.checkerlab.settled(),
+            stopped,
+            { timeout: 10 * 60_000 },
+          );
+        }
         const needed = index === 4 ? subject : [...subject, ...CONTROLS];
         seen.push({
           step: `step ${index + 1}`,
