@@ -3,7 +3,7 @@
 // (style.css), which the reader can fold down to its line of buttons. Each
 // step brings its subject into the part of the window the story leaves free.
 
-/** Space kept between the top of the window and a step's subject. */
+/** Space kept between the top of the window and a step's subject, unless its scroll-margin-top asks for more. */
 const MARGIN = 8;
 
 /**
@@ -28,10 +28,11 @@ export function bringIntoView(root, id) {
   const freeBottom = sheet
     ? window.innerHeight - Number.parseFloat(getComputedStyle(root).maxHeight)
     : window.innerHeight;
+  const margin = Math.max(MARGIN, Number.parseFloat(getComputedStyle(subject).scrollMarginTop) || 0);
   const rect = subject.getBoundingClientRect();
-  const fits = rect.height <= freeBottom - MARGIN;
-  const placed = rect.top >= 0 && (fits ? rect.bottom <= freeBottom : rect.top <= freeBottom / 4);
-  if (!placed) window.scrollBy(0, rect.top - MARGIN);
+  const fits = rect.height <= freeBottom - margin;
+  const placed = rect.top >= margin && (fits ? rect.bottom <= freeBottom : rect.top <= freeBottom / 4);
+  if (!placed) window.scrollBy(0, rect.top - margin);
 }
 
 /**
