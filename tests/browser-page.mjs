@@ -24,4 +24,6 @@ export async function openPage(browser, url, options = {}) {
   return { page, consoleErrors };
 }
 
-export const shot = (page, name) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+/** Saves `page` as tests/screenshots/NAME.png: the whole page, or with `{ fullPage: false }` what the window shows. */
+export const shot = (page, name, { fullPage = true } = {}) =>
+  page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });

@@ -3,6 +3,7 @@
 
 import { greyText, paintComponent, paintImage, paintSpectrum, strideComponent } from './render.js';
 import { meterScaleText, meterText, setMeterBar } from './meters.js';
+import { wholeNumbers } from './whole-numbers.js';
 import { readPad } from './inputs.js';
 import { LatestOnly } from './lab-client.js';
 
@@ -73,10 +74,13 @@ export function paintPanels(ctx) {
   $('caption-input').textContent = inputCaption(ctx);
 
   const components = sharedComponents(state);
-  $('meter-scale').textContent = meterScaleText(ctx.references);
-  $('component-scale').textContent =
-    `Beside each panel: its stride-2 component (the part that repeats every two pixels), amplified on one shared scale: ` +
-    `full colour = ±${greyText(components.range)} grey levels of 255. Red lighter, blue darker.`;
+  $('meter-scale').replaceChildren(...wholeNumbers(meterScaleText(ctx.references)));
+  $('component-scale').replaceChildren(
+    ...wholeNumbers(
+      `Beside each panel: its stride-2 component (the part that repeats every two pixels), amplified on one shared scale: ` +
+        `full colour = ±${greyText(components.range)} grey levels of 255. Red lighter, blue darker.`,
+    ),
+  );
   for (const decoder of state.shown) {
     const image = state.outputs[decoder];
     if (!image) continue;
@@ -84,10 +88,20 @@ export function paintPanels(ctx) {
     paintImage(view.canvas, image, { stretch: $('stretch').checked });
     const component = components.byDecoder[decoder];
     paintComponent(view.component, component.values, components.range);
-    view.amplitude.textContent = `±${greyText(component.peak)} grey levels`;
+    view.amplitude.replaceChildren(...wholeNumbers(`±${greyText(component.peak)} grey levels`));
     const { bce, meters } = state.results[decoder];
-    const loss = bce === null ? '' : `BCE ${bce.toFixed(3)} · `;
-    view.meter.textContent = `${loss}stride energy ${meterText(meters.stride_energy)} · phase spread ${meterText(meters.polyphase_spread)}`;
+    const parts = [
+      ...(bce === null ? [] : [`BCE ${bce.toFixed(3)}`]),
+      `stride energy ${meterText(meters.stride_energy)}`,
+      `phase spread ${meterText(meters.polyphase_spread)}`,
+    ];
+    // Each meter kept whole on its line (style.css): "4.4e-5" would otherwise break at its minus.
+    view.meter.replaceChildren(
+      ...parts.flatMap((text, i) => [
+        ...(i ? [' · '] : []),
+        Object.assign(document.createElement('span'), { className: 'meter', textContent: text }),
+      ]),
+    );
     setMeterBar(view.bar, meters.stride_energy, ctx.references);
   }
 }

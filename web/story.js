@@ -10,6 +10,7 @@ import { chooseDigit, chooseInput } from './inputs.js';
 import { errorText } from './messages.js';
 import { meterText } from './meters.js';
 import { interiorCounts } from './overlap.js';
+import { bringIntoView, foldable } from './story-layout.js';
 import { inputCaption, setComponentView, setStretch, sharedComponents } from './reconstruction.js';
 import { greyText } from './render.js';
 import { ratioText, seedLines, sweepConclusion } from './story-conclusion.js';
@@ -289,6 +290,7 @@ export class Story {
     [this.reference, this.patterned] = this.pair;
     const { $ } = ctx;
     this.root = $('story');
+    this.fold = foldable(this.root, $('story-fold'));
     $('story-next').addEventListener('click', () =>
       this.index === STEPS.length - 1 ? this.close() : this.go(this.index + 1),
     );
@@ -314,24 +316,20 @@ export class Story {
     ctx.messages.clear('story-message');
     this.#render(step);
     try {
-      this.#bringIntoView(step.view ?? 'pad');
+      // A new step opens with its text, from the top.
+      this.fold(false);
+      this.root.scrollTop = 0;
+      bringIntoView(this.root, step.view ?? 'pad');
       await step.enter(this);
       await this.settle();
+      // Setting the page up may have moved the subject (more panels, longer notes).
+      bringIntoView(this.root, step.view ?? 'pad');
     } catch (err) {
       ctx.messages.error('story-message', `This step could not set the page up: ${errorText(err)}`);
     } finally {
       this.entering = false;
       this.#render(step);
     }
-  }
-
-  /** Scrolls the part of the page a step is about just below the story, which stays at the top. */
-  #bringIntoView(id) {
-    // On a phone the story is not pinned, and the reader scrolls on from it.
-    if (getComputedStyle(this.root).position !== 'sticky') return;
-    const target = this.ctx.$(id).getBoundingClientRect();
-    const below = this.root.getBoundingClientRect().bottom + 8;
-    if (target.top < below || target.top > window.innerHeight * 0.6) window.scrollBy(0, target.top - below);
   }
 
   close() {

@@ -1,9 +1,13 @@
 // The magnifier: over any registered panel it floats beside the pointer and
 // shows the same neighbourhood of every panel, pixel by pixel, with values.
+// A finger has no hover: touching a panel, held or tapped, pins the
+// magnifier there until a touch elsewhere or a scroll.
 
 import { SIDE, divergingColour, greyLevels, strideComponent } from './render.js';
 
 const CELL = 26;
+/** How long a finger rests on a panel before the magnifier opens under it. */
+const HOLD_MS = 300;
 
 export class Zoom {
   /**
@@ -16,6 +20,15 @@ export class Zoom {
     this.panels = [];
     this.mode = 'pixels';
     this.last = null;
+    /** The panels' canvases, to tell a touch on one from a touch elsewhere. */
+    this.canvases = new Set();
+    /** A finger resting on a panel: where, and the timer that opens the magnifier there. */
+    this.touch = null;
+    this.pinned = false;
+    document.addEventListener('pointerdown', (event) => {
+      if (this.pinned && !this.canvases.has(event.target)) this.hide();
+    });
+    window.addEventListener('scroll', () => this.pinned && this.hide(), { passive: true });
   }
 
   /**
@@ -25,8 +38,16 @@ export class Zoom {
    */
   register(canvas, title, image, { shown = true } = {}) {
     if (shown) this.panels.push({ title, image });
+    this.canvases.add(canvas);
     canvas.addEventListener('pointermove', (event) => this.#follow(canvas, event));
-    canvas.addEventListener('pointerleave', () => this.hide());
+    // A finger leaves the panel as it lifts, and the pinned magnifier stays.
+    canvas.addEventListener('pointerleave', (event) => event.pointerType !== 'touch' && this.hide());
+    canvas.addEventListener('pointerdown', (event) => event.pointerType === 'touch' && this.#rest(canvas, event));
+    canvas.addEventListener('pointerup', () => this.#lift(canvas));
+    // The page scrolling under the finger: not a touch meant for the panel.
+    canvas.addEventListener('pointercancel', () => this.#cancelTouch());
+    // A long press would open the browser's menu for the image.
+    canvas.addEventListener('contextmenu', (event) => this.touch && event.preventDefault());
   }
 
   /** `'pixels'` for intensities, `'component'` for the stride-2 component in grey levels. */
@@ -38,15 +59,52 @@ export class Zoom {
   hide() {
     this.box.hidden = true;
     this.last = null;
+    this.pinned = false;
+  }
+
+  /** A finger down on a panel: the magnifier opens if it rests there, or when it lifts (a tap). */
+  #rest(canvas, event) {
+    this.#cancelTouch();
+    const open = () => {
+      this.touch.timer = null;
+      this.#pin(canvas, this.touch.x, this.touch.y);
+    };
+    this.touch = { x: event.clientX, y: event.clientY, timer: setTimeout(open, HOLD_MS) };
+  }
+
+  /** The finger lifts: a tap opens the magnifier where it touched; after a rest it is open already. */
+  #lift(canvas) {
+    if (!this.touch) return;
+    const { timer, x, y } = this.touch;
+    if (timer !== null) this.#pin(canvas, x, y);
+    this.#cancelTouch();
+  }
+
+  #cancelTouch() {
+    if (this.touch?.timer) clearTimeout(this.touch.timer);
+    this.touch = null;
+  }
+
+  #pin(canvas, x, y) {
+    const point = this.#pixel(canvas, x, y);
+    if (!point) return;
+    this.show(point.row, point.col, x, y);
+    this.pinned = true;
+  }
+
+  /** The image pixel under window point (x, y) of `canvas`, or null off it. */
+  #pixel(canvas, x, y) {
+    const rect = canvas.getBoundingClientRect();
+    const col = Math.floor(((x - rect.left) / rect.width) * SIDE);
+    const row = Math.floor(((y - rect.top) / rect.height) * SIDE);
+    return row < 0 || row >= SIDE || col < 0 || col >= SIDE ? null : { row, col };
   }
 
   #follow(canvas, event) {
-    if (event.pointerType === 'touch' && event.buttons) return; // drawing, not inspecting
-    const rect = canvas.getBoundingClientRect();
-    const col = Math.floor(((event.clientX - rect.left) / rect.width) * SIDE);
-    const row = Math.floor(((event.clientY - rect.top) / rect.height) * SIDE);
-    if (row < 0 || row >= SIDE || col < 0 || col >= SIDE) return this.hide();
-    this.show(row, col, event.clientX, event.clientY);
+    if (event.pointerType === 'touch') return; // a finger opens the magnifier by resting or tapping
+    const point = this.#pixel(canvas, event.clientX, event.clientY);
+    if (!point) return this.hide();
+    this.show(point.row, point.col, event.clientX, event.clientY);
   }
 
   /** Shows the neighbourhood of (row, col) next to page point (x, y). */
