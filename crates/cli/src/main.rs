@@ -3,6 +3,7 @@
 mod args;
 mod bench;
 mod compute;
+mod model_file;
 mod train;
 
 use compute::Compute;
@@ -13,7 +14,6 @@ use anyhow::Context;
 use checkerlab_model::evaluation::evaluate;
 use checkerlab_model::mnist::{MnistSet, Split};
 use checkerlab_model::session;
-use checkerlab_model::weights;
 use checkerlab_model::{AutoencoderConfig, DecoderKind};
 use clap::{Parser, Subcommand};
 
@@ -37,7 +37,8 @@ enum Command {
     /// Print one JSON object: test BCE and the checkerboard probes of a weights
     /// file, or of an untrained model.
     Eval {
-        /// A `.ckpt` file written by `train`.
+        /// A `.ckpt` file written by `train`, or a Keras or PyTorch user's
+        /// `.safetensors` or `.pt` file of one of the decoders.
         #[arg(required_unless_present = "untrained")]
         weights: Option<PathBuf>,
         /// Evaluate this decoder's untrained model instead (see --seed).
@@ -49,6 +50,15 @@ enum Command {
         /// Where to evaluate: the figures of two devices should agree.
         #[arg(long, value_enum, default_value = "cpu")]
         device: Compute,
+    },
+    /// Write a model as `.safetensors`, named and laid out as PyTorch would
+    /// (`encoder.conv1.weight`, kernels `[out, in, h, w]`), for other frameworks.
+    Export {
+        /// Any file `eval` reads.
+        weights: PathBuf,
+        /// The `.safetensors` file to write.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Print milliseconds per training step for each decoder.
     Bench(bench::BenchArgs),
@@ -75,6 +85,7 @@ fn main() -> anyhow::Result<()> {
             (None, Some(decoder)) => eval_untrained(&cli.data, decoder, seed, device),
             (None, None) => unreachable!("clap requires one of them"),
         },
+        Command::Export { weights, out } => export(&weights, &out),
         Command::Bench(args) => bench::run(&cli.data, args),
         Command::Catalog { names } => {
             let catalog = session::catalog();
@@ -89,23 +100,35 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn eval_file(data: &Path, path: &Path, compute: Compute) -> anyhow::Result<()> {
-    let bytes = args::read_weights_file(path)?;
-    let info = weights::read_info(&bytes).with_context(|| format!("{}", path.display()))?;
     let device = compute.device()?;
-    let (model, info) = weights::decode(&bytes, info.decoder, &device)
-        .with_context(|| format!("{}", path.display()))?;
+    let (model, origin) = model_file::load(path, None, &device)?;
     let test = MnistSet::load(data, Split::Test)?;
     let evaluation = evaluate(&model, &test, &device);
-    let report = serde_json::json!({
+    let mut report = serde_json::json!({
         "weights": path.display().to_string(),
-        "decoder": info.decoder,
+        "decoder": origin.decoder(),
         "device": compute.describe(),
-        "recorded_test_bce": info.test_bce,
-        "training": info.training,
         "test_bce": evaluation.test_bce,
         "probes": evaluation.probes,
     });
+    match origin {
+        model_file::Origin::Ours(info) => {
+            report["recorded_test_bce"] = serde_json::json!(info.test_bce);
+            report["training"] = serde_json::json!(info.training);
+        }
+        model_file::Origin::Foreign(recognised) => {
+            report["loaded"] = serde_json::json!(recognised.summary());
+        }
+    }
     println!("{report}");
+    Ok(())
+}
+
+fn export(path: &Path, out: &Path) -> anyhow::Result<()> {
+    let (model, origin) = model_file::load(path, None, &burn::tensor::Device::flex())?;
+    let bytes = checkerlab_model::foreign::safetensors::write(&model)?;
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("wrote {} ({} decoder)", out.display(), origin.decoder());
     Ok(())
 }
 

@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args;
 use crate::compute::Compute;
+use crate::model_file::{self, Origin};
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
@@ -82,12 +83,11 @@ pub fn run(data: &Path, args: TrainArgs) -> anyhow::Result<()> {
     let autodiff = device.clone().autodiff();
 
     let (model, earlier, seed) = match &args.init {
-        Some(path) => {
-            let bytes = args::read_weights_file(path)?;
-            let (model, info) = weights::decode(&bytes, args.decoder, &autodiff)
-                .with_context(|| format!("{}", path.display()))?;
-            (model, info.training.map(Box::new), info.seed)
-        }
+        Some(path) => match model_file::load(path, Some(args.decoder), &autodiff)? {
+            (model, Origin::Ours(info)) => (model, info.training.map(Box::new), info.seed),
+            // Trained elsewhere: no recipe of ours to continue, nor a seed.
+            (model, Origin::Foreign(_)) => (model, None, args.seed),
+        },
         None => {
             let model = AutoencoderConfig::new(args.decoder)
                 .with_seed(args.seed)

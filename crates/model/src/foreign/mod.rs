@@ -20,6 +20,8 @@
 //! convolution as its gradient, so no kernel is flipped.
 
 mod layers;
+#[cfg(feature = "pytorch")]
+pub mod pytorch;
 pub mod safetensors;
 
 use burn::tensor::Device;
@@ -152,6 +154,15 @@ impl Recognised {
     pub fn into_autoencoder(self, device: &Device) -> Autoencoder {
         let model = AutoencoderConfig::new(self.kind).init(device);
         crate::parameters::with_parameters(model, &self.values, device)
+    }
+
+    /// The same weights in another decoder that they fit (one of [`Self::fits`]).
+    pub fn with_kind(self, kind: DecoderKind) -> Self {
+        if self.fits.contains(&kind) {
+            Self { kind, ..self }
+        } else {
+            self
+        }
     }
 
     /// One sentence for the user: which decoder, and which others fit as well.
