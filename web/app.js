@@ -18,6 +18,7 @@ import { walkRows } from './walk.js';
 import { Zoom } from './zoom.js';
 import { OverlapExplorer } from './overlap.js';
 import { Story } from './story.js';
+import { setupGlossary } from './glossary.js';
 import { SIDE } from './render.js';
 
 const $ = (id) => document.getElementById(id);
@@ -339,8 +340,9 @@ async function restartLab(reason) {
 
 async function start() {
   const { messages } = ctx;
+  setupGlossary($('glossary-list'));
   setupPad(ctx);
-  setupAddress(ctx);
+  setupAddress(ctx, showDecoders);
   try {
     messages.status('Starting the lab (WebAssembly in a worker, then WebGPU or the CPU)…');
     await startLab();
