@@ -42,7 +42,7 @@ export const TERMS = {
   icnr: {
     name: 'ICNR',
     pattern: /\bICNR\b/,
-    text: "Initialisation to Convolution NN Resize (Aitken et al., 2017): a sub-pixel decoder's four phases start as copies of each other, so before training it paints no checkerboard. Training can still pull them apart.",
+    text: "Short for 'initialisation to convolution nearest-neighbour resize' (Aitken et al., 2017): a sub-pixel decoder's four phases start as copies of each other, so before training it paints no checkerboard. Training can still pull them apart.",
   },
   'zero-order-hold': {
     name: 'zero-order hold',
