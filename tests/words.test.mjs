@@ -227,9 +227,19 @@ test('step 3 says so when training reverses the order, with the sweep counts', {
   assert.ok(!(await reversed()), 'untrained, transposed starts above upsample');
   assert.equal((await figures()).filter((f) => f.sweep).length, 0, 'no reversal sentence before a reversal');
 
-  await page.waitForFunction(() => document.querySelector('#story-figures [data-sweep]'), null, {
-    timeout: 12 * 60_000,
-  });
+  // The sentence appears with the figures it follows: at that moment the quoted energies are reversed.
+  const quotedAtReversal = await page.waitForFunction(
+    () => {
+      if (!document.querySelector('#story-figures [data-sweep]')) return null;
+      const quoted = (d) =>
+        Number(document.querySelector(`#story-figures [data-meter][data-decoder="${d}"]`)?.textContent);
+      return { transposed: quoted('transposed'), upsample: quoted('upsample') };
+    },
+    null,
+    { timeout: 12 * 60_000 },
+  );
+  const atReversal = await quotedAtReversal.jsonValue();
+  assert.ok(atReversal.transposed <= atReversal.upsample, JSON.stringify(atReversal));
   const stopped = await page.evaluate(() => window.checkerlab.trainingStopped);
   await page.click('#train'); // pause
   await page.waitForFunction((n) => window.checkerlab.trainingStopped > n, stopped, { timeout: 5 * 60_000 });
