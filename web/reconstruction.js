@@ -83,7 +83,7 @@ export function paintPanels(ctx) {
     const view = views.get(decoder);
     paintImage(view.canvas, image, { stretch });
     const component = components.byDecoder[decoder];
-    paintComponent(view.component, component.values, stretch ? component.ownRange : components.range);
+    paintComponent(view.component, component.values, stretch ? component.stretchedScale : components.range);
     view.amplitude.textContent = `±${greyText(component.peak)} grey levels`;
     view.share.hidden = !stretch;
     view.share.textContent = `spans ${shareText(component.share)} of its range`;
@@ -103,7 +103,7 @@ function writeComponentScale(note, range, stretch) {
   writeWithTerms(
     lead,
     stretch
-      ? "Beside each panel: its stride-2 component (the part that repeats every two pixels), stretched like the panel: full colour = a component spanning its image's whole range, so the colour shows a share of the image's own variation, as stride energy does"
+      ? "Beside each panel: its stride-2 component (the part that repeats every two pixels), stretched like the panel: full colour = a component spanning half its image's range, so the colour shows a share of the image's own variation, as stride energy does"
       : 'Beside each panel: its stride-2 component (the part that repeats every two pixels), amplified on one shared scale: full colour = ',
   );
   value.textContent = stretch ? '' : `±${greyText(range)} grey levels of 255`;
@@ -134,9 +134,11 @@ function writeMeters(line, bce, meters) {
 /**
  * The stride-2 components of the shown decoders' outputs and the one range
  * they are painted on: the largest peak among them, so a flat decoder looks
- * flat beside a patterned one. Each also carries its own image's range
- * (`ownRange`, half of it: a component's peak is half the span it paints)
- * and its `share`, the span of the component over the span of the image.
+ * flat beside a patterned one. Each also carries `stretchedScale`, the peak
+ * at which it is painted full colour when the panels are stretched: a component spanning half
+ * its image's range (a quarter of that range either side of mid, so that a
+ * strong pattern shows strong); and its `share`, the span of the component
+ * over the span of the image.
  */
 export function sharedComponents(state) {
   const byDecoder = {};
@@ -148,7 +150,7 @@ export function sharedComponents(state) {
     let [low, high] = [Infinity, -Infinity];
     for (const v of image) [low, high] = [Math.min(low, v), Math.max(high, v)];
     const span = high - low;
-    byDecoder[decoder] = { ...component, ownRange: span / 2, share: span > 0 ? (2 * component.peak) / span : 0 };
+    byDecoder[decoder] = { ...component, stretchedScale: span / 4, share: span > 0 ? (2 * component.peak) / span : 0 };
     range = Math.max(range, component.peak);
   }
   return { byDecoder, range };
@@ -169,7 +171,7 @@ export function paintMain(ctx) {
   if ($('component').checked) {
     const { byDecoder, range } = sharedComponents(state);
     const component = byDecoder[state.main];
-    paintComponent($('main'), component.values, $('stretch').checked ? component.ownRange : range);
+    paintComponent($('main'), component.values, $('stretch').checked ? component.stretchedScale : range);
   } else {
     paintImage($('main'), image, { stretch: $('stretch').checked });
   }

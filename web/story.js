@@ -102,8 +102,8 @@ function componentShares(ctx, story) {
     ' and ',
     componentPeak(ctx, story.reference),
     alike
-      ? ', about alike, so on one absolute scale they would look alike: stride energy is a share of each image’s own variation, not an amount.'
-      : ': stride energy is a share of each image’s own variation, not an amount.',
+      ? ", about alike, which is why on one absolute scale the two look equally strong: stride energy is a share of each image's own variation, not an amount."
+      : ": stride energy is a share of each image's own variation, not an amount.",
   ];
 }
 
@@ -118,7 +118,7 @@ function reversal(ctx, story) {
   const [value, base] = [strideEnergy(ctx, patterned), strideEnergy(ctx, reference)];
   if (!story.start || ctx.state.origin.steps <= story.start.step || !(value < base)) return [];
   const parts = [
-    ` Now ${patterned} measures below ${reference} on ${inputCaption(ctx)}, the reverse of the untrained models: training on digits teaches it to cancel its own pattern where the loss looks, on digits.`,
+    ` Now ${patterned} measures below ${reference} on this input, the reverse of the untrained models: training on digits teaches it to cancel its own pattern where the loss looks, on digits.`,
   ];
   const { spread } = story.sweep;
   if (!spread) return parts;
