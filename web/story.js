@@ -437,12 +437,11 @@ export class Story {
     const { ctx, before } = this;
     if (this.entering) return;
     this.index = -1;
+    this.before = null;
+    this.entering = Boolean(before);
     this.root.classList.remove('active');
     this.#render(null);
     if (!before) return;
-    this.before = null;
-    this.entering = true;
-    this.#publish();
     try {
       ctx.$('start-from').value = before.startFrom;
       ctx.state.noiseSeed = before.noiseSeed;
@@ -454,7 +453,7 @@ export class Story {
       ctx.messages.error('story-message', `The view before the story could not be put back: ${errorText(err)}`);
     } finally {
       this.entering = false;
-      this.#publish();
+      this.#render(null);
     }
   }
 
@@ -518,6 +517,8 @@ export class Story {
     $('story-intro').hidden = Boolean(step);
     $('story-back').hidden = !step || this.index === 0;
     $('story-close').hidden = !step;
+    // Nothing can leave a step half set up: Close waits, as Back and Next do.
+    $('story-close').disabled = this.entering;
     $('story-next').textContent = !step ? 'Start the story' : this.index === STEPS.length - 1 ? 'Done' : 'Next';
     $('story-next').disabled = this.entering;
     if (!step) {
