@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  backendSentence,
   chooseBackend,
   chooseDrawing,
   describeAdapter,
@@ -80,4 +81,19 @@ test('the views go where the measured reconstruction was faster, with the figure
   // A backend that could not be timed keeps the views where the models are.
   assert.equal(chooseDrawing({ webgpu: 5 }).drawing, 'webgpu');
   assert.equal(chooseDrawing({ webgpu: 5, cpu: Number.NaN }).drawing, 'webgpu');
+});
+
+test('where the lab runs reads as one plain sentence, with no flag or library name', () => {
+  const jargon = /--|Burn|flex|SwiftShader|wgpu|Dawn|adapter|worker/i;
+  for (const backend of [
+    { kind: 'cpu', drawing: 'cpu' },
+    { kind: 'webgpu', drawing: 'webgpu' },
+    { kind: 'webgpu', drawing: 'cpu' },
+  ]) {
+    const sentence = backendSentence(backend);
+    assert.doesNotMatch(sentence, jargon, sentence);
+    assert.equal(sentence.split(/\. /).length, 1, `one sentence: ${sentence}`);
+  }
+  assert.match(backendSentence({ kind: 'cpu' }), /processor \(CPU\)/);
+  assert.match(backendSentence({ kind: 'webgpu', drawing: 'webgpu' }), /graphics card/);
 });

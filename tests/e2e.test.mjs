@@ -176,7 +176,7 @@ describe('on WebGPU', () => {
       const backend = await chosen.page.evaluate(() => window.checkerlab.backend);
       assert.equal(backend.kind, 'cpu', JSON.stringify(backend));
       assert.match(
-        await chosen.page.locator('#backend').innerText(),
+        await chosen.page.locator('#backend').textContent(),
         /CPU.*because the WebGPU adapter .* runs on the CPU in software.*\?backend=webgpu/s,
       );
     } finally {
@@ -187,7 +187,7 @@ describe('on WebGPU', () => {
   test('the page reports Burn on WebGPU when asked and reconstructs at once', async () => {
     const backend = await page.evaluate(() => window.checkerlab.backend);
     assert.equal(backend.kind, 'webgpu', JSON.stringify(backend));
-    assert.match(await page.locator('#backend').innerText(), /WebGPU/);
+    assert.match(await page.locator('#backend').textContent(), /WebGPU/);
     const first = await view(page);
     assert.equal(first.inputKind, 'digit');
     assert.equal(first.outputs.upsample.length, 784);
@@ -394,7 +394,7 @@ describe('on WebGPU', () => {
       const backend = await split.page.evaluate(() => window.checkerlab.backend);
       assert.equal(backend.kind, 'webgpu', JSON.stringify(backend));
       assert.equal(backend.drawing, 'cpu', JSON.stringify(backend));
-      assert.match(await split.page.locator('#backend').innerText(), /Drawing runs on the CPU: the address asks/);
+      assert.match(await split.page.locator('#backend').textContent(), /Drawing runs on the CPU: the address asks/);
       const first = await view(split.page);
       // The CPU's copies of the shipped models: the CPU page compares them with its own.
       webgpuRun.splitOutputs = first.outputs;
@@ -434,13 +434,13 @@ describe('on WebGPU', () => {
     const timed = await openPage(browser, '?backend=webgpu&draw=measure');
     try {
       const line = timed.page.locator('#backend');
-      assert.match(await line.innerText(), /Drawing runs on WebGPU: until both backends are timed/);
+      assert.match(await line.textContent(), /Drawing runs on WebGPU: until both backends are timed/);
       await timed.page.waitForFunction(() => window.checkerlab.backend.drawingMs, null, { timeout: 120_000 });
       const backend = await timed.page.evaluate(() => window.checkerlab.backend);
       assert.equal(backend.drawing, 'cpu', JSON.stringify(backend));
       assert.ok(backend.drawingMs.cpu < backend.drawingMs.webgpu, JSON.stringify(backend.drawingMs));
       assert.match(
-        await line.innerText(),
+        await line.textContent(),
         /Drawing runs on the CPU: one reconstruction took [\d.]+ ms on the CPU and [\d.]+ ms on WebGPU/,
       );
       // A digit drawn after the move is the CPU's, of the same models.
@@ -482,7 +482,7 @@ describe('without WebGPU', () => {
   test('the CPU fallback runs and says why', async () => {
     const backend = await page.evaluate(() => window.checkerlab.backend);
     assert.equal(backend.kind, 'cpu');
-    const line = await page.locator('#backend').innerText();
+    const line = await page.locator('#backend').textContent();
     assert.match(line, /CPU/);
     assert.match(line, /because .*no adapter/);
     // The machines this runs on have two cores (a check that cannot run fails).
@@ -791,7 +791,7 @@ describe('without WebGPU', () => {
     assert.ok(webgpuRun.losses, 'the WebGPU run recorded no losses to compare with');
     const hooked = await openPage(browser, '?backend=cpu&test-hooks');
     try {
-      assert.match(await hooked.page.locator('#backend').innerText(), /Training uses two workers/);
+      assert.match(await hooked.page.locator('#backend').textContent(), /Training uses two workers/);
       assert.equal(await hooked.page.evaluate(() => window.checkerlab.stopHelper()), true);
       const losses = await trainFromScratch(hooked.page, 3);
       assert.equal((await hooked.page.evaluate(() => window.checkerlab.lastTrainReport)).workers, 1);
@@ -799,7 +799,7 @@ describe('without WebGPU', () => {
         await hooked.page.locator('#train-message').innerText(),
         /Training goes on in one worker: the second worker failed \(it was stopped\)/,
       );
-      assert.doesNotMatch(await hooked.page.locator('#backend').innerText(), /two workers/);
+      assert.doesNotMatch(await hooked.page.locator('#backend').textContent(), /two workers/);
       // The failed call was rolled back and repeated alone: the models take
       // the steps they would have taken anywhere.
       assert.ok(Object.keys(losses).length > 0);

@@ -46,7 +46,7 @@ async function next(index) {
  * meters it divides, white noise's level against the bars' legend. Returns the figures and the page's view.
  */
 async function quotedFigures() {
-  const { figures, meters, amplitudes, scaleNote, meterNote, view } = await page.evaluate(() => {
+  const { figures, meters, amplitudes, shares, scaleNote, meterNote, view } = await page.evaluate(() => {
     const text = (selector) => [...document.querySelectorAll(selector)].map((e) => [e.id, e.textContent]);
     return {
       figures: [...document.querySelectorAll('#story-figures .figure')].map((e) => ({
@@ -55,6 +55,7 @@ async function quotedFigures() {
       })),
       meters: Object.fromEntries(text('.meter-text')),
       amplitudes: Object.fromEntries(text('.amplitude')),
+      shares: Object.fromEntries(text('.component-share')),
       scaleNote: document.getElementById('component-scale').textContent,
       meterNote: document.getElementById('meter-scale').textContent,
       view: window.checkerlab.view(),
@@ -62,7 +63,7 @@ async function quotedFigures() {
   });
   assert.ok(figures.length > 0, 'the step quotes figures');
   assert.ok(!figures.some((f) => f.text === '…'), `every figure is measured: ${JSON.stringify(figures)}`);
-  for (const { text, decoder, meter, component, ratio, noise } of figures) {
+  for (const { text, decoder, meter, component, share, ratio, noise } of figures) {
     if (noise !== undefined) assert.ok(meterNote.includes(`white noise (${text})`), meterNote);
     if (meter) {
       assert.ok(view.shown.includes(decoder), `${decoder} is shown`);
@@ -71,6 +72,7 @@ async function quotedFigures() {
     }
     if (component === 'range') assert.ok(scaleNote.includes(`full colour = ${text} grey levels`), scaleNote);
     else if (component) assert.equal(`${text} grey levels`, amplitudes[`amplitude-${component}`]);
+    if (share) assert.equal(`spans ${text} of its range`, shares[`share-${share}`], `${share}'s share is its panel's`);
     if (ratio) {
       const [a, b] = ratio.split('/');
       const energy = (d) => view.results[d].meters.stride_energy;
@@ -162,6 +164,13 @@ test('the story walks through its steps, each setting the page up and quoting it
   const ratio = Number.parseFloat(pick(figures, 'ratio', `${patterned}/${reference}`).text);
   assert.ok(ratio >= 3, `untrained, ${patterned} has ${ratio} times ${reference}'s stride energy`);
   assert.ok(pick(figures, 'noise', ''), "white noise's level is quoted");
+  const [spans, plain] = [pick(figures, 'share', patterned), pick(figures, 'share', reference)].map((f) =>
+    Number.parseFloat(f.text),
+  );
+  assert.ok(
+    spans >= 3 * plain,
+    `stretched, ${patterned}'s component spans ${spans}% of its range, ${reference}'s ${plain}%`,
+  );
   await shot(page, 'story-untrained');
 
   // 3. Training from there: the story quotes the step and the meters at step 0.

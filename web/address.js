@@ -9,20 +9,33 @@ import { readSettings } from './training.js';
 
 const SETTLE_MS = 250;
 
-export function setupAddress(ctx) {
+/**
+ * @param {object} ctx the page's context
+ * @param {(ctx: object, names: string[]) => Promise<void>} showDecoders the
+ *   orchestrator's, for putting a view back
+ */
+export function setupAddress(ctx, showDecoders) {
   let timer = null;
   ctx.address = {
     write() {
       clearTimeout(timer);
-      timer = setTimeout(() => writeNow(ctx), SETTLE_MS);
+      timer = setTimeout(() => history.replaceState(null, '', `#${viewHash(ctx)}`), SETTLE_MS);
+    },
+    /** The view as the address would say it now. */
+    current: () => viewHash(ctx),
+    /** Puts back the view `hash` describes (from `current`), in the address too; the caller repaints. */
+    async restore(hash) {
+      clearTimeout(timer);
+      history.replaceState(null, '', `#${hash}`);
+      await applyAddress(ctx, showDecoders);
     },
   };
 }
 
-function writeNow(ctx) {
+function viewHash(ctx) {
   const { state, $ } = ctx;
   const settings = readSettings(ctx);
-  const hash = encodeView({
+  return encodeView({
     ...state,
     strokes: ctx.pad.strokes,
     component: $('component').checked,
@@ -32,7 +45,6 @@ function writeNow(ctx) {
     batchSize: settings.batch_size,
     seed: Math.round(Number($('seed').value)),
   });
-  history.replaceState(null, '', `#${hash}`);
 }
 
 /** Applies a shared view from the address, once the lab and the digits are ready. */

@@ -4,6 +4,7 @@
 
 import { LatestOnly } from './lab-client.js';
 import { takeLab } from './lab-start.js';
+import { backendSentence } from './backend-choice.js';
 import { Messages, errorText } from './messages.js';
 import { paintMain, paintPanels, refresh, setComponentView, setStretch } from './reconstruction.js';
 import { fillDigitStrip, setupInputButtons, setupPad } from './inputs.js';
@@ -17,6 +18,7 @@ import { walkRows } from './walk.js';
 import { Zoom } from './zoom.js';
 import { OverlapExplorer } from './overlap.js';
 import { Story } from './story.js';
+import { setupGlossary } from './glossary.js';
 import { SIDE } from './render.js';
 
 const $ = (id) => document.getElementById(id);
@@ -155,18 +157,32 @@ ctx.refreshDecoders = async () => {
   probe.decoders = decoders;
 };
 
-/** The backend line: what runs the lab and why, and whether two workers train. */
+/**
+ * The backend line: one plain sentence of where the lab runs, and behind
+ * "details" what runs it and why, where the views draw and whether two
+ * workers train. Built once, so an open "details" stays open as it changes.
+ */
 ctx.showBackend = () => {
   const { backend, training } = ctx.client;
+  const line = $('backend');
+  if (!line.querySelector('details')) {
+    const details = document.createElement('details');
+    details.append(
+      Object.assign(document.createElement('summary'), { textContent: 'details' }),
+      document.createElement('span'),
+    );
+    line.replaceChildren(Object.assign(document.createElement('span'), { className: 'backend-plain' }), ' ', details);
+  }
   const trainingLine = training.workers === 2 ? ` Training uses two workers: ${training.why}.` : '';
   const drawingLine =
     backend.kind === 'webgpu'
       ? ` Drawing runs on ${backend.drawing === 'cpu' ? 'the CPU' : 'WebGPU'}: ${backend.drawingWhy}.`
       : '';
-  $('backend').textContent =
+  line.querySelector('.backend-plain').textContent = backendSentence(backend);
+  line.querySelector('details span').textContent =
     `Running on ${backend.description}, because ${backend.reason}.${drawingLine}${trainingLine}`;
-  $('backend').dataset.drawing = backend.drawing;
-  $('backend').dataset.kind = backend.kind;
+  line.dataset.drawing = backend.drawing;
+  line.dataset.kind = backend.kind;
 };
 
 ctx.ensureTrainingData = async () => {
@@ -324,8 +340,9 @@ async function restartLab(reason) {
 
 async function start() {
   const { messages } = ctx;
+  setupGlossary($('glossary-list'));
   setupPad(ctx);
-  setupAddress(ctx);
+  setupAddress(ctx, showDecoders);
   try {
     messages.status('Starting the lab (WebAssembly in a worker, then WebGPU or the CPU)…');
     await startLab();

@@ -72,6 +72,18 @@ export function chooseDrawing({ webgpu, cpu }) {
 }
 
 /**
+ * Where the lab runs, in one sentence a newcomer can read: no flag, no
+ * library, no adapter name (those go in the details beside it).
+ * @param {{kind: 'webgpu'|'cpu', drawing?: 'webgpu'|'cpu'}} backend the lab's
+ */
+export function backendSentence({ kind, drawing }) {
+  const processor = "your computer's processor (CPU)";
+  if (kind !== 'webgpu') return `The lab runs on ${processor}, in this page.`;
+  if (drawing === 'cpu') return `The lab trains on your graphics card, through WebGPU, and draws on ${processor}.`;
+  return 'The lab runs on your graphics card, through WebGPU.';
+}
+
+/**
  * `?draw=` as given: `cpu` or `webgpu`, or `measure` to time both even
  * where `?backend=webgpu` or a software adapter would not (for tests).
  */

@@ -1,6 +1,8 @@
 // How the checkerboard meters read on the page: the figures beside each
 // panel and the probes table.
 
+import { ratioText } from './story-conclusion.js';
+
 /** Meters span five decades: small values in scientific notation. */
 export const meterText = (value) => (value >= 0.01 ? value.toFixed(3) : value.toExponential(1));
 
@@ -28,7 +30,11 @@ export function probeRows(probes, decoders, byDecoder, spread) {
       const td =
         ratio === null
           ? cell('td', meterText(energy))
-          : cell('td', `${meterText(energy)} (${ratio.toFixed(1)}x)`, ratio >= 3 ? 'stands-out' : '');
+          : cell(
+              'td',
+              `${meterText(energy)} (${ratioText(energy, byDecoder[reference][key].stride_energy, 'x')})`,
+              ratio >= 3 ? 'stands-out' : '',
+            );
       const seeds = spread?.decoders[decoder];
       if (seeds) td.append(spreadStrip(energy, seeds, key));
       row.append(td);

@@ -143,6 +143,8 @@ export class OverlapExplorer {
       `${range}; away from the borders ${lo} to ${hi}: ` +
       (lo === hi
         ? 'even overlap, every pixel gets the same number of taps.'
-        : `uneven overlap (${(hi / lo).toFixed(1)}x), the checkerboard's cause.`);
+        : lo === 0
+          ? "uneven overlap, some pixels get no taps at all (a kernel smaller than its stride leaves gaps), the checkerboard's cause."
+          : `uneven overlap (${(hi / lo).toFixed(1)}x), the checkerboard's cause.`);
   }
 }

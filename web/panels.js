@@ -1,6 +1,8 @@
 // The decoders' panels, chooser buttons and save buttons, built from the
 // list the lab reports, so a decoder added in Rust appears here unchanged.
 
+import { term, withTerms } from './glossary.js';
+
 /** One colour per decoder, in the lab's order; the first two match the originals. */
 const PALETTE = ['#4fc3f7', '#ff8a65', '#ffd54f', '#ce93d8', '#e57373', '#81c784', '#b0bec5', '#f06292'];
 
@@ -10,8 +12,10 @@ const colourAt = (index) => PALETTE[index] ?? `hsl(${Math.round((index * 137.5) 
 /**
  * @typedef {{name: string, label: string, parameters: number, shown: boolean}} Decoder
  * @typedef {{name: string, colour: string, figure: HTMLElement, canvas: HTMLCanvasElement,
- *   component: HTMLCanvasElement, amplitude: HTMLElement, meter: HTMLElement, bar: HTMLElement,
+ *   component: HTMLCanvasElement, amplitude: HTMLElement, share: HTMLElement, meter: MeterText, bar: HTMLElement,
  *   toggle: HTMLButtonElement, save: HTMLButtonElement}} DecoderView
+ * @typedef {{element: HTMLElement, bce: HTMLElement, bceValue: HTMLElement, strideEnergy: HTMLElement,
+ *   phaseSpread: HTMLElement}} MeterText
  */
 
 /**
@@ -35,19 +39,20 @@ export function buildDecoderViews(decoders, { panels, chooser, saves, onToggle, 
     const component = element('canvas', { id: `component-${name}`, width: 84, height: 84, className: 'component' });
     component.setAttribute('aria-label', `Stride-2 component of the ${name} decoder's reconstruction, amplified`);
     const amplitude = element('span', { className: 'amplitude', id: `amplitude-${name}` });
+    const share = element('span', { className: 'component-share', id: `share-${name}`, hidden: true });
     const pair = element('div', { className: 'panel-pair' });
     const side = element('div', { className: 'component-side' });
-    side.append(component, amplitude);
+    side.append(component, amplitude, share);
     pair.append(canvas, side);
     const caption = element('figcaption');
-    const meter = element('span', { className: 'meter-text', id: `meter-${name}` });
+    const meter = meterText(`meter-${name}`);
     const bar = meterBar(`bar-${name}`);
     caption.append(
       element('b', { textContent: name }),
       element('br'),
-      element('span', { className: 'decoder-label', textContent: decoder.label }),
+      element('span', { className: 'decoder-label' }, withTerms(decoder.label)),
       element('br'),
-      meter,
+      meter.element,
       bar,
     );
     figure.append(pair, caption);
@@ -63,7 +68,7 @@ export function buildDecoderViews(decoders, { panels, chooser, saves, onToggle, 
     save.addEventListener('click', () => onSave(name));
     saves.append(save);
 
-    views.set(name, { name, colour, figure, canvas, component, amplitude, meter, bar, toggle, save });
+    views.set(name, { name, colour, figure, canvas, component, amplitude, share, meter, bar, toggle, save });
   });
   return views;
 }
@@ -76,6 +81,30 @@ export function showDecoderViews(views, shown) {
     view.save.hidden = !on;
     view.toggle.setAttribute('aria-pressed', String(on));
   }
+}
+
+/**
+ * The meters' line under a panel, "BCE 0.081 · stride energy 2.1e-3 · phase
+ * spread 4.0e-3", built once with each label a glossary term; painting
+ * writes only the figures (`writeMeters` in reconstruction.js), so a term
+ * stays clickable while the figures change.
+ * @returns {MeterText}
+ */
+function meterText(id) {
+  const value = () => element('span', { className: 'meter-value' });
+  const [bceValue, strideEnergy, phaseSpread] = [value(), value(), value()];
+  const bce = element('span', { className: 'meter-bce' }, [term('bce'), ' ', bceValue, ' · ']);
+  const line = element('span', { className: 'meter-text', id }, [
+    bce,
+    term('stride-energy'),
+    ' ',
+    strideEnergy,
+    ' · ',
+    term('phase-spread'),
+    ' ',
+    phaseSpread,
+  ]);
+  return { element: line, bce, bceValue, strideEnergy, phaseSpread };
 }
 
 /**
@@ -93,6 +122,8 @@ function meterBar(id) {
   return bar;
 }
 
-function element(tag, properties = {}) {
-  return Object.assign(document.createElement(tag), properties);
+function element(tag, properties = {}, children = []) {
+  const made = Object.assign(document.createElement(tag), properties);
+  made.append(...children);
+  return made;
 }

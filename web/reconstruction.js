@@ -4,6 +4,7 @@
 import { greyText, paintComponent, paintImage, paintSpectrum, strideComponent } from './render.js';
 import { meterScaleText, meterText, setMeterBar } from './meters.js';
 import { wholeNumbers } from './whole-numbers.js';
+import { withTerms, writeWithTerms } from './glossary.js';
 import { readPad } from './inputs.js';
 import { LatestOnly } from './lab-client.js';
 
@@ -71,45 +72,75 @@ export function paintPanels(ctx) {
   } else {
     paintImage(input, state.input);
   }
-  $('caption-input').textContent = inputCaption(ctx);
+  writeWithTerms($('caption-input'), inputCaption(ctx));
 
+  const stretch = $('stretch').checked;
   const components = sharedComponents(state);
-  $('meter-scale').replaceChildren(...wholeNumbers(meterScaleText(ctx.references)));
-  $('component-scale').replaceChildren(
-    ...wholeNumbers(
-      `Beside each panel: its stride-2 component (the part that repeats every two pixels), amplified on one shared scale: ` +
-        `full colour = ±${greyText(components.range)} grey levels of 255. Red lighter, blue darker.`,
-    ),
-  );
+  writeWithTerms($('meter-scale'), meterScaleText(ctx.references));
+  writeComponentScale($('component-scale'), components.range, stretch);
   for (const decoder of state.shown) {
     const image = state.outputs[decoder];
     if (!image) continue;
     const view = views.get(decoder);
-    paintImage(view.canvas, image, { stretch: $('stretch').checked });
+    paintImage(view.canvas, image, { stretch });
     const component = components.byDecoder[decoder];
-    paintComponent(view.component, component.values, components.range);
+    paintComponent(view.component, component.values, stretch ? component.stretchedScale : components.range);
     view.amplitude.replaceChildren(...wholeNumbers(`±${greyText(component.peak)} grey levels`));
+    view.share.hidden = !stretch;
+    view.share.textContent = `spans ${shareText(component.share)} of its range`;
     const { bce, meters } = state.results[decoder];
-    const parts = [
-      ...(bce === null ? [] : [`BCE ${bce.toFixed(3)}`]),
-      `stride energy ${meterText(meters.stride_energy)}`,
-      `phase spread ${meterText(meters.polyphase_spread)}`,
-    ];
-    // Each meter kept whole on its line (style.css): "4.4e-5" would otherwise break at its minus.
-    view.meter.replaceChildren(
-      ...parts.flatMap((text, i) => [
-        ...(i ? [' · '] : []),
-        Object.assign(document.createElement('span'), { className: 'meter', textContent: text }),
-      ]),
-    );
+    writeMeters(view.meter, bce, meters);
     setMeterBar(view.bar, meters.stride_energy, ctx.references);
   }
 }
 
 /**
+ * The note above the panels on how the components are drawn: on one shared
+ * scale in grey levels, or, with the panels stretched, each over its own
+ * image's range, which is how the stride-energy meter sees them.
+ */
+function writeComponentScale(note, range, stretch) {
+  const [lead, value, tail] = note.children.length === 3 ? note.children : makeComponentScale(note);
+  writeWithTerms(
+    lead,
+    stretch
+      ? "Beside each panel: its stride-2 component (the part that repeats every two pixels), stretched like the panel: full colour = a component spanning half its image's range, so the colour shows a share of the image's own variation, as stride energy does"
+      : 'Beside each panel: its stride-2 component (the part that repeats every two pixels), amplified on one shared scale: full colour = ',
+  );
+  value.className = 'number';
+  value.textContent = stretch ? '' : `±${greyText(range)} grey levels of 255`;
+  tail.textContent = '. Red lighter, blue darker.';
+}
+
+function makeComponentScale(note) {
+  const parts = [0, 1, 2].map(() => document.createElement('span'));
+  note.replaceChildren(...parts);
+  return parts;
+}
+
+/** A share of a range, as a percentage that keeps small shares readable. */
+export const shareText = (share) =>
+  share === 0 ? '0%' : share >= 0.1 ? `${Math.round(share * 100)}%` : `${(share * 100).toPrecision(1)}%`;
+
+/** Writes a panel's figures into its meters' line (built in panels.js); a code has no BCE to show. */
+function writeMeters(line, bce, meters) {
+  if (bce === null) line.bce.remove();
+  else {
+    if (!line.bce.isConnected) line.element.prepend(line.bce);
+    line.bceValue.textContent = bce.toFixed(3);
+  }
+  line.strideEnergy.textContent = meterText(meters.stride_energy);
+  line.phaseSpread.textContent = meterText(meters.polyphase_spread);
+}
+
+/**
  * The stride-2 components of the shown decoders' outputs and the one range
  * they are painted on: the largest peak among them, so a flat decoder looks
- * flat beside a patterned one.
+ * flat beside a patterned one. Each also carries `stretchedScale`, the peak
+ * at which it is painted full colour when the panels are stretched: a component spanning half
+ * its image's range (a quarter of that range either side of mid, so that a
+ * strong pattern shows strong); and its `share`, the span of the component
+ * over the span of the image.
  */
 export function sharedComponents(state) {
   const byDecoder = {};
@@ -117,8 +148,12 @@ export function sharedComponents(state) {
   for (const decoder of state.shown) {
     const image = state.outputs[decoder];
     if (!image) continue;
-    byDecoder[decoder] = strideComponent(image);
-    range = Math.max(range, byDecoder[decoder].peak);
+    const component = strideComponent(image);
+    let [low, high] = [Infinity, -Infinity];
+    for (const v of image) [low, high] = [Math.min(low, v), Math.max(high, v)];
+    const span = high - low;
+    byDecoder[decoder] = { ...component, stretchedScale: span / 4, share: span > 0 ? (2 * component.peak) / span : 0 };
+    range = Math.max(range, component.peak);
   }
   return { byDecoder, range };
 }
@@ -137,7 +172,8 @@ export function paintMain(ctx) {
   if (!image) return;
   if ($('component').checked) {
     const { byDecoder, range } = sharedComponents(state);
-    paintComponent($('main'), byDecoder[state.main].values, range);
+    const component = byDecoder[state.main];
+    paintComponent($('main'), component.values, $('stretch').checked ? component.stretchedScale : range);
   } else {
     paintImage($('main'), image, { stretch: $('stretch').checked });
   }
@@ -164,7 +200,15 @@ function writeNote(ctx) {
   lines.push(
     "Meters: stride energy is the share of the image's spectrum at the stride-2 frequencies (0 smooth, 1 a pure checkerboard); phase spread is how far apart the four 2x2 phases' mean levels are.",
   );
-  $('note').replaceChildren(
-    ...lines.filter(Boolean).map((text) => Object.assign(document.createElement('p'), { textContent: text })),
+  const note = $('note');
+  const text = lines.filter(Boolean);
+  if (note.dataset.text === text.join('\n')) return;
+  note.dataset.text = text.join('\n');
+  note.replaceChildren(
+    ...text.map((line) => {
+      const paragraph = document.createElement('p');
+      paragraph.append(...withTerms(line));
+      return paragraph;
+    }),
   );
 }

@@ -10,10 +10,18 @@ import { chooseDigit, chooseInput } from './inputs.js';
 import { errorText } from './messages.js';
 import { meterText } from './meters.js';
 import { interiorCounts } from './overlap.js';
+import {
+  inputCaption,
+  paintMain,
+  setComponentView,
+  setStretch,
+  shareText,
+  sharedComponents,
+} from './reconstruction.js';
 import { bringIntoView, foldable } from './story-layout.js';
-import { inputCaption, setComponentView, setStretch, sharedComponents } from './reconstruction.js';
 import { greyText } from './render.js';
-import { ratioText, seedLines, sweepConclusion } from './story-conclusion.js';
+import { pairedOutcome, ratioText, seedLines, sweepConclusion } from './story-conclusion.js';
+import { withTerms } from './glossary.js';
 import { pauseTraining, resetModels, startTraining } from './training.js';
 
 /** A figure as the page shows it, marked with its source so a test can hold it against the panel. */
@@ -66,6 +74,73 @@ function componentPeak(ctx, decoder) {
   return component ? figure(`±${greyText(component.peak)}`, { component: decoder }) : figure('…');
 }
 
+/** A component's span as a share of its own image's range, as the note beside its panel writes it. */
+function componentShare(ctx, decoder) {
+  const component = sharedComponents(ctx.state).byDecoder[decoder];
+  return component ? figure(shareText(component.share), { share: decoder }) : figure('…');
+}
+
+/** Within this factor of each other, two components' peaks look alike on one scale. */
+const ALIKE = 2;
+
+/**
+ * Why the pair's components differ when stretched though their grey levels
+ * may not: each spans a share of its own image's range, and stride energy
+ * is such a share.
+ */
+function componentShares(ctx, story) {
+  const { byDecoder } = sharedComponents(ctx.state);
+  const [patterned, reference] = [byDecoder[story.patterned], byDecoder[story.reference]];
+  if (!patterned || !reference) return ['…'];
+  const alike = Math.max(patterned.peak, reference.peak) <= ALIKE * Math.min(patterned.peak, reference.peak);
+  return [
+    `. Each stride-2 component beside its panel is stretched like the panel: ${story.patterned}'s spans `,
+    componentShare(ctx, story.patterned),
+    ` of its image's range, ${story.reference}'s `,
+    componentShare(ctx, story.reference),
+    `. In grey levels they measure `,
+    componentPeak(ctx, story.patterned),
+    ' and ',
+    componentPeak(ctx, story.reference),
+    alike
+      ? ", about alike, which is why on one absolute scale the two look equally strong: stride energy is a share of each image's own variation, not an amount."
+      : ": stride energy is a share of each image's own variation, not an amount.",
+  ];
+}
+
+/**
+ * When training has put the patterned decoder below the reference on the
+ * current input, the reverse of step 2, the sentence that says so and why,
+ * with the seed sweep's counts: on the test digits, where the loss looks,
+ * and on grey, where it does not.
+ */
+function reversal(ctx, story) {
+  const { patterned, reference } = story;
+  const [value, base] = [strideEnergy(ctx, patterned), strideEnergy(ctx, reference)];
+  if (!story.start || ctx.state.origin.steps <= story.start.step || !(value < base)) return [];
+  const parts = [
+    ` Now ${patterned} measures below ${reference} on this input, the reverse of the untrained models: training on digits teaches it to cancel its own pattern where the loss looks, on digits.`,
+  ];
+  const { spread } = story.sweep;
+  if (!spread) return parts;
+  const count = (probe) => {
+    const outcome = pairedOutcome(spread, patterned, reference, 'trained', probe);
+    return outcome && { probe, held: outcome.held, seeds: outcome.seeds.length };
+  };
+  const [digits, grey] = [count('digits'), count('grey')];
+  if (!digits) return parts;
+  const counted = ({ probe, held, seeds }) =>
+    figure(`${held} of ${seeds}`, { sweep: probe, held: String(held), seeds: String(seeds) });
+  parts.push(
+    ` Over the seed sweep, trained to the end, ${patterned} stayed at or below ${reference}'s stride energy on the test digits for `,
+    counted(digits),
+    ' seeds',
+  );
+  if (grey) parts.push(', but on a constant grey, which no digit resembles, for ', counted(grey), ' (step 4)');
+  parts.push('.');
+  return parts;
+}
+
 /**
  * The steps. `enter` puts the page into the step's state through the same
  * calls the page's own controls make; `look` says where to look; `figures`
@@ -98,7 +173,7 @@ const STEPS = [
       await story.show(story.pair, story.patterned, { component: false, stretch: true });
     },
     look: (story) =>
-      `The same two architectures with fresh random weights (Keras' initialisation, seed ${story.seed()}), before any training. Their outputs barely vary around mid-grey (see how few grey levels the components span), so the panels are now contrast-stretched, each over its own range, which is how the stride-energy meter sees them: ${story.reference}'s variation is smooth patches, ${story.patterned}'s alternates from one pixel to the next, in stripes and checks that repeat every two pixels. Feed them grey or noise: the same on every input, because it comes from the architecture, not from anything learned.`,
+      `The same two architectures with fresh random weights (Keras' initialisation, seed ${story.seed()}), before any training. Their outputs barely vary around mid-grey (see how few grey levels the components span), so the panels and their stride-2 components are now contrast-stretched, each over its own image's range, which is how the stride-energy meter sees them: ${story.reference}'s variation is smooth patches, ${story.patterned}'s alternates from one pixel to the next, in stripes and checks that repeat every two pixels. Feed them grey or noise: the same on every input, because it comes from the architecture, not from anything learned.`,
     actions: [
       ['Grey', (story) => chooseInput(story.ctx, 'grey')],
       ['Noise', (story) => chooseInput(story.ctx, 'noise')],
@@ -109,9 +184,7 @@ const STEPS = [
       ...(ctx.references
         ? ['; white noise scores ', figure(meterText(ctx.references.noise.stride_energy), { noise: '' })]
         : []),
-      '. The components are drawn with full colour at ',
-      componentScale(ctx),
-      ' grey levels of 255.',
+      ...componentShares(ctx, story),
     ],
   },
   {
@@ -130,7 +203,17 @@ const STEPS = [
       startTraining(ctx);
     },
     look: (story) =>
-      `Training has started from those untrained models, on MNIST batches, with the settings in the Train section below. In the contrast-stretched panels, watch ${story.patterned}'s checkerboard give way to the digit as the loss falls: a per-pixel loss on digits teaches it to cancel its own pattern there (its stride energy can rise for a few steps first). The stride-energy chart below records it step by step; the Train button, now Pause, stops training.`,
+      `Training has started from those untrained models, on MNIST batches, with the settings in the Train section below. In the contrast-stretched panels, watch ${story.patterned}'s checkerboard give way to the digit as the loss falls: a per-pixel loss on digits teaches it to cancel its own pattern there (its stride energy can rise for a few steps first). The stride-energy chart below records it step by step; Pause, here or beside the Train section's settings, stops training.`,
+    actions: [
+      ['Pause', (story) => pauseTraining(story.ctx)],
+      // Not awaited: the returned promise settles only when training stops.
+      [
+        'Go on training',
+        async (story) => {
+          startTraining(story.ctx);
+        },
+      ],
+    ],
     figures: (ctx, story) => {
       const { start } = story;
       if (!start) return ['…'];
@@ -147,6 +230,7 @@ const STEPS = [
         ' (',
         was(story.reference),
         ').',
+        ...reversal(ctx, story),
       ];
     },
   },
@@ -228,19 +312,35 @@ const STEPS = [
     },
     look: (story) => {
       const fixes = story.ctx.catalog.decoders.filter((d) => !story.pair.includes(d.name)).map((d) => d.name);
-      return `The other decoders are fixes proposed since, each trained the same way: ${fixes.slice(0, -1).join(', ')} and ${fixes.at(-1)} (each panel's caption says what it changes). Do they work? Compare their components on grey and noise, and the figures below, lowest stride energy first; these are one trained model of each, so the answer under them comes from the seed sweep. "Untrained" shows which of them start flat, "Trained" brings the shipped weights back.`;
+      return `The other decoders are fixes proposed since, each trained the same way: ${fixes.slice(0, -1).join(', ')} and ${fixes.at(-1)} (each panel's caption says what it changes). Do they work? Compare their components on grey and noise, and the figures below, lowest stride energy first; these are one trained model of each, so the answer under them comes from the seed sweep. "Untrained" shows which of them start flat, stretched so that their faint variation shows; "Trained" brings the shipped weights back.`;
     },
     actions: [
       ['Grey', (story) => chooseInput(story.ctx, 'grey')],
       ['Noise', (story) => chooseInput(story.ctx, 'noise')],
-      ['Untrained', (story) => story.untrainedModels()],
-      ['Trained', (story) => story.trainedModels({ always: true })],
+      [
+        'Untrained',
+        async (story) => {
+          await story.untrainedModels();
+          // Untrained outputs vary by a few grey levels: stretched, the figures' differences show.
+          setStretch(story.ctx, true);
+        },
+      ],
+      [
+        'Trained',
+        async (story) => {
+          await story.trainedModels({ always: true });
+          setStretch(story.ctx, false);
+        },
+      ],
     ],
     figures: (ctx, story) => {
       const decoders = ctx.state.shown
         .filter((d) => strideEnergy(ctx, d) !== undefined)
         .sort((a, b) => strideEnergy(ctx, a) - strideEnergy(ctx, b));
-      const parts = [`${ctx.state.untrained ? 'Untrained' : 'Trained'}, on ${inputCaption(ctx)}, lowest first: `];
+      const stretched = ctx.$('stretch').checked ? ' (panels and components stretched, each over its own range)' : '';
+      const parts = [
+        `${ctx.state.untrained ? 'Untrained' : 'Trained'}${stretched}, on ${inputCaption(ctx)}, lowest first: `,
+      ];
       const reference = strideEnergy(ctx, story.reference);
       decoders.forEach((decoder, i) => {
         if (i > 0) parts.push(' · ');
@@ -296,6 +396,8 @@ export class Story {
     );
     $('story-back').addEventListener('click', () => this.go(this.index - 1));
     $('story-close').addEventListener('click', () => this.close());
+    /** The view before the story began (the address's words for it, and the Train section's start), put back on leaving. */
+    this.before = null;
     $('story-next').disabled = false;
     this.#publish();
   }
@@ -309,6 +411,12 @@ export class Story {
     const { ctx } = this;
     if (this.entering || index < 0 || index >= STEPS.length) return;
     const step = STEPS[index];
+    if (this.index < 0)
+      this.before = {
+        hash: ctx.address.current(),
+        startFrom: ctx.$('start-from').value,
+        noiseSeed: ctx.state.noiseSeed,
+      };
     this.index = index;
     this.entering = true;
     this.start = null;
@@ -332,10 +440,29 @@ export class Story {
     }
   }
 
-  close() {
+  /** Leaves the story and puts back the view the reader had before it (the models stay as the story left them). */
+  async close() {
+    const { ctx, before } = this;
+    if (this.entering) return;
     this.index = -1;
+    this.before = null;
+    this.entering = Boolean(before);
     this.root.classList.remove('active');
     this.#render(null);
+    if (!before) return;
+    try {
+      ctx.$('start-from').value = before.startFrom;
+      ctx.state.noiseSeed = before.noiseSeed;
+      await ctx.address.restore(before.hash);
+      paintMain(ctx);
+      ctx.live.request();
+      await this.settle();
+    } catch (err) {
+      ctx.messages.error('story-message', `The view before the story could not be put back: ${errorText(err)}`);
+    } finally {
+      this.entering = false;
+      this.#render(null);
+    }
   }
 
   /** Writes the current step's figures again from the page as it is now. */
@@ -398,7 +525,10 @@ export class Story {
     $('story-intro').hidden = Boolean(step);
     $('story-back').hidden = !step || this.index === 0;
     $('story-close').hidden = !step;
+    // Nothing can leave a step half set up: Close waits, as Back and Next do.
+    $('story-close').disabled = this.entering;
     $('story-next').textContent = !step ? 'Start the story' : this.index === STEPS.length - 1 ? 'Done' : 'Next';
+    $('story-next').disabled = this.entering;
     if (!step) {
       this.#conclude(null);
       this.#publish();
@@ -406,7 +536,7 @@ export class Story {
     }
     $('story-progress').textContent = `step ${this.index + 1} of ${STEPS.length}`;
     $('story-title').textContent = step.title;
-    $('story-look').textContent = step.look(this);
+    $('story-look').replaceChildren(...withTerms(step.look(this)));
     $('story-back').disabled = this.entering;
     $('story-next').disabled = this.entering;
     $('story-actions').replaceChildren(
@@ -447,7 +577,9 @@ export class Story {
     const { ctx } = this;
     await pauseTraining(ctx);
     ctx.$('start-from').value = from;
-    if (!(await resetModels(ctx))) throw new Error('the models could not be reset (see the Train section)');
+    // Its message goes in the story's box, beside the button that asked.
+    if (!(await resetModels(ctx, { slot: 'story-message' })))
+      throw new Error(ctx.$('story-message').querySelector('.error')?.textContent ?? 'the models could not be reset');
   }
 
   /** The shipped models: unless `always`, kept as they are when they already are the shipped ones. */

@@ -179,6 +179,7 @@ async function trainLoop(ctx, generation) {
     await ctx.client.call('configureTraining', [readSettings(ctx)]);
     messages.status('Training… (on WebGPU the first steps compile kernels and are slow)');
     let report = null;
+    let rate = '';
     let refreshedAt = Number.NEGATIVE_INFINITY;
     while (going()) {
       await drawingPause(ctx);
@@ -192,7 +193,8 @@ async function trainLoop(ctx, generation) {
       const models = state.shown.length === 1 ? '1 model' : `${state.shown.length} models`;
       const workers = report.workers === 2 ? ', each step split between two workers' : '';
       const msPerStep = msPerModelStep * state.shown.length;
-      $('train-status').textContent = `step ${report.step} · ${msPerStep.toFixed(0)} ms per step (${models}${workers})`;
+      rate = `${msPerStep.toFixed(0)} ms per step (${models}${workers})`;
+      $('train-status').textContent = `step ${report.step} · ${rate}`;
       if (performance.now() - refreshedAt >= REFRESH_MS) {
         refreshedAt = performance.now();
         // The reconstruction follows the models; a drawing in progress has its own requests.
@@ -209,7 +211,11 @@ async function trainLoop(ctx, generation) {
       ctx.live.request();
       recordMeters(ctx, report.step);
     }
-    if (ctx.trainingGeneration === generation) messages.status('Paused', false);
+    if (ctx.trainingGeneration === generation) {
+      messages.status('Paused', false);
+      // Said beside the Train button too, where the click was.
+      if (report) $('train-status').textContent = `Paused at step ${report.step} · ${rate}`;
+    }
   } catch (err) {
     messages.error('train-message', `Training stopped: ${errorText(err)}`);
     messages.status('Training stopped', false);
@@ -230,9 +236,11 @@ async function trainLoop(ctx, generation) {
 
 /**
  * Replaces the models with the shipped or untrained ones, as the controls
- * say; `keepTraining` when Train called it. Returns whether it succeeded.
+ * say; `keepTraining` when Train called it. Its message goes to `slot`,
+ * beside the control that asked (the story's box when the story did).
+ * Returns whether it succeeded.
  */
-export async function resetModels(ctx, { keepTraining = false } = {}) {
+export async function resetModels(ctx, { keepTraining = false, slot = 'train-message' } = {}) {
   const { state, $, messages } = ctx;
   state.training = keepTraining;
   const from = $('start-from').value;
@@ -254,14 +262,14 @@ export async function resetModels(ctx, { keepTraining = false } = {}) {
     for (const chart of Object.values(ctx.charts)) chart.clear();
     $('train-status').textContent = from === 'scratch' ? `untrained models, seed ${seed}` : 'shipped weights';
     messages.note(
-      'train-message',
+      slot,
       from === 'scratch' ? `Models reset: untrained, seed ${seed}` : 'Models reset to the shipped weights',
     );
     await ctx.refreshDecoders();
     ctx.live.request();
     return true;
   } catch (err) {
-    messages.error('train-message', `Reset failed: ${errorText(err)}`);
+    messages.error(slot, `Reset failed: ${errorText(err)}`);
     return false;
   }
 }
