@@ -356,7 +356,7 @@ def save_keras(model, decoder, batch, out, test16, reference):
     readback[path.name] = max_difference(keras_predict(fresh, test16), reference)
     files.append(describe(path, model=model_id, decoder=decoder, framework="keras", format="keras3-weights-h5",
                           written_by=f"keras {keras.__version__}",
-                          note="weights only: layers/<name>/vars/0 kernel, vars/1 bias; no config"))
+                          note="no config: layers/<name>/vars/0 kernel, vars/1 bias (groups in name order, not layer order), and Adam's state under optimizer/vars"))
 
     # The blog's `autoencoder.save(...)` in Keras 2: tf_keras, a genuine Keras 2
     # HDF5 file (model_config, training_config, model_weights, optimizer_weights).
