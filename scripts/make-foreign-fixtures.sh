@@ -6,8 +6,9 @@
 # benchmarks/.venv-foreign first (about 5.6 GB: TensorFlow, and PyPI's torch
 # with the CUDA libraries it cannot be imported without), once.
 # Not part of the tests: they read the committed fixtures, without Keras or
-# PyTorch. Takes a few minutes on two cores.
+# PyTorch. About 4 minutes on two cores.
 # Usage: scripts/make-foreign-fixtures.sh [--steps N] [--out DIR]
+# Checking the committed files alone: benchmarks/.venv-foreign/bin/python scripts/check-foreign-fixtures.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +24,9 @@ if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha256" 2>/dev/null
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$requirements"
   echo "$want" > "$venv/.requirements.sha256"
 fi
-exec "$venv/bin/python" scripts/make-foreign-fixtures.py "$@"
+"$venv/bin/python" scripts/make-foreign-fixtures.py "$@"
+# Then every file read back without Keras, by its raw format, into a numpy
+# forward pass: what our loader must do (scripts/check-foreign-fixtures.py).
+out=tests/fixtures/foreign
+for ((i = 1; i <= $#; i++)); do [[ "${!i}" == --out ]] && { j=$((i + 1)); out="${!j}"; }; done
+exec "$venv/bin/python" scripts/check-foreign-fixtures.py "$out"
