@@ -38,7 +38,8 @@ enum Command {
     /// file, or of an untrained model.
     Eval {
         /// A `.ckpt` file written by `train`, or a Keras or PyTorch user's
-        /// `.safetensors` or `.pt` file of one of the decoders.
+        /// file of one of the decoders: `.keras`, `.weights.h5`, `.h5`,
+        /// `.pt`, `.pth` or `.safetensors`.
         #[arg(required_unless_present = "untrained")]
         weights: Option<PathBuf>,
         /// Evaluate this decoder's untrained model instead (see --seed).

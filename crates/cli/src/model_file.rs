@@ -43,9 +43,7 @@ pub fn load(
     let recognised = match extension.as_str() {
         "safetensors" => foreign::safetensors::load(&args::read_weights_file(path)?),
         "pt" | "pth" | "bin" => foreign::pytorch::load(path),
-        "keras" | "h5" => bail!(
-            "{name}: Keras files are not read here yet; save the model's weights as .safetensors or load it on the page"
-        ),
+        "keras" | "h5" => foreign::keras::load(&args::read_weights_file(path)?),
         _ => {
             let bytes = args::read_weights_file(path)?;
             let info = weights::read_info(&bytes).with_context(|| format!("{name}"))?;

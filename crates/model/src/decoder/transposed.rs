@@ -6,7 +6,7 @@ use burn::nn::conv::{Conv2d, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
-use super::conv3x3;
+use super::{DecoderKind, conv3x3};
 use crate::conv;
 use crate::encoder::LayerTap;
 use crate::init::{SeededRng, keras_init_conv_transpose};
@@ -65,6 +65,25 @@ impl TransposedDesign {
                 layer(3, 0, 0, "transposed conv 3x3/2, 8"),
                 layer(3, 0, 0, "transposed conv 3x3/2, 16"),
             ],
+        }
+    }
+
+    /// What each layer cuts from the full transposed convolution's output
+    /// (`(input - 1) * 2 + kernel` pixels a side), before and after: how
+    /// another framework's padding and cropping must come out to compute the
+    /// same image (`crate::foreign`).
+    pub fn crops(self) -> [(usize, usize); 3] {
+        self.layers()
+            .map(|layer| (layer.padding, layer.padding - layer.padding_out))
+    }
+
+    /// The design of a transposed decoder `kind`, if it is one.
+    pub fn of(kind: DecoderKind) -> Option<Self> {
+        match kind {
+            DecoderKind::Transposed => Some(TransposedDesign::Kernel3),
+            DecoderKind::TransposedK4 => Some(TransposedDesign::Kernel4),
+            DecoderKind::TransposedHold => Some(TransposedDesign::Kernel3Hold),
+            _ => None,
         }
     }
 

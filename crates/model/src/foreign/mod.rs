@@ -19,6 +19,7 @@
 //! All three frameworks compute a cross-correlation, and a transposed
 //! convolution as its gradient, so no kernel is flipped.
 
+pub mod keras;
 mod layers;
 #[cfg(feature = "pytorch")]
 pub mod pytorch;
