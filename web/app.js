@@ -430,7 +430,8 @@ async function start() {
     messages.error('start-message', `The first reconstruction failed: ${errorText(err)}`);
     messages.status('Started with errors', false);
   }
-  ctx.story = new Story(ctx, { showDecoders: (names) => showDecoders(ctx, names) });
+  ctx.showDecoders = (names) => showDecoders(ctx, names);
+  ctx.story = new Story(ctx, { showDecoders: ctx.showDecoders });
   ctx.ready = true;
   probe.ready = true;
 }

@@ -1,5 +1,7 @@
 // Weights in and out: the shipped files fetched at start, `.ckpt` files the
-// user loads or saves, and the last trained models kept in this browser.
+// user loads or saves, a Keras or safetensors model dropped on the page or
+// chosen (the lab finds which decoder it is), and the last trained models
+// kept in this browser.
 
 import { forgetModels, keepModels, keptModels } from './keep.js';
 import { errorText } from './messages.js';
@@ -94,10 +96,8 @@ export function setupWeights(ctx) {
     }
   };
 
-  $('weights-file').addEventListener('change', async (event) => {
-    const file = event.target.files[0];
-    event.target.value = '';
-    if (!file) return;
+  /** Loads a file the user chose or dropped; a bad one changes nothing and says why. */
+  const loadFile = async (file) => {
     const limit = ctx.catalog.limits.weights_file_bytes;
     if (file.size > limit) {
       messages.error(
@@ -107,15 +107,25 @@ export function setupWeights(ctx) {
       );
       return;
     }
+    messages.note('weights-message', `Reading ${file.name}…`);
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const info = await ctx.client.call('loadWeights', [bytes, file.name], [bytes.buffer]);
-      messages.note('weights-message', loadedText(file.name, info.decoder, ctx.catalog.decoders));
+      // Never replaced by its shipped model, which a decoder not yet shown still waits for.
+      loaded.add(info.decoder);
+      const text = info.foreign
+        ? `Loaded ${file.name}: ${info.foreign}.`
+        : loadedText(file.name, info.decoder, ctx.catalog.decoders);
+      messages.note('weights-message', text);
       state.untrained = false;
       state.origin = { from: 'file', steps: 0 };
       // That decoder's curves described the model it replaced.
       for (const chart of Object.values(ctx.charts)) chart.clearSeries(info.decoder);
       $('train-status').textContent = `${info.decoder}: weights from ${file.name}`;
+      if (!state.shown.includes(info.decoder)) {
+        await ctx.showDecoders([...state.shown, info.decoder]);
+        ctx.address.write();
+      }
       await ctx.refreshDecoders();
       ctx.live.request();
     } catch (err) {
@@ -124,6 +134,23 @@ export function setupWeights(ctx) {
         `Could not load ${file.name}: ${errorText(err)}. The current models are unchanged.`,
       );
     }
+  };
+
+  $('weights-file').addEventListener('change', (event) => {
+    const file = event.target.files[0];
+    event.target.value = '';
+    if (file) loadFile(file);
+  });
+  // A file dropped anywhere on the page but the drawing pad.
+  document.addEventListener('dragover', (event) => {
+    if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
+  });
+  document.addEventListener('drop', (event) => {
+    const file = event.dataTransfer?.files[0];
+    if (!file) return;
+    event.preventDefault();
+    $('weights-message').scrollIntoView({ block: 'nearest' });
+    loadFile(file);
   });
 }
 

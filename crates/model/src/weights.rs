@@ -105,6 +105,12 @@ pub fn encode(model: Autoencoder, info: &WeightsInfo) -> Result<Vec<u8>, Weights
     ))
 }
 
+/// Whether `bytes` start as a Checkerlab weights file does (and so are
+/// not another framework's).
+pub fn is_weights_file(bytes: &[u8]) -> bool {
+    bytes.starts_with(MAGIC)
+}
+
 /// Reads the metadata without building a model.
 pub fn read_info(bytes: &[u8]) -> Result<WeightsInfo, WeightsError> {
     split(bytes).map(|(info, _)| info)

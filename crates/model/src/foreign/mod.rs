@@ -86,6 +86,67 @@ pub enum ForeignError {
     NoDecoderFits { closest: DecoderKind, why: String },
 }
 
+/// The formats a foreign file may be in, told by its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A Keras 3 `.keras` archive.
+    KerasArchive,
+    /// HDF5: a Keras `.weights.h5` or full-model `.h5`.
+    KerasHdf5,
+    Safetensors,
+    /// PyTorch's `torch.save` zip.
+    Pytorch,
+}
+
+impl Format {
+    /// What `bytes` look like, if any of these.
+    pub fn sniff(bytes: &[u8]) -> Option<Format> {
+        if bytes.starts_with(b"\x89HDF\r\n\x1a\n") {
+            return Some(Format::KerasHdf5);
+        }
+        if bytes.starts_with(b"PK\x03\x04") {
+            // torch.save's archive holds its pickle as `<name>/data.pkl`,
+            // named in the first local header.
+            let first_name = bytes
+                .get(26..30)
+                .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
+                .and_then(|len| bytes.get(30..30 + len));
+            let is_torch = first_name.is_some_and(|name| name.ends_with(b"data.pkl"));
+            return Some(if is_torch {
+                Format::Pytorch
+            } else {
+                Format::KerasArchive
+            });
+        }
+        // A safetensors file: an 8-byte header length, then the JSON header.
+        let header = bytes
+            .get(..8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()));
+        if header.is_some_and(|len| len > 1 && len <= bytes.len() as u64)
+            && bytes.get(8) == Some(&b'{')
+        {
+            return Some(Format::Safetensors);
+        }
+        None
+    }
+}
+
+/// A file from Keras or PyTorch, given as bytes (the browser's way), found
+/// to be one of our decoders. PyTorch's `.pt` is read from a path only
+/// ([`pytorch`], the CLI), so here it is refused with the way round.
+pub fn load_bytes(bytes: &[u8]) -> Result<Recognised, ForeignError> {
+    match Format::sniff(bytes) {
+        Some(Format::KerasArchive | Format::KerasHdf5) => keras::load(bytes),
+        Some(Format::Safetensors) => safetensors::load(bytes),
+        Some(Format::Pytorch) => Err(ForeignError::Unreadable(
+            "PyTorch .pt files are read by the command line (checkerlab eval); for the page, save the state dict as .safetensors: safetensors.torch.save_file(model.state_dict(), \"model.safetensors\")".into(),
+        )),
+        None => Err(ForeignError::Unreadable(
+            "not a file of Checkerlab, Keras (.keras, .h5) or safetensors".into(),
+        )),
+    }
+}
+
 /// The decoder these tensors are, given a preference among those that fit
 /// (`hint`, from a Keras config: which upsampling the file's model uses).
 pub fn recognise(

@@ -1,5 +1,6 @@
 //! Why a session call did nothing.
 
+use crate::foreign::ForeignError;
 use crate::mnist::MnistError;
 use crate::weights::WeightsError;
 
@@ -16,6 +17,8 @@ pub enum LabError {
     Weights(#[from] WeightsError),
     #[error(transparent)]
     Mnist(#[from] MnistError),
+    #[error(transparent)]
+    Foreign(#[from] ForeignError),
     #[error(
         "the {decoder} decoder's loss became {loss} at step {step} of this chunk; every model in \
          training was rolled back to before it. Lower the learning rate and try again."

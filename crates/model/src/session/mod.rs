@@ -37,6 +37,7 @@ use drawing::DrawingCopies;
 use errors::invalid;
 
 use crate::evaluation::images_tensor;
+use crate::foreign;
 use crate::host::copy_to_host;
 use crate::limits;
 use crate::mnist::{MnistSet, Split};
@@ -243,11 +244,27 @@ impl Session {
         Ok(images_tensor(test.batch(&indices), device))
     }
 
-    /// Loads a `.ckpt` file into the decoder its header names; returns its
-    /// metadata. A bad file changes nothing.
-    pub fn load_weights(&mut self, bytes: &[u8], origin: &str) -> Result<WeightsInfo, LabError> {
-        let info = weights::read_info(bytes)?;
-        let (model, info) = weights::decode(bytes, info.decoder, &self.device.clone().autodiff())?;
+    /// Loads a weights file into the decoder it is: a `.ckpt` into the one
+    /// its header names, a Keras or safetensors file into the one its layers
+    /// fit ([`crate::foreign`]). A bad file changes nothing.
+    pub fn load_weights(&mut self, bytes: &[u8], origin: &str) -> Result<LoadedWeights, LabError> {
+        let device = self.device.clone().autodiff();
+        let (model, info, foreign) = if weights::is_weights_file(bytes) {
+            let info = weights::read_info(bytes)?;
+            let (model, info) = weights::decode(bytes, info.decoder, &device)?;
+            (model, info, None)
+        } else {
+            let recognised = foreign::load_bytes(bytes)?;
+            let summary = recognised.summary();
+            let model = recognised.into_autoencoder(&device);
+            let info = WeightsInfo {
+                decoder: model.kind(),
+                seed: 0,
+                training: None,
+                test_bce: None,
+            };
+            (model, info, Some(summary))
+        };
         let (optimizer, learning_rate) = (self.settings.optimizer, self.settings.learning_rate);
         self.weights_changed(info.decoder);
         let slot = self.slot_mut(info.decoder);
@@ -258,7 +275,7 @@ impl Session {
         if let Some(step) = &mut self.lock_step {
             step.waiting.retain(|kind| *kind != info.decoder);
         }
-        Ok(info)
+        Ok(LoadedWeights { info, foreign })
     }
 
     /// A decoder's current weights, ready to be written as a `.ckpt` file.

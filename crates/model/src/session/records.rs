@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::evaluation::Probes;
+use crate::weights::WeightsInfo;
 use crate::{CheckerboardMeters, OptimizerKind};
 
 pub use crate::reconstruction::Reconstruction;
@@ -141,4 +142,14 @@ pub struct LayerGradients {
     pub layers: Vec<NamedValues>,
     /// At each parameter.
     pub parameters: Vec<NamedValues>,
+}
+
+/// What a loaded weights file held: our header's metadata (for another
+/// framework's file, only the decoder it went into), and for a Keras or
+/// PyTorch file, which decoder it was found to be and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadedWeights {
+    #[serde(flatten)]
+    pub info: WeightsInfo,
+    pub foreign: Option<String>,
 }

@@ -356,13 +356,39 @@ fn saved_weights_load_back_into_the_decoder_they_name() {
     let bytes = block_on(lab.weights_to_save(DecoderKind::Transposed).encode()).unwrap();
     lab.reset(4).unwrap();
     assert_ne!(outputs(&mut lab, &digit)[1], trained[1]);
-    let info = lab.load_weights(&bytes, "a file").unwrap();
+    let info = lab.load_weights(&bytes, "a file").unwrap().info;
     assert_eq!(info.decoder, DecoderKind::Transposed);
     assert_eq!(info.training.unwrap().steps, 2);
     assert_eq!(outputs(&mut lab, &digit)[1], trained[1]);
     let described = lab.decoders();
     assert_eq!(described[1].origin, "a file");
     assert!(lab.load_weights(&bytes[..bytes.len() / 2], "half").is_err());
+}
+
+/// A Keras user's file goes into the decoder its layers are, says so, and a
+/// damaged one changes nothing.
+#[test]
+fn a_keras_file_loads_into_the_decoder_it_is() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/foreign/keras-transposed.keras"
+    );
+    let bytes = std::fs::read(path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    let mut lab = session(20, &PAIR);
+    let digit = lab.test_digit(0).unwrap();
+    let before = outputs(&mut lab, &digit);
+    assert!(
+        lab.load_weights(&bytes[..bytes.len() / 2], "half a file")
+            .is_err()
+    );
+    assert_eq!(outputs(&mut lab, &digit), before);
+    let loaded = lab.load_weights(&bytes, "keras-transposed.keras").unwrap();
+    assert_eq!(loaded.info.decoder, DecoderKind::Transposed);
+    assert!(loaded.foreign.unwrap().contains("transposed decoder"));
+    let after = outputs(&mut lab, &digit);
+    assert_eq!(after[0], before[0], "upsample is untouched");
+    assert_ne!(after[1], before[1]);
+    assert_eq!(lab.decoders()[1].origin, "keras-transposed.keras");
 }
 
 #[test]
