@@ -271,7 +271,10 @@ describe('on WebGPU', () => {
 
   test('a code unit decodes directly and the spectrum follows the main view', async () => {
     await clickAndReconstruct(page, '#input-unit');
-    assert.equal(await page.locator('#caption-input').innerText(), 'code unit 0 of 128 on');
+    assert.equal(
+      await page.locator('#caption-input').innerText(),
+      'code unit 0 of 128 alone, at its largest on the test digits',
+    );
     const { inputKind, outputs } = await view(page);
     assert.equal(inputKind, 'unit');
     assert.equal(outputs.transposed.length, 784);

@@ -150,7 +150,14 @@ function open(popover, button) {
   const width = popover.offsetWidth;
   const left = Math.max(8, Math.min(anchor.left, window.innerWidth - width - 8));
   const below = anchor.bottom + 6;
-  const top =
+  let top =
     below + popover.offsetHeight > window.innerHeight ? Math.max(8, anchor.top - popover.offsetHeight - 6) : below;
+  // A term in the story's bottom sheet opens above the sheet: over it, the
+  // definition would cover the sheet's Back, Next and Close.
+  const story = button.closest('.story');
+  if (story && getComputedStyle(story).position === 'fixed') {
+    const sheet = story.getBoundingClientRect();
+    if (sheet.top > popover.offsetHeight + 14) top = sheet.top - popover.offsetHeight - 6;
+  }
   Object.assign(popover.style, { left: `${left}px`, top: `${top}px` });
 }

@@ -4,7 +4,8 @@
 import { ratioText } from './story-conclusion.js';
 
 /** Meters span five decades: small values in scientific notation. */
-export const meterText = (value) => (value >= 0.01 ? value.toFixed(3) : value.toExponential(1));
+/** A meter's value as the panels print it; an exact zero as "0", not "0.0e+0". */
+export const meterText = (value) => (value === 0 ? '0' : value >= 0.01 ? value.toFixed(3) : value.toExponential(1));
 
 /**
  * One row per probe, one column per decoder: its stride energy and, beside

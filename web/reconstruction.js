@@ -53,7 +53,8 @@ export function inputCaption(ctx) {
   const { state, catalog } = ctx;
   const entry = catalog.inputs.find((input) => input.name === state.inputKind);
   if (state.inputKind === 'code') return `${entry.caption} #${state.codeSeed}`;
-  if (state.inputKind === 'unit') return `code unit ${state.codeUnit} of ${catalog.code_units} on`;
+  if (state.inputKind === 'unit')
+    return `code unit ${state.codeUnit} of ${catalog.code_units} alone, at its largest on the test digits`;
   return entry.caption;
 }
 
@@ -104,7 +105,7 @@ function writeComponentScale(note, range, stretch) {
   writeWithTerms(
     lead,
     stretch
-      ? "Beside each panel: its stride-2 component (the part that repeats every two pixels), stretched like the panel: full colour = a component spanning half its image's range, so the colour shows a share of the image's own variation, as stride energy does"
+      ? "Beside each panel: its stride-2 component (the part that repeats every two pixels), stretched like the panel: full colour = a component spanning half its image's range, white = none, so the colour shows a share of the image's own variation, as stride energy does"
       : 'Beside each panel: its stride-2 component (the part that repeats every two pixels), amplified on one shared scale: full colour = ',
   );
   value.className = 'number';

@@ -103,7 +103,7 @@ function componentShares(ctx, story) {
     ' and ',
     componentPeak(ctx, story.reference),
     alike
-      ? ", about alike, which is why on one absolute scale the two look equally strong: stride energy is a share of each image's own variation, not an amount."
+      ? ", about alike: on one absolute scale (stretch off) the two would look equally strong. Stride energy is a share of each image's own variation, not an amount, so the stretched view is the one that shows it."
       : ": stride energy is a share of each image's own variation, not an amount.",
   ];
 }
@@ -158,7 +158,7 @@ const STEPS = [
         await chooseDigit(story.ctx, story.ctx.state.digit);
     },
     look: (story) =>
-      `Both decoders below were trained on MNIST digits: ${story.reference} upsamples then convolves, ${story.patterned} uses stride-2 transposed convolutions. Draw a digit in the box, or pick a test digit: both reconstructions look like it. Beside each panel is its stride-2 component, the part of the image that repeats every two pixels, amplified on one scale shared by all panels.`,
+      `Both decoders shown were trained on MNIST digits: ${story.reference} upsamples then convolves, ${story.patterned} uses stride-2 transposed convolutions. Draw a digit in the drawing box, or pick a test digit: both reconstructions look like it. Beside each panel is its stride-2 component, the part of the image that repeats every two pixels, amplified on one scale shared by all panels.`,
     figures: (ctx, story) => [
       ...pairFigures(ctx, story),
       '. The components are drawn with full colour at ',
@@ -173,7 +173,7 @@ const STEPS = [
       await story.show(story.pair, story.patterned, { component: false, stretch: true });
     },
     look: (story) =>
-      `The same two architectures with fresh random weights (Keras' initialisation, seed ${story.seed()}), before any training. Their outputs barely vary around mid-grey (see how few grey levels the components span), so the panels and their stride-2 components are now contrast-stretched, each over its own image's range, which is how the stride-energy meter sees them: ${story.reference}'s variation is smooth patches, ${story.patterned}'s alternates from one pixel to the next, in stripes and checks that repeat every two pixels. Feed them grey or noise: the same on every input, because it comes from the architecture, not from anything learned.`,
+      `The same two architectures with fresh random weights (drawn as Keras draws a new layer's weights, seed ${story.seed()}), before any training. Their outputs barely vary around mid-grey (see how few grey levels the components span), so the panels and their stride-2 components are now contrast-stretched, each over its own image's range, which is how the stride-energy meter sees them: ${story.reference}'s variation is smooth patches, ${story.patterned}'s alternates from one pixel to the next, in stripes and checks that repeat every two pixels. Feed them grey or noise: the same on every input, because it comes from the architecture, not from anything learned.`,
     actions: [
       ['Grey', (story) => chooseInput(story.ctx, 'grey')],
       ['Noise', (story) => chooseInput(story.ctx, 'noise')],
@@ -203,7 +203,7 @@ const STEPS = [
       startTraining(ctx);
     },
     look: (story) =>
-      `Training has started from those untrained models, on MNIST batches, with the settings in the Train section below. In the contrast-stretched panels, watch ${story.patterned}'s checkerboard give way to the digit as the loss falls: a per-pixel loss on digits teaches it to cancel its own pattern there (its stride energy can rise for a few steps first). The stride-energy chart below records it step by step; Pause, here or beside the Train section's settings, stops training.`,
+      `Training has started from those untrained models, on MNIST batches, with the settings in the Train section. In the contrast-stretched panels, watch ${story.patterned}'s checkerboard give way to the digit as the loss falls: a per-pixel loss on digits teaches it to cancel its own pattern there (its stride energy can rise for a few steps first). The stride-energy chart in the Train section records it step by step; Pause, here or beside the Train section's settings, stops training.`,
     actions: [
       ['Pause', (story) => pauseTraining(story.ctx)],
       // Not awaited: the returned promise settles only when training stops.
@@ -242,7 +242,7 @@ const STEPS = [
       await chooseInput(story.ctx, 'grey');
     },
     look: (story) =>
-      `Back to the shipped weights, trained on digits until their reconstructions look clean (step 1). The input is a constant grey, which no training digit resembles: nothing in the loss ever asked ${story.patterned} to cancel its pattern here. The main view and the components beside the panels now share one scale in grey levels, so a flat decoder looks flat beside a patterned one. Try noise and single code units too. These are one trained model of each; the README reports how the comparison varies over training seeds.`,
+      `Back to the shipped weights, trained on digits until their reconstructions look clean (step 1). The input is a constant grey, which no training digit resembles: nothing in the loss ever asked ${story.patterned} to cancel its pattern here. The main view and the components beside the panels now share one scale in grey levels, so a flat decoder looks flat beside a patterned one. Try noise and single code units too. These are one trained model of each; step 6 reports how the comparison varies over training seeds.`,
     actions: [
       ['Grey', (story) => chooseInput(story.ctx, 'grey')],
       ['Noise', (story) => chooseInput(story.ctx, 'noise')],
@@ -264,7 +264,7 @@ const STEPS = [
     },
     view: 'overlap',
     look: () =>
-      "A transposed convolution paints each input pixel's kernel onto the output, one stride apart. With kernel 3 and stride 2 the footprints overlap on every other row and column, so some output pixels are reached by more kernel taps than their neighbours, before any weight is learned. The map in the overlap explorer below counts the taps (Burn's own layer, every weight 1). Compare kernel 4, where the overlap is even.",
+      "A transposed convolution paints each input pixel's kernel onto the output, one stride apart. With kernel 3 and stride 2 the footprints overlap on every other row and column, so some output pixels are reached by more kernel taps than their neighbours, before any weight is learned. The map in the overlap explorer counts the taps (the lab's own transposed-convolution layer, every weight 1). Compare kernel 4, where the overlap is even.",
     actions: [
       ['Kernel 3, stride 2', (story) => story.overlap([{ kernel: 3, stride: 2 }])],
       ['Kernel 4, stride 2', (story) => story.overlap([{ kernel: 4, stride: 2 }])],
@@ -447,6 +447,8 @@ export class Story {
     this.index = -1;
     this.before = null;
     this.entering = Boolean(before);
+    // What the story said belongs to its steps, not to the page left behind.
+    ctx.messages.clear('story-message');
     this.root.classList.remove('active');
     this.#render(null);
     if (!before) return;
@@ -530,6 +532,7 @@ export class Story {
     $('story-next').textContent = !step ? 'Start the story' : this.index === STEPS.length - 1 ? 'Done' : 'Next';
     $('story-next').disabled = this.entering;
     if (!step) {
+      $('story-progress').textContent = '';
       this.#conclude(null);
       this.#publish();
       return;

@@ -235,13 +235,16 @@ impl Recognised {
             .filter(|kind| **kind != self.kind)
             .map(|kind| kind.name())
             .collect();
+        let found = format!(
+            "its layers are those of the {} decoder, which now holds them",
+            self.kind
+        );
         if others.is_empty() {
-            format!("loaded into the {} decoder", self.kind)
+            found
         } else {
             format!(
-                "loaded into the {} decoder; its weights fit {} too, which differ only in a fixed layer that leaves no trace in a weights file",
-                self.kind,
-                others.join(", ")
+                "{found} ({} has the same layers; the two differ only in a fixed step with no weights)",
+                others.join(" and ")
             )
         }
     }

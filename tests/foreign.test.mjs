@@ -1,0 +1,125 @@
+// Models made by Keras and PyTorch themselves (tests/fixtures/foreign),
+// loaded into the page as a user would, by the file input and by dropping
+// them on the page: each must reconstruct test digits as its framework did,
+// and a file the lab cannot take must leave the models as they were.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repositoryRoot, startServer } from '../scripts/serve.mjs';
+import { launchChromium } from '../scripts/chromium.mjs';
+import { openPage, shot } from './browser-page.mjs';
+
+const FIXTURES = path.join(repositoryRoot, 'tests', 'fixtures', 'foreign');
+const manifest = JSON.parse(readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8'));
+const TOLERANCE = manifest.reconstructions.tolerance;
+/** Digits checked per file: the strip's first ones, the fixtures' first ones. */
+const DIGITS = 4;
+
+let server;
+let browser;
+let page;
+let consoleErrors;
+
+before(async () => {
+  server = await startServer({ port: 0 });
+  browser = await launchChromium();
+  ({ page, consoleErrors } = await openPage(browser, `http://127.0.0.1:${server.address().port}/`));
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const view = () => page.evaluate(() => window.checkerlab.view());
+
+/** The framework's own reconstruction of test digit `index`. */
+function frameworkImage(stem, index) {
+  const bytes = readFileSync(path.join(FIXTURES, `${stem}.recon.f32`));
+  const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  return floats.subarray(index * 784, (index + 1) * 784);
+}
+
+async function showDigit(index) {
+  const before = await page.evaluate(() => window.checkerlab.reconstructions);
+  await page.click(`.digit[data-index="${index}"]`);
+  await page.waitForFunction((n) => window.checkerlab.reconstructions > n && window.checkerlab.settled(), before, {
+    timeout: 120_000,
+  });
+}
+
+/** Loads `name` through the file input; returns the message beside it. */
+async function load(name, buffer = readFileSync(path.join(FIXTURES, name))) {
+  await page.evaluate(() => {
+    document.getElementById('weights-message').hidden = true;
+  });
+  await page.setInputFiles('#weights-file', { name, mimeType: 'application/octet-stream', buffer });
+  await page.waitForFunction(
+    () => /Loaded|Could not/.test(document.getElementById('weights-message').textContent),
+    null,
+    { timeout: 60_000 },
+  );
+  await page.waitForFunction(() => window.checkerlab.settled(), null, { timeout: 120_000 });
+  return page.locator('#weights-message').innerText();
+}
+
+/** Each of the first digits through the page's `decoder`, against `stem`'s own reconstructions. */
+async function assertReconstructsLike(decoder, stem, file) {
+  for (let index = 0; index < DIGITS; index++) {
+    await showDigit(index);
+    const ours = (await view()).outputs[decoder];
+    const theirs = frameworkImage(stem, index);
+    let worst = 0;
+    for (let i = 0; i < 784; i++) worst = Math.max(worst, Math.abs(ours[i] - theirs[i]));
+    assert.ok(worst <= TOLERANCE, `${file}, digit ${index}: differs by ${worst}`);
+  }
+}
+
+test('every Keras and safetensors fixture loads into its decoder and reconstructs as its framework does', async () => {
+  const cases = manifest.files.filter((f) => !f.file.endsWith('.pt') && !f.file.endsWith('.recon.f32'));
+  assert.ok(cases.length >= 10, `${cases.length} model files in the manifest`);
+  for (const { file, decoder, model } of cases) {
+    const message = await load(file);
+    assert.ok(message.includes(`Loaded ${file}: its layers are those of the ${decoder} decoder`), message);
+    assert.ok((await view()).shown.includes(decoder), `${file}: its decoder is shown`);
+    await assertReconstructsLike(decoder, model, file);
+  }
+  await shot(page, 'foreign-keras-loaded');
+});
+
+test('a file dropped on the page loads as one chosen does', async () => {
+  const file = 'keras-upsample.weights.h5';
+  const bytes = [...readFileSync(path.join(FIXTURES, file))];
+  await page.evaluate(
+    ({ name, bytes }) => {
+      document.getElementById('weights-message').hidden = true;
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], name));
+      document.querySelector('main').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true }));
+    },
+    { name: file, bytes },
+  );
+  await page.waitForFunction(() => /Loaded/.test(document.getElementById('weights-message').textContent), null, {
+    timeout: 60_000,
+  });
+  await page.waitForFunction(() => window.checkerlab.settled(), null, { timeout: 120_000 });
+  await assertReconstructsLike('upsample', 'keras-upsample', file);
+});
+
+test('a PyTorch .pt, a damaged file and a model that crops otherwise are refused, and nothing changes', async () => {
+  await showDigit(1);
+  const before = (await view()).outputs;
+  const pt = await load('torch-transposed.pt');
+  assert.match(pt, /Could not load torch-transposed\.pt: .*save_file.*unchanged/s);
+  const keras = readFileSync(path.join(FIXTURES, 'keras-transposed.keras'));
+  const damaged = await load('half.keras', keras.subarray(0, keras.length / 2));
+  assert.match(damaged, /Could not load half\.keras: .*unchanged/s);
+  const noise = await load('noise.h5', Buffer.from('\x89HDF\r\n\x1a\nnot really HDF5 at all'));
+  assert.match(noise, /Could not load noise\.h5: .*unchanged/s);
+  await showDigit(1);
+  assert.deepEqual((await view()).outputs, before, 'the models were not touched');
+  await shot(page, 'foreign-refused');
+  assert.deepEqual(consoleErrors, []);
+});
