@@ -6,6 +6,8 @@
 #                    reconstruction comes sooner)
 #   checkerlab_web   the CPU and WebGPU backends, for size (fetched only
 #                    where the page chooses WebGPU)
+#   checkerlab_keras the CPU build with Keras' file readers (fetched only
+#                    when a Keras file is loaded)
 set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
 cd "$repo_root"
@@ -51,7 +53,10 @@ build_module() {
 # and both with Burn flex's and gemm's SIMD kernels (crates/web's `simd`).
 build_module checkerlab_cpu wasm-release-cpu 3 --no-default-features --features simd
 build_module checkerlab_web wasm-release z --features simd
-for name in checkerlab_cpu checkerlab_web; do
+# The Keras reader: the CPU build with the HDF5 and zip readers, fetched only
+# when a Keras file arrives (web/lab-worker.js).
+build_module checkerlab_keras wasm-release-cpu 3 --no-default-features --features simd,keras
+for name in checkerlab_cpu checkerlab_web checkerlab_keras; do
   wasm="web/pkg/${name}_bg.wasm"
   raw=$(stat -c %s "$wasm")
   gz=$(gzip -9 -c "$wasm" | wc -c)

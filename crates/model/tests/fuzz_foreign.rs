@@ -2,6 +2,10 @@
 //! 10,000 mutated files made by Keras and PyTorch themselves
 //! (tests/fixtures/foreign): no panic, a clear error or a recognised model,
 //! and memory within a bound of what reading the untouched file takes.
+//!
+//! The Keras readers are the `keras` feature's, which the workspace's test
+//! command turns on through the CLI; without it the untouched Keras seeds
+//! are refused and the test fails.
 
 mod fuzz;
 
@@ -75,6 +79,9 @@ fn mutated_keras_and_safetensors_files_give_a_model_or_a_clear_error() {
     // Some edits leave a model (weights changed, structure intact), others
     // stop in each reader or at the recognition.
     for outcome in ["Ok", "Unreadable", "NoDecoderFits"] {
-        assert!(tally.contains_key(outcome), "no case ended in {outcome}: {tally:?}");
+        assert!(
+            tally.contains_key(outcome),
+            "no case ended in {outcome}: {tally:?}"
+        );
     }
 }

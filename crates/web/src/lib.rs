@@ -34,6 +34,14 @@ pub(crate) fn run_static_constructors() {
     });
 }
 
+/// A Keras file (`.keras`, `.h5`) as the `.safetensors` file of the decoder
+/// it is, for `Checkerlab.loadWeights`: the Keras reader's build only.
+#[cfg(feature = "keras")]
+#[wasm_bindgen(js_name = kerasToSafetensors)]
+pub fn keras_to_safetensors(bytes: &[u8]) -> Result<Vec<u8>, JsError> {
+    Ok(checkerlab_model::foreign::keras::to_safetensors(bytes)?)
+}
+
 /// Installs the console logger and the panic hook: a Rust panic is logged
 /// with its message and announced as a `checkerlab-panic` event on the
 /// global scope (the worker's), so the page can restart the lab and say why

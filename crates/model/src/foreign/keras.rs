@@ -44,6 +44,14 @@ pub fn load(bytes: &[u8]) -> Result<Recognised, ForeignError> {
     Ok(recognised)
 }
 
+/// A Keras file as a `.safetensors` file of the decoder it is
+/// ([`super::safetensors::write`], which names the decoder): what the
+/// page's Keras reader hands the lab.
+pub fn to_safetensors(bytes: &[u8]) -> Result<Vec<u8>, ForeignError> {
+    let model = load(bytes)?.into_autoencoder(&Device::flex());
+    super::safetensors::write(&model)
+}
+
 /// The weights of a Keras file, and its layers when it carries its config.
 pub fn read(bytes: &[u8]) -> Result<(Vec<ForeignTensor>, Option<Vec<KerasLayer>>), ForeignError> {
     if bytes.len() > MAX_FILE_LEN {
@@ -245,10 +253,13 @@ fn check_geometry(layers: &[KerasLayer], kind: DecoderKind) -> Result<(), Foreig
                     side.saturating_sub(window) / stride + 1
                 }
             }
-            "UpSampling2D" => side * pair("size"),
+            "UpSampling2D" => side.saturating_mul(pair("size")),
             "Conv2DTranspose" => {
                 let (kernel, stride) = (pair("kernel_size"), pair("strides"));
-                let full = side.saturating_sub(1) * stride + kernel;
+                let full = side
+                    .saturating_sub(1)
+                    .saturating_mul(stride)
+                    .saturating_add(kernel);
                 let cut = if same {
                     kernel.saturating_sub(stride)
                 } else {
@@ -264,11 +275,14 @@ fn check_geometry(layers: &[KerasLayer], kind: DecoderKind) -> Result<(), Foreig
                             next.name
                         )));
                     }
-                    before += rows[0].as_u64().unwrap_or(0) as usize;
-                    after += rows[1].as_u64().unwrap_or(0) as usize;
+                    let cut = |value: &Value| {
+                        usize::try_from(value.as_u64().unwrap_or(0)).unwrap_or(usize::MAX)
+                    };
+                    before = before.saturating_add(cut(&rows[0]));
+                    after = after.saturating_add(cut(&rows[1]));
                 }
                 crops.push((layer.name.clone(), (before, after)));
-                full.saturating_sub(before + after)
+                full.saturating_sub(before.saturating_add(after))
             }
             // Folded into the transposed convolution before it.
             "Cropping2D" => side,

@@ -270,21 +270,18 @@ fn missing(matched: usize, our: &OurLayer, next: Option<&TheirLayer>) -> String 
 }
 
 /// A kernel in Burn's layout: Keras' `[kh, kw, a, b]` becomes `[b, a, kh, kw]`.
+/// Walks the values, not the shape: a file may pair a zero with huge sides.
 fn to_burn(shape: [usize; 4], values: &[f32], layout: Layout) -> ([usize; 4], Vec<f32>) {
+    let [kh, kw, a, b] = shape;
     match layout {
         Layout::Pytorch => (shape, values.to_vec()),
         Layout::Keras => {
-            let [kh, kw, a, b] = shape;
             let mut out = vec![0.0; values.len()];
-            for y in 0..kh {
-                for x in 0..kw {
-                    for i in 0..a {
-                        for o in 0..b {
-                            out[((o * a + i) * kh + y) * kw + x] =
-                                values[((y * kw + x) * a + i) * b + o];
-                        }
-                    }
-                }
+            for (index, value) in values.iter().enumerate() {
+                let (o, rest) = (index % b, index / b);
+                let (i, rest) = (rest % a, rest / a);
+                let (x, y) = (rest % kw, rest / kw);
+                out[((o * a + i) * kh + y) * kw + x] = *value;
             }
             ([b, a, kh, kw], out)
         }

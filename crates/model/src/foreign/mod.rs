@@ -19,6 +19,7 @@
 //! All three frameworks compute a cross-correlation, and a transposed
 //! convolution as its gradient, so no kernel is flipped.
 
+#[cfg(feature = "keras")]
 pub mod keras;
 mod layers;
 #[cfg(feature = "pytorch")]
@@ -136,7 +137,12 @@ impl Format {
 /// ([`pytorch`], the CLI), so here it is refused with the way round.
 pub fn load_bytes(bytes: &[u8]) -> Result<Recognised, ForeignError> {
     match Format::sniff(bytes) {
+        #[cfg(feature = "keras")]
         Some(Format::KerasArchive | Format::KerasHdf5) => keras::load(bytes),
+        #[cfg(not(feature = "keras"))]
+        Some(Format::KerasArchive | Format::KerasHdf5) => Err(ForeignError::Unreadable(
+            "a Keras file, and this build has no Keras reader (the page converts Keras files with its own, and so does the CLI)".into(),
+        )),
         Some(Format::Safetensors) => safetensors::load(bytes),
         Some(Format::Pytorch) => Err(ForeignError::Unreadable(
             "PyTorch .pt files are read by the command line (checkerlab eval); for the page, save the state dict as .safetensors: safetensors.torch.save_file(model.state_dict(), \"model.safetensors\")".into(),

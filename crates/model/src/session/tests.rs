@@ -365,13 +365,14 @@ fn saved_weights_load_back_into_the_decoder_they_name() {
     assert!(lab.load_weights(&bytes[..bytes.len() / 2], "half").is_err());
 }
 
-/// A Keras user's file goes into the decoder its layers are, says so, and a
-/// damaged one changes nothing.
+/// A PyTorch user's file goes into the decoder its layers are, says so, and
+/// a damaged one changes nothing. (Keras files reach the session converted
+/// to this format: `foreign::keras::to_safetensors`.)
 #[test]
-fn a_keras_file_loads_into_the_decoder_it_is() {
+fn a_framework_file_loads_into_the_decoder_it_is() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/foreign/keras-transposed.keras"
+        "/../../tests/fixtures/foreign/torch-transposed.safetensors"
     );
     let bytes = std::fs::read(path).unwrap_or_else(|err| panic!("{path}: {err}"));
     let mut lab = session(20, &PAIR);
@@ -382,13 +383,15 @@ fn a_keras_file_loads_into_the_decoder_it_is() {
             .is_err()
     );
     assert_eq!(outputs(&mut lab, &digit), before);
-    let loaded = lab.load_weights(&bytes, "keras-transposed.keras").unwrap();
+    let loaded = lab
+        .load_weights(&bytes, "torch-transposed.safetensors")
+        .unwrap();
     assert_eq!(loaded.info.decoder, DecoderKind::Transposed);
     assert!(loaded.foreign.unwrap().contains("transposed decoder"));
     let after = outputs(&mut lab, &digit);
     assert_eq!(after[0], before[0], "upsample is untouched");
     assert_ne!(after[1], before[1]);
-    assert_eq!(lab.decoders()[1].origin, "keras-transposed.keras");
+    assert_eq!(lab.decoders()[1].origin, "torch-transposed.safetensors");
 }
 
 #[test]
