@@ -27,3 +27,16 @@ export async function openPage(browser, url, options = {}) {
 /** Saves `page` as tests/screenshots/NAME.png: the whole page, or with `{ fullPage: false }` what the window shows. */
 export const shot = (page, name, { fullPage = true } = {}) =>
   page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage });
+
+/** Clicks the story's Next and waits until step `index` has set the page up and it has settled. */
+export async function nextStoryStep(page, index) {
+  await page.click('#story-next');
+  await page.waitForFunction(
+    (i) => {
+      const { story, settled } = window.checkerlab;
+      return story.step === i && !story.entering && settled();
+    },
+    index,
+    { timeout: 10 * 60_000 },
+  );
+}

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../scripts/chromium.mjs';
-import { openPage, shot } from './browser-page.mjs';
+import { nextStoryStep, openPage, shot } from './browser-page.mjs';
 
 const SIZES = {
   phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
@@ -42,18 +42,7 @@ after(async () => {
 
 const open = (size) => openPage(browser, `http://127.0.0.1:${server.address().port}/`, SIZES[size]);
 
-/** Clicks the story's Next and waits until step `index` has set the page up and it has settled. */
-async function next(page, index) {
-  await page.click('#story-next');
-  await page.waitForFunction(
-    (i) => {
-      const { story, settled } = window.checkerlab;
-      return story.step === i && !story.entering && settled();
-    },
-    index,
-    { timeout: 10 * 60_000 },
-  );
-}
+const next = nextStoryStep;
 
 /**
  * Where things are, read in the page: the story's box, the part of the

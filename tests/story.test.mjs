@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../scripts/chromium.mjs';
-import { openPage, shot } from './browser-page.mjs';
+import { nextStoryStep, openPage, shot } from './browser-page.mjs';
 import { ratioText, sweepConclusion } from '../web/story-conclusion.js';
 import { heldCount, readSeedSpread, statedCount } from './seed-sweep.mjs';
 
@@ -25,18 +25,7 @@ after(async () => {
   server?.close();
 });
 
-/** Clicks the story's Next and waits until step `index` has set the page up and it has settled. */
-async function next(index) {
-  await page.click('#story-next');
-  await page.waitForFunction(
-    (i) => {
-      const { story, settled } = window.checkerlab;
-      return story.step === i && !story.entering && settled();
-    },
-    index,
-    { timeout: 10 * 60_000 },
-  );
-}
+const next = (index) => nextStoryStep(page, index);
 
 /**
  * The story's quoted figures and what the page shows, read at one moment,
