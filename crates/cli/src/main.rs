@@ -10,8 +10,9 @@ use compute::Compute;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use checkerlab_model::evaluation::evaluate;
+use anyhow::{Context, bail};
+use checkerlab_model::evaluation::{evaluate, images_tensor};
+use checkerlab_model::foreign;
 use checkerlab_model::mnist::{MnistSet, Split};
 use checkerlab_model::session;
 use checkerlab_model::{AutoencoderConfig, DecoderKind};
@@ -51,13 +52,19 @@ enum Command {
         /// Where to evaluate: the figures of two devices should agree.
         #[arg(long, value_enum, default_value = "cpu")]
         device: Compute,
+        /// Also write the reconstructions of the first 16 test digits here,
+        /// float32 little-endian `[16, 28, 28]` (the format of the foreign
+        /// fixtures' `.recon.f32`), to set beside another framework's.
+        #[arg(long, requires = "weights")]
+        reconstructions: Option<PathBuf>,
     },
-    /// Write a model as `.safetensors`, named and laid out as PyTorch would
-    /// (`encoder.conv1.weight`, kernels `[out, in, h, w]`), for other frameworks.
+    /// Write a model for other frameworks: `.safetensors`, named and laid
+    /// out as PyTorch would (`encoder.conv1.weight`, kernels `[out, in, h, w]`),
+    /// or a Keras 3 `.keras` model that `keras.models.load_model` opens.
     Export {
         /// Any file `eval` reads.
         weights: PathBuf,
-        /// The `.safetensors` file to write.
+        /// The file to write: `.safetensors` or `.keras`, told by its extension.
         #[arg(long)]
         out: PathBuf,
     },
@@ -81,8 +88,9 @@ fn main() -> anyhow::Result<()> {
             untrained,
             seed,
             device,
+            reconstructions,
         } => match (weights, untrained) {
-            (Some(path), _) => eval_file(&cli.data, &path, device),
+            (Some(path), _) => eval_file(&cli.data, &path, device, reconstructions.as_deref()),
             (None, Some(decoder)) => eval_untrained(&cli.data, decoder, seed, device),
             (None, None) => unreachable!("clap requires one of them"),
         },
@@ -100,10 +108,28 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn eval_file(data: &Path, path: &Path, compute: Compute) -> anyhow::Result<()> {
+/// How many test digits `eval --reconstructions` writes.
+const RECONSTRUCTED_DIGITS: usize = 16;
+
+fn eval_file(
+    data: &Path,
+    path: &Path,
+    compute: Compute,
+    reconstructions: Option<&Path>,
+) -> anyhow::Result<()> {
     let device = compute.device()?;
     let (model, origin) = model_file::load(path, None, &device)?;
     let test = MnistSet::load(data, Split::Test)?;
+    if let Some(out) = reconstructions {
+        let indices: Vec<usize> = (0..RECONSTRUCTED_DIGITS).collect();
+        let pixels = model
+            .reconstruct(images_tensor(test.batch(&indices), &device))
+            .into_data()
+            .try_into_vec::<f32>()
+            .map_err(|err| anyhow::anyhow!("reading the reconstructions: {err:?}"))?;
+        let bytes: Vec<u8> = pixels.iter().flat_map(|p| p.to_le_bytes()).collect();
+        std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    }
     let evaluation = evaluate(&model, &test, &device);
     let mut report = serde_json::json!({
         "weights": path.display().to_string(),
@@ -127,7 +153,19 @@ fn eval_file(data: &Path, path: &Path, compute: Compute) -> anyhow::Result<()> {
 
 fn export(path: &Path, out: &Path) -> anyhow::Result<()> {
     let (model, origin) = model_file::load(path, None, &burn::tensor::Device::flex())?;
-    let bytes = checkerlab_model::foreign::safetensors::write(&model)?;
+    let extension = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let bytes = match extension.as_str() {
+        "safetensors" => foreign::safetensors::write(&model)?,
+        "keras" => foreign::keras::write(&model)?,
+        _ => bail!(
+            "{}: write .safetensors or .keras (told by the extension)",
+            out.display()
+        ),
+    };
     std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
     eprintln!("wrote {} ({} decoder)", out.display(), origin.decoder());
     Ok(())

@@ -108,6 +108,46 @@ fn keras_files_of_every_kind_reconstruct_as_keras_does() {
     }
 }
 
+/// A Keras user's model taken back out by `checkerlab export`, as `.keras`
+/// and as `.safetensors`: each file still reconstructs as Keras did.
+#[test]
+fn our_exports_of_a_keras_model_reconstruct_as_keras_does() {
+    let dir = std::env::temp_dir().join(format!("checkerlab-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (model, kind) in [
+        ("upsample", DecoderKind::Upsample),
+        ("transposed", DecoderKind::Transposed),
+    ] {
+        let input = fixtures().join(format!("keras-{model}.keras"));
+        for extension in ["keras", "safetensors"] {
+            let out = dir.join(format!("{model}.{extension}"));
+            let status = std::process::Command::new(env!("CARGO_BIN_EXE_checkerlab"))
+                .arg("export")
+                .arg(&input)
+                .arg("--out")
+                .arg(&out)
+                .status()
+                .expect("checkerlab runs");
+            assert!(status.success(), "export to {}", out.display());
+            let recognised = foreign::load_bytes(&std::fs::read(&out).expect("written"))
+                .unwrap_or_else(|err| panic!("{}: {err}", out.display()));
+            assert_reconstructs_like(recognised, kind, &format!("keras-{model}"));
+        }
+    }
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_checkerlab"))
+        .arg("export")
+        .arg(fixtures().join("keras-upsample.keras"))
+        .arg("--out")
+        .arg(dir.join("model.onnx"))
+        .output()
+        .expect("checkerlab runs");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains(".keras"), "{said}");
+    assert!(!dir.join("model.onnx").exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// The transposed model as a Keras user would first write it, with
 /// `padding='same'` and no cropping: the same weights, and an image shifted
 /// by a pixel a layer, so it is refused with that reason.

@@ -10,6 +10,8 @@
 //! [`TransposedDesign::crops`]), every layer's output must have our sizes,
 //! and `UpSampling2D`'s interpolation says nearest or bilinear.
 
+mod write;
+
 use std::io::{Cursor, Read};
 
 use burn::tensor::Device;
@@ -19,6 +21,7 @@ use serde_json::Value;
 use super::{ForeignError, ForeignTensor, Layout, MAX_VALUES, Recognised, recognise};
 use crate::decoder::{DecoderKind, TransposedDesign};
 use crate::{AutoencoderConfig, IMAGE_SIDE};
+pub use write::write;
 
 /// The largest Keras file read; the blog's model saves to about 120 kB.
 pub const MAX_FILE_LEN: usize = 16 << 20;
@@ -36,7 +39,7 @@ pub struct KerasLayer {
 /// A Keras file, found to be one of our decoders.
 pub fn load(bytes: &[u8]) -> Result<Recognised, ForeignError> {
     let (tensors, layers) = read(bytes)?;
-    let hint = layers.as_deref().and_then(upsampling_hint);
+    let hint = layers.as_deref().and_then(fixed_step_hint);
     let recognised = recognise(&tensors, Layout::Keras, hint)?;
     if let Some(layers) = &layers {
         check_geometry(layers, recognised.kind)?;
@@ -212,8 +215,16 @@ fn config_layers(config: &Value) -> Result<Vec<KerasLayer>, ForeignError> {
         .collect())
 }
 
-/// Nearest or bilinear, from the model's `UpSampling2D` layers.
-fn upsampling_hint(layers: &[KerasLayer]) -> Option<DecoderKind> {
+/// Which decoder the model's fixed, weightless steps say among those with
+/// the same weights: nearest or bilinear `UpSampling2D`, or transposed
+/// convolutions each followed by a 2x2 `AveragePooling2D` of stride 1 (the
+/// zero-order hold).
+fn fixed_step_hint(layers: &[KerasLayer]) -> Option<DecoderKind> {
+    if layers.iter().any(|l| l.class == "AveragePooling2D")
+        && layers.iter().any(|l| l.class == "Conv2DTranspose")
+    {
+        return Some(DecoderKind::TransposedHold);
+    }
     let up = layers.iter().find(|l| l.class == "UpSampling2D")?;
     match up.config["interpolation"].as_str() {
         Some("bilinear") => Some(DecoderKind::Bilinear),
@@ -240,13 +251,18 @@ fn check_geometry(layers: &[KerasLayer], kind: DecoderKind) -> Result<(), Foreig
         };
         let same = config["padding"].as_str() == Some("same");
         side = match layer.class.as_str() {
-            "Conv2D" | "MaxPooling2D" => {
+            "Conv2D" | "MaxPooling2D" | "AveragePooling2D" => {
                 let window = if layer.class == "Conv2D" {
                     pair("kernel_size")
                 } else {
                     pair("pool_size")
                 };
-                let stride = pair("strides").max(1);
+                // Keras' pooling strides default to the pool size.
+                let stride = match &config["strides"] {
+                    Value::Null if layer.class != "Conv2D" => window,
+                    _ => pair("strides"),
+                }
+                .max(1);
                 if same {
                     side.div_ceil(stride)
                 } else {

@@ -41,11 +41,8 @@ pub(super) const LOADABLE: [DecoderKind; 5] = [
 ];
 
 /// Every convolution of the autoencoder with `kind`'s decoder, in Burn's
-/// visiting order; empty for a decoder foreign files do not load into.
+/// visiting order.
 pub fn our_layers(kind: DecoderKind) -> Vec<OurLayer> {
-    if !LOADABLE.contains(&kind) {
-        return Vec::new();
-    }
     struct Collect {
         path: Vec<(String, String)>,
         layers: Vec<OurLayer>,
@@ -167,12 +164,6 @@ pub(super) fn assign(
     ours: &[OurLayer],
     theirs: &[TheirLayer],
 ) -> Result<Vec<f32>, (usize, String)> {
-    if ours.is_empty() {
-        return Err((
-            0,
-            "sub-pixel decoders are not loaded from other frameworks yet".into(),
-        ));
-    }
     let mut used = vec![false; theirs.len()];
     let mut values = Vec::new();
     for (matched, our) in ours.iter().enumerate() {

@@ -75,6 +75,9 @@ pub struct Recognised {
 pub enum ForeignError {
     #[error("{0}")]
     Unreadable(String),
+    /// A model that the asked-for format cannot hold, or a writer's fault.
+    #[error("{0}")]
+    Unwritable(String),
     #[error("the file holds {found} numbers; no model here has more than {MAX_VALUES}")]
     TooLarge { found: usize },
     #[error("tensor '{name}' has shape {shape:?} but {found} values")]
@@ -154,7 +157,8 @@ pub fn load_bytes(bytes: &[u8]) -> Result<Recognised, ForeignError> {
 }
 
 /// The decoder these tensors are, given a preference among those that fit
-/// (`hint`, from a Keras config: which upsampling the file's model uses).
+/// (`hint`: the decoder a file of ours names, or the one a Keras config's
+/// weightless steps say: nearest or bilinear upsampling, a zero-order hold).
 pub fn recognise(
     tensors: &[ForeignTensor],
     layout: Layout,
@@ -185,6 +189,19 @@ pub fn recognise(
     let mut closest: Option<(usize, DecoderKind, String)> = None;
     let mut chosen_values = None;
     for kind in DecoderKind::ALL {
+        // A sub-pixel decoder is taken only from a file that names it (one
+        // of ours): another framework's pixel shuffle may order channels
+        // otherwise, and nothing in the weights would tell.
+        if !layers::LOADABLE.contains(&kind) && hint != Some(kind) {
+            if closest.is_none() {
+                closest = Some((
+                    0,
+                    kind,
+                    "sub-pixel decoders are not loaded from other frameworks yet".into(),
+                ));
+            }
+            continue;
+        }
         match layers::assign(&our_layers(kind), &theirs) {
             Ok(values) => {
                 if fits.is_empty() || Some(kind) == hint {

@@ -118,11 +118,11 @@ pub fn write(model: &Autoencoder) -> Result<Vec<u8>, ForeignError> {
             TensorView::new(Dtype::F32, shape.clone(), bytes).map(|view| (name.clone(), view))
         })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|err| ForeignError::Unreadable(format!("could not write safetensors: {err}")))?;
+        .map_err(|err| ForeignError::Unwritable(format!("could not write safetensors: {err}")))?;
     let metadata = [
         (DECODER_KEY.to_string(), model.kind().name().to_string()),
         ("format".to_string(), "pt".to_string()),
     ];
     ::safetensors::serialize(views, Some(metadata.into_iter().collect()))
-        .map_err(|err| ForeignError::Unreadable(format!("could not write safetensors: {err}")))
+        .map_err(|err| ForeignError::Unwritable(format!("could not write safetensors: {err}")))
 }

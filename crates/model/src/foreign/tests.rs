@@ -220,3 +220,32 @@ fn unreadable_safetensors_are_refused_with_a_reason() {
         assert!(!err.to_string().is_empty());
     }
 }
+
+#[cfg(feature = "keras")]
+#[test]
+fn our_keras_files_load_back_into_the_same_decoder_with_the_same_numbers() {
+    for kind in layers::LOADABLE {
+        let ours = model(kind, 7);
+        let bytes = keras::write(&ours).unwrap_or_else(|err| panic!("{kind}: {err}"));
+        assert_eq!(Format::sniff(&bytes), Some(Format::KerasArchive), "{kind}");
+        let recognised = keras::load(&bytes).unwrap_or_else(|err| panic!("{kind}: {err}"));
+        // The config's fixed steps pick the decoder where the weights alone fit two.
+        assert_eq!(recognised.kind, kind);
+        let back = recognised.into_autoencoder(&Device::flex());
+        assert_same_parameters(&ours, &back, kind.name());
+    }
+}
+
+#[cfg(feature = "keras")]
+#[test]
+fn a_sub_pixel_decoder_is_refused_as_keras_and_saved_as_safetensors() {
+    for kind in [DecoderKind::Subpixel, DecoderKind::SubpixelIcnr] {
+        let ours = model(kind, 3);
+        let err = keras::write(&ours).expect_err("Keras has no pixel shuffle");
+        assert!(err.to_string().contains(".safetensors"), "{err}");
+        let back = safetensors::load(&safetensors::write(&ours).expect("written"))
+            .expect("our own safetensors");
+        assert_eq!(back.kind, kind);
+        assert_same_parameters(&ours, &back.into_autoencoder(&Device::flex()), kind.name());
+    }
+}
