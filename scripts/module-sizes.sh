@@ -13,7 +13,7 @@ echo "| --- | --- | --- | --- |"
 for entry in \
   "checkerlab_cpu:by every page" \
   "checkerlab_web:where the page chooses WebGPU" \
-  "checkerlab_keras:only when a Keras file is loaded"; do
+  "checkerlab_keras:only when a Keras file is loaded or saved"; do
   name=${entry%%:*}
   wasm="web/pkg/${name}_bg.wasm"
   raw=$(stat -c %s "$wasm")

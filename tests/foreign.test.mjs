@@ -123,3 +123,41 @@ test('a PyTorch .pt, a damaged file and a model that crops otherwise are refused
   await shot(page, 'foreign-refused');
   assert.deepEqual(consoleErrors, []);
 });
+
+/** Saves `decoder`'s model as `extension` with the page's buttons; the downloaded bytes and the message. */
+async function save(decoder, extension) {
+  await page.selectOption('#save-format', extension);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#save-${decoder}`)]);
+  assert.equal(download.suggestedFilename(), `${decoder}.${extension}`);
+  const bytes = readFileSync(await download.path());
+  await page.waitForFunction(() => /Saved/.test(document.getElementById('weights-message').textContent));
+  return { bytes, message: await page.locator('#weights-message').innerText() };
+}
+
+test('a model saved as .keras or .safetensors loads back and reconstructs exactly as before', async () => {
+  await showDigit(2);
+  const before = (await view()).outputs;
+  for (const decoder of ['upsample', 'transposed']) {
+    for (const extension of ['keras', 'safetensors']) {
+      const { bytes, message } = await save(decoder, extension);
+      assert.match(message, new RegExp(`Saved ${decoder}\\.${extension} \\(\\d+ KiB\\)`));
+      if (extension === 'keras') assert.equal(bytes.subarray(0, 4).toString('latin1'), 'PK\x03\x04');
+      const name = `mine-${decoder}.${extension}`;
+      const loaded = await load(name, bytes);
+      assert.ok(loaded.includes(`Loaded ${name}: its layers are those of the ${decoder} decoder`), loaded);
+      await showDigit(2);
+      assert.deepEqual((await view()).outputs[decoder], before[decoder], `${name}: the same numbers`);
+    }
+  }
+  // Keras has no pixel shuffle: said beside the button, and nothing is downloaded.
+  await page.click('#show-subpixel');
+  await page.waitForFunction(() => window.checkerlab.settled(), null, { timeout: 120_000 });
+  await page.selectOption('#save-format', 'keras');
+  await page.click('#save-subpixel');
+  const refused = await page.locator('#weights-message').innerText();
+  assert.match(refused, /subpixel decoder cannot be saved as \.keras.*\.safetensors/s);
+  const { message } = await save('subpixel', 'safetensors');
+  assert.match(message, /Saved subpixel\.safetensors/);
+  await shot(page, 'foreign-saved');
+  assert.deepEqual(consoleErrors, []);
+});

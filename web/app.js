@@ -9,7 +9,7 @@ import { Messages, errorText } from './messages.js';
 import { paintMain, paintPanels, refresh, setComponentView, setStretch } from './reconstruction.js';
 import { fillDigitStrip, setupInputButtons, setupPad } from './inputs.js';
 import { readSettings, resetModels, setupTraining } from './training.js';
-import { saveWeights, setupWeights } from './weights-files.js';
+import { saveWeights, setupSaveFormats, setupWeights } from './weights-files.js';
 import { fetchGunzipped } from './fetch-files.js';
 import { applyAddress, setupAddress } from './address.js';
 import { buildDecoderViews, showDecoderViews } from './panels.js';
@@ -357,6 +357,7 @@ async function start() {
   probe.catalog = client.catalog;
   ctx.showBackend();
   setupWeights(ctx);
+  setupSaveFormats(ctx);
   // The lab takes its data and weights while the page builds its views.
   messages.status('Loading the shipped weights and the MNIST test digits…');
   const data = loadLabData();

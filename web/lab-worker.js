@@ -9,7 +9,7 @@ import { chooseDrawing, findAdapter } from './backend-choice.js';
 import { fetchGunzipped } from './fetch-files.js';
 import { MAX_WARM_UP_ROUNDS, HelperClient, WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from './helper-client.js';
 import { answer } from './worker-protocol.js';
-import { isKerasFile, kerasToSafetensors } from './keras-reader.js';
+import { isKerasFile, kerasToSafetensors, checkpointToKeras } from './keras-reader.js';
 
 /**
  * The builds the page may ask for (scripts/build-web.sh), by glue name. The
@@ -253,7 +253,7 @@ function dispatch(method, args) {
   // The wasm instance's linear memory: Rust's heap and the CPU backend's tensors.
   if (method === 'wasmMemory') return memory?.buffer.byteLength ?? null;
   if (!lab) throw new Error('the lab has not started');
-  const own = ['loadTestDigits', ...(testHooks ? ['trapForTest', 'stopHelperForTest'] : [])];
+  const own = ['loadTestDigits', 'saveWeightsAs', ...(testHooks ? ['trapForTest', 'stopHelperForTest'] : [])];
   const isStatic = callable(build.Checkerlab, method);
   const known = own.includes(method) || isStatic || callable(build.Checkerlab.prototype, method);
   if (!known) throw new Error(`the lab has no call '${method}'`);
@@ -264,10 +264,24 @@ function dispatch(method, args) {
   if (isStatic) return build.Checkerlab[method](...args);
   if (method === 'train') return train(...args);
   if (method === 'reconstruct') return reconstruct(...args);
+  if (method === 'saveWeightsAs') return saveWeightsAs(...args);
   if (method === 'loadWeights' && isKerasFile(args[0])) {
     return kerasToSafetensors(args[0]).then((bytes) => lab.loadWeights(bytes, args[1]));
   }
   return lab[method](...args);
+}
+
+/**
+ * A decoder's current model as a file of `extension` (the catalog's
+ * `save_formats`): the lab's own `.ckpt`, converted where another framework
+ * reads another format. The Keras writer is in the Keras build, fetched the
+ * first time.
+ */
+async function saveWeightsAs(decoder, extension) {
+  const checkpoint = await lab.saveWeights(decoder);
+  if (extension === 'ckpt') return checkpoint;
+  if (extension === 'keras') return checkpointToKeras(checkpoint);
+  return build.convertCheckpoint(checkpoint, extension);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Weights in and out: the shipped files fetched at start, `.ckpt` files the
 // user loads or saves, a Keras or safetensors model dropped on the page or
-// chosen (the lab finds which decoder it is), and the last trained models
-// kept in this browser.
+// chosen (the lab finds which decoder it is) or saved for those frameworks,
+// and the last trained models kept in this browser.
 
 import { forgetModels, keepModels, keptModels } from './keep.js';
 import { errorText } from './messages.js';
@@ -172,16 +172,45 @@ export function loadedText(fileName, decoder, decoders) {
   return loaded;
 }
 
-/** Downloads a decoder's current weights as a `.ckpt` file. */
+/** Fills the format chooser beside the save buttons from the catalog. */
+export function setupSaveFormats(ctx) {
+  const chooser = ctx.$('save-format');
+  for (const { extension, label } of ctx.catalog.save_formats) {
+    const option = document.createElement('option');
+    option.value = extension;
+    option.textContent = label;
+    chooser.append(option);
+  }
+}
+
+/**
+ * Downloads a decoder's current model in the chosen format: the lab's
+ * `.ckpt`, or a `.keras` or `.safetensors` file for Keras or PyTorch.
+ */
 export async function saveWeights(ctx, decoder) {
+  const { messages } = ctx;
+  const extension = ctx.$('save-format').value;
+  const format = ctx.catalog.save_formats.find((f) => f.extension === extension);
+  const fileName = `${decoder}.${extension}`;
+  if (!format.decoders.includes(decoder)) {
+    const others = ctx.catalog.save_formats.filter((f) => f.decoders.includes(decoder)).map((f) => `.${f.extension}`);
+    messages.error(
+      'weights-message',
+      `The ${decoder} decoder cannot be saved as .${extension}: Keras has no layer for its pixel shuffle. ` +
+        `Save it as ${others.join(' or ')}.`,
+    );
+    return;
+  }
+  messages.note('weights-message', `Writing ${fileName}…`);
   try {
-    const bytes = await ctx.client.call('saveWeights', [decoder]);
+    const bytes = await ctx.client.call('saveWeightsAs', [decoder, extension]);
     const link = document.createElement('a');
     link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-    link.download = `${decoder}.ckpt`;
+    link.download = fileName;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    messages.note('weights-message', `Saved ${fileName} (${Math.ceil(bytes.length / 1024)} KiB).`);
   } catch (err) {
-    ctx.messages.error('weights-message', `Could not save the ${decoder} weights: ${errorText(err)}`);
+    messages.error('weights-message', `Could not save ${fileName}: ${errorText(err)}`);
   }
 }

@@ -158,11 +158,11 @@ fn export(path: &Path, out: &Path) -> anyhow::Result<()> {
         .and_then(|e| e.to_str())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let bytes = match extension.as_str() {
-        "safetensors" => foreign::safetensors::write(&model)?,
-        "keras" => foreign::keras::write(&model)?,
+    let bytes = match foreign::SaveFormat::from_extension(&extension) {
+        Some(foreign::SaveFormat::Safetensors) => foreign::safetensors::write(&model)?,
+        Some(foreign::SaveFormat::Keras) => foreign::keras::write(&model)?,
         _ => bail!(
-            "{}: write .safetensors or .keras (told by the extension)",
+            "{}: write .safetensors or .keras (told by the extension); `train` writes .ckpt",
             out.display()
         ),
     };

@@ -12,6 +12,7 @@ mod lab;
 pub use helper::HelperWorker;
 pub use lab::Checkerlab;
 
+use checkerlab_model::foreign;
 use wasm_bindgen::prelude::*;
 
 #[cfg(target_family = "wasm")]
@@ -39,7 +40,16 @@ pub(crate) fn run_static_constructors() {
 #[cfg(feature = "keras")]
 #[wasm_bindgen(js_name = kerasToSafetensors)]
 pub fn keras_to_safetensors(bytes: &[u8]) -> Result<Vec<u8>, JsError> {
-    Ok(checkerlab_model::foreign::keras::to_safetensors(bytes)?)
+    Ok(foreign::keras::to_safetensors(bytes)?)
+}
+
+/// One of our `.ckpt` files in another format, named by its extension
+/// (`keras`, `safetensors`): the Keras one in the Keras build only.
+#[wasm_bindgen(js_name = convertCheckpoint)]
+pub fn convert_checkpoint(bytes: &[u8], extension: &str) -> Result<Vec<u8>, JsError> {
+    let format = foreign::SaveFormat::from_extension(extension)
+        .ok_or_else(|| JsError::new(&format!("no weights format '{extension}'")))?;
+    Ok(foreign::convert_checkpoint(bytes, format)?)
 }
 
 /// Installs the console logger and the panic hook: a Rust panic is logged

@@ -25,12 +25,14 @@ mod layers;
 #[cfg(feature = "pytorch")]
 pub mod pytorch;
 pub mod safetensors;
+mod save;
 
 use burn::tensor::Device;
 
 use crate::decoder::DecoderKind;
 use crate::{Autoencoder, AutoencoderConfig};
 pub use layers::{LayerKind, OurLayer, our_layers};
+pub use save::{SaveFormat, SaveFormatEntry, convert_checkpoint};
 
 /// The most numbers a foreign model may hold: the largest of ours has about
 /// 10,000, so anything far beyond is not one of them and is refused before

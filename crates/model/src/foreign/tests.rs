@@ -249,3 +249,36 @@ fn a_sub_pixel_decoder_is_refused_as_keras_and_saved_as_safetensors() {
         assert_same_parameters(&ours, &back.into_autoencoder(&Device::flex()), kind.name());
     }
 }
+
+#[test]
+fn a_checkpoint_converts_to_each_format_that_holds_its_decoder() {
+    for kind in DecoderKind::ALL {
+        let ours = model(kind, 5);
+        let info = crate::weights::WeightsInfo {
+            decoder: kind,
+            seed: 5,
+            training: None,
+            test_bce: None,
+        };
+        let checkpoint = crate::weights::encode(ours.clone(), &info).expect("encoded");
+        for format in SaveFormat::ALL {
+            let converted = convert_checkpoint(&checkpoint, format);
+            if !format.holds(kind) || (format == SaveFormat::Keras && !cfg!(feature = "keras")) {
+                assert!(converted.is_err(), "{kind} as {format:?}");
+                continue;
+            }
+            let bytes = converted.unwrap_or_else(|err| panic!("{kind} as {format:?}: {err}"));
+            if format == SaveFormat::Checkpoint {
+                assert_eq!(bytes, checkpoint);
+                continue;
+            }
+            let back =
+                load_bytes(&bytes).unwrap_or_else(|err| panic!("{kind} as {format:?}: {err}"));
+            assert_eq!(back.kind, kind, "{format:?}");
+            assert_same_parameters(&ours, &back.into_autoencoder(&Device::flex()), kind.name());
+        }
+    }
+    let err =
+        convert_checkpoint(b"not a checkpoint", SaveFormat::Safetensors).expect_err("refused");
+    assert!(!err.to_string().is_empty());
+}

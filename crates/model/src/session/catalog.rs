@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::errors::LabError;
 use super::records::TrainSettings;
 use crate::evaluation::PROBE_KINDS;
+use crate::foreign::{SaveFormat, SaveFormatEntry};
 use crate::init::SeededRng;
 use crate::limits;
 use crate::{AutoencoderConfig, CODE_LEN, DecoderKind, IMAGE_LEN, OptimizerKind};
@@ -155,6 +156,8 @@ pub struct Catalog {
     pub probes: Vec<ProbeEntry>,
     pub inputs: Vec<InputEntry>,
     pub optimizers: Vec<OptimizerEntry>,
+    /// The formats a decoder's model can be saved in.
+    pub save_formats: Vec<SaveFormatEntry>,
     pub code_units: usize,
     pub training: TrainSettings,
     pub limits: Limits,
@@ -238,6 +241,7 @@ pub(super) fn catalog_counting(parameters: impl Fn(DecoderKind) -> usize) -> Cat
             .map(|&(key, label)| ProbeEntry { key, label })
             .collect(),
         inputs: InputKind::ALL.into_iter().map(InputKind::entry).collect(),
+        save_formats: SaveFormat::ALL.into_iter().map(SaveFormat::entry).collect(),
         optimizers: [OptimizerKind::Adam, OptimizerKind::Adadelta]
             .into_iter()
             .map(|kind| OptimizerEntry {
