@@ -10,10 +10,12 @@
 
 mod fuzz;
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
-use checkerlab_model::foreign::load_bytes;
+use checkerlab_model::DecoderKind;
+use checkerlab_model::foreign::{ForeignError, load_bytes};
 use fuzz::{Counting, Endian, Outcomes, apply, config, mutation, peak_during};
 use proptest::prelude::*;
 
@@ -49,28 +51,29 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
-fn seed(index: usize) -> &'static [u8] {
-    static FILES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
-    &FILES.get_or_init(|| SEEDS.iter().map(|name| fixture(name)).collect())[index]
-}
-
-#[test]
-fn mutated_keras_and_safetensors_files_give_a_model_or_a_clear_error() {
+/// Mutates each of `seeds` (named by `names`) 10,000 times in all and reads
+/// each result with `load`: a clear error or a model, and never more memory
+/// than `MEMORY_FACTOR` times the untouched file's. Returns the outcomes.
+fn fuzz(
+    title: &str,
+    names: &[&str],
+    seeds: &[Vec<u8>],
+    load: impl Fn(&[u8]) -> Result<DecoderKind, ForeignError>,
+) -> BTreeMap<String, usize> {
     let _alone = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let outcomes = Outcomes::default();
-    let case = (0..SEEDS.len(), proptest::collection::vec(mutation(), 1..5));
+    let case = (0..seeds.len(), proptest::collection::vec(mutation(), 1..5));
     proptest::test_runner::TestRunner::new(config())
         .run(&case, |(index, edits)| {
-            let original = seed(index);
-            let (untouched, legitimate) = peak_during(|| load_bytes(original).map(|r| r.kind));
-            prop_assert!(untouched.is_ok(), "{}: {untouched:?}", SEEDS[index]);
-            let mut bytes = original.to_vec();
+            let (untouched, legitimate) = peak_during(|| load(&seeds[index]));
+            prop_assert!(untouched.is_ok(), "{}: {untouched:?}", names[index]);
+            let mut bytes = seeds[index].clone();
             edits
                 .iter()
                 .for_each(|edit| apply(&mut bytes, edit, Endian::Little));
-            let (result, peak) = peak_during(|| load_bytes(&bytes).map(|r| r.kind));
+            let (result, peak) = peak_during(|| load(&bytes));
             outcomes.count(&result);
             if let Err(err) = &result {
                 prop_assert!(!err.to_string().is_empty());
@@ -78,20 +81,35 @@ fn mutated_keras_and_safetensors_files_give_a_model_or_a_clear_error() {
             prop_assert!(
                 peak <= MEMORY_FACTOR * legitimate,
                 "{}: held {peak} bytes where the untouched file takes {legitimate}",
-                SEEDS[index]
+                names[index]
             );
             Ok(())
         })
         .unwrap();
-    let tally = outcomes.report("Foreign readers, mutated framework files");
-    // Some edits leave a model (weights changed, structure intact), others
-    // stop in each reader or at the recognition.
-    for outcome in ["Ok", "Unreadable", "NoDecoderFits"] {
+    outcomes.report(title)
+}
+
+fn assert_ended_in(tally: &BTreeMap<String, usize>, outcomes: &[&str]) {
+    for outcome in outcomes {
         assert!(
-            tally.contains_key(outcome),
+            tally.contains_key(*outcome),
             "no case ended in {outcome}: {tally:?}"
         );
     }
+}
+
+#[test]
+fn mutated_keras_and_safetensors_files_give_a_model_or_a_clear_error() {
+    let seeds: Vec<Vec<u8>> = SEEDS.iter().map(|name| fixture(name)).collect();
+    let tally = fuzz(
+        "Foreign readers, mutated framework files",
+        &SEEDS,
+        &seeds,
+        |bytes| load_bytes(bytes).map(|r| r.kind),
+    );
+    // Some edits leave a model (weights changed, structure intact), others
+    // stop in each reader or at the recognition.
+    assert_ended_in(&tally, &["Ok", "Unreadable", "NoDecoderFits"]);
 }
 
 #[cfg(feature = "pytorch")]
@@ -99,48 +117,23 @@ fn mutated_keras_and_safetensors_files_give_a_model_or_a_clear_error() {
 fn mutated_pytorch_files_give_a_model_or_a_clear_error() {
     use checkerlab_model::foreign::pytorch;
 
-    let _alone = ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let seeds: Vec<Vec<u8>> = PYTORCH_SEEDS.iter().map(|name| fixture(name)).collect();
     let dir = std::env::temp_dir().join(format!("checkerlab-fuzz-pt-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("model.pt");
-    let load = |bytes: &[u8]| {
-        std::fs::write(&path, bytes).expect("written");
-        peak_during(|| pytorch::load(&path).map(|r| r.kind))
-    };
-    let outcomes = Outcomes::default();
-    let case = (0..seeds.len(), proptest::collection::vec(mutation(), 1..5));
-    proptest::test_runner::TestRunner::new(config())
-        .run(&case, |(index, edits)| {
-            let (untouched, legitimate) = load(&seeds[index]);
-            prop_assert!(untouched.is_ok(), "{}: {untouched:?}", PYTORCH_SEEDS[index]);
-            let mut bytes = seeds[index].clone();
-            edits
-                .iter()
-                .for_each(|edit| apply(&mut bytes, edit, Endian::Little));
-            let (result, peak) = load(&bytes);
-            outcomes.count(&result);
-            if let Err(err) = &result {
-                prop_assert!(!err.to_string().is_empty());
-            }
-            prop_assert!(
-                peak <= MEMORY_FACTOR * legitimate,
-                "{}: held {peak} bytes where the untouched file takes {legitimate}",
-                PYTORCH_SEEDS[index]
-            );
-            Ok(())
-        })
-        .unwrap();
+    // Burn's reader opens a path: each case is written there first.
+    let tally = fuzz(
+        "PyTorch reader, mutated torch.save files",
+        &PYTORCH_SEEDS,
+        &seeds,
+        |bytes| {
+            std::fs::write(&path, bytes)
+                .map_err(|err| ForeignError::Unreadable(err.to_string()))?;
+            pytorch::load(&path).map(|r| r.kind)
+        },
+    );
     let _ = std::fs::remove_dir_all(dir);
-    let tally = outcomes.report("PyTorch reader, mutated torch.save files");
-    for outcome in ["Ok", "Unreadable"] {
-        assert!(
-            tally.contains_key(outcome),
-            "no case ended in {outcome}: {tally:?}"
-        );
-    }
+    assert_ended_in(&tally, &["Ok", "Unreadable"]);
 }
 
 #[cfg(not(feature = "pytorch"))]
