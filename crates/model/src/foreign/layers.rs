@@ -7,8 +7,8 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
 
 use super::{ForeignError, ForeignTensor, Layout};
-use crate::AutoencoderConfig;
 use crate::decoder::DecoderKind;
+use crate::{Autoencoder, AutoencoderConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LayerKind {
@@ -101,6 +101,53 @@ pub fn our_layers(kind: DecoderKind) -> Vec<OurLayer> {
     };
     model.visit(&mut collect);
     collect.layers
+}
+
+/// Every parameter of `model`, in Burn's visiting order (that of the
+/// forward pass), named as a PyTorch state dict of it would name it
+/// (`encoder.conv1.weight`) and in Burn's layout, which PyTorch shares.
+pub(super) fn named_parameters(model: &Autoencoder) -> Vec<ForeignTensor> {
+    struct Gather {
+        path: Vec<String>,
+        tensors: Vec<ForeignTensor>,
+    }
+    impl ModuleVisitor for Gather {
+        fn enter_module(&mut self, name: &str, container_type: &str) {
+            // The decoder's enum arm is not a layer: PyTorch would not name it.
+            let part = if container_type.starts_with("Enum:") {
+                String::new()
+            } else {
+                name.to_string()
+            };
+            self.path.push(part);
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let name = self
+                .path
+                .iter()
+                .filter(|p| !p.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(".");
+            let tensor = param.val();
+            self.tensors.push(ForeignTensor {
+                name,
+                shape: tensor.dims().to_vec(),
+                values: tensor.into_data().try_into_vec::<f32>().unwrap_or_default(),
+                transposed: None,
+            });
+        }
+    }
+    let model = model.clone().to_device(&Device::flex());
+    let mut gather = Gather {
+        path: Vec::new(),
+        tensors: Vec::new(),
+    };
+    model.visit(&mut gather);
+    gather.tensors
 }
 
 /// A convolution of the file's: its kernel in Burn's layout.

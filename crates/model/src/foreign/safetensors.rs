@@ -5,13 +5,11 @@
 //! metadata which decoder it holds, so that it loads back into that one
 //! even where another has the same shapes.
 
-use ::safetensors::tensor::{Dtype, SafeTensors, TensorView};
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::{Device, Tensor};
-
+use super::layers::named_parameters;
 use super::{ForeignError, ForeignTensor, Layout, Recognised, recognise};
 use crate::Autoencoder;
 use crate::decoder::DecoderKind;
+use ::safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 /// The largest file read; ours are under 50 kB.
 pub const MAX_FILE_LEN: usize = 16 << 20;
@@ -73,46 +71,14 @@ pub fn load(bytes: &[u8]) -> Result<Recognised, ForeignError> {
 
 /// `model` as a `.safetensors` file in PyTorch's names and layout.
 pub fn write(model: &Autoencoder) -> Result<Vec<u8>, ForeignError> {
-    struct Gather {
-        path: Vec<String>,
-        tensors: Vec<(String, Vec<usize>, Vec<u8>)>,
-    }
-    impl ModuleVisitor for Gather {
-        fn enter_module(&mut self, name: &str, container_type: &str) {
-            // The decoder's enum arm is not a layer: PyTorch would not name it.
-            let part = if container_type.starts_with("Enum:") {
-                String::new()
-            } else {
-                name.to_string()
-            };
-            self.path.push(part);
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let name = self
-                .path
-                .iter()
-                .filter(|p| !p.is_empty())
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(".");
-            let tensor = param.val();
-            let shape = tensor.dims().to_vec();
-            let values = tensor.into_data().try_into_vec::<f32>().unwrap_or_default();
-            let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-            self.tensors.push((name, shape, bytes));
-        }
-    }
-    let model = model.clone().to_device(&Device::flex());
-    let mut gather = Gather {
-        path: Vec::new(),
-        tensors: Vec::new(),
-    };
-    model.visit(&mut gather);
-    let views = gather
-        .tensors
+    let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = named_parameters(model)
+        .into_iter()
+        .map(|t| {
+            let bytes = t.values.iter().flat_map(|v| v.to_le_bytes()).collect();
+            (t.name, t.shape, bytes)
+        })
+        .collect();
+    let views = tensors
         .iter()
         .map(|(name, shape, bytes)| {
             TensorView::new(Dtype::F32, shape.clone(), bytes).map(|view| (name.clone(), view))

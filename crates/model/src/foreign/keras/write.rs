@@ -12,13 +12,13 @@
 
 use std::io::{Cursor, Write};
 
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 use hdf5_pure::FileBuilder;
 use serde_json::{Value, json};
 use zip::write::SimpleFileOptions;
 
-use super::super::ForeignError;
+use super::super::layers::named_parameters;
+use super::super::{ForeignError, our_layers};
 use crate::decoder::{DecoderKind, TransposedDesign};
 use crate::{Autoencoder, IMAGE_SIDE};
 
@@ -30,7 +30,7 @@ const KERAS_VERSION: &str = "3.15.1";
 pub fn write(model: &Autoencoder) -> Result<Vec<u8>, ForeignError> {
     let kind = model.kind();
     let layers = keras_layers(kind)?;
-    let parameters = parameters(model);
+    let parameters = parameters(model)?;
     let weighted = layers.iter().filter(|layer| layer.weighted).count();
     if weighted != parameters.len() {
         return Err(ForeignError::Unwritable(format!(
@@ -250,57 +250,38 @@ struct KerasWeights {
     bias: Vec<f32>,
 }
 
-/// Each convolution's kernel and bias, in Burn's visiting order (the order
-/// of the forward pass), kernels permuted to Keras' layout.
-fn parameters(model: &Autoencoder) -> Vec<KerasWeights> {
-    struct Gather {
-        path: Vec<String>,
-        layers: Vec<(String, Option<Tensor<4>>, Option<Tensor<1>>)>,
-    }
-    impl ModuleVisitor for Gather {
-        fn enter_module(&mut self, name: &str, _container_type: &str) {
-            self.path.push(name.to_string());
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            // The innermost entry is the parameter's own name; those above
-            // name its layer.
-            let layer = self.path[..self.path.len().saturating_sub(1)].join(".");
-            if self.layers.last().is_none_or(|(at, ..)| *at != layer) {
-                self.layers.push((layer, None, None));
-            }
-            let Some((_, kernel, bias)) = self.layers.last_mut() else {
-                return;
-            };
-            let tensor = param.val();
-            if let Ok(dims) = <[usize; 4]>::try_from(tensor.dims().as_slice()) {
-                *kernel = Some(tensor.reshape(dims));
-            } else if D == 1 {
-                *bias = Some(tensor.reshape([-1]));
-            }
-        }
-    }
-    let model = model.clone().to_device(&Device::flex());
-    let mut gather = Gather {
-        path: Vec::new(),
-        layers: Vec::new(),
+/// Each convolution's kernel and bias, in the order of the forward pass,
+/// kernels permuted to Keras' layout.
+fn parameters(model: &Autoencoder) -> Result<Vec<KerasWeights>, ForeignError> {
+    let named = named_parameters(model);
+    let find = |name: String| {
+        named
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| write_error(format!("the model has no parameter {name}")))
     };
-    model.visit(&mut gather);
-    gather
-        .layers
-        .into_iter()
-        .filter_map(|(_, kernel, bias)| {
+    our_layers(model.kind())
+        .iter()
+        .map(|layer| {
+            let (weight, bias) = (
+                find(format!("{}.weight", layer.path))?,
+                find(format!("{}.bias", layer.path))?,
+            );
             // Burn's [out, in, h, w] (convolution) and [in, out, h, w]
             // (transposed) both become Keras' [h, w, in, out] and
             // [h, w, out, in] by the same permutation.
-            let kernel = kernel?.permute([2, 3, 1, 0]);
-            let kernel_shape = kernel.dims();
-            Some(KerasWeights {
-                kernel_shape,
-                kernel: kernel.into_data().try_to_vec::<f32>().ok()?,
-                bias: bias?.into_data().try_to_vec::<f32>().ok()?,
+            let kernel = Tensor::<4>::from_data(
+                TensorData::new(weight.values.clone(), layer.kernel),
+                &Device::flex(),
+            )
+            .permute([2, 3, 1, 0]);
+            Ok(KerasWeights {
+                kernel_shape: kernel.dims(),
+                kernel: kernel
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .map_err(|err| write_error(format!("{}: {err:?}", weight.name)))?,
+                bias: bias.values.clone(),
             })
         })
         .collect()
