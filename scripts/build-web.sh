@@ -8,6 +8,8 @@
 #                    where the page chooses WebGPU)
 #   checkerlab_keras the CPU build with Keras' file readers (fetched only
 #                    when a Keras file is loaded)
+# and copies beside them the npm libraries web/torch-reader.js reads
+# PyTorch's .pt with (fflate, pickleparser).
 set -euo pipefail
 source "$(dirname "$0")/toolchain.sh"
 cd "$repo_root"
@@ -56,6 +58,9 @@ build_module checkerlab_web wasm-release z --features simd
 # The Keras reader: the CPU build with the HDF5 and zip readers, fetched only
 # when a Keras file arrives (web/lab-worker.js).
 build_module checkerlab_keras wasm-release-cpu 3 --no-default-features --features simd,keras
+# The PyTorch reader's libraries (web/torch-reader.js), as npm installed them.
+cp node_modules/fflate/esm/browser.js web/pkg/fflate.js
+cp node_modules/pickleparser/dist/index.js web/pkg/pickleparser.js
 for name in checkerlab_cpu checkerlab_web checkerlab_keras; do
   wasm="web/pkg/${name}_bg.wasm"
   raw=$(stat -c %s "$wasm")

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { repositoryRoot, startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../scripts/chromium.mjs';
 import { openPage, shot } from './browser-page.mjs';
+import { zipSync } from '../web/pkg/fflate.js';
 
 const FIXTURES = path.join(repositoryRoot, 'tests', 'fixtures', 'foreign');
 const manifest = JSON.parse(readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8'));
@@ -77,9 +78,13 @@ async function assertReconstructsLike(decoder, stem, file) {
   }
 }
 
-test('every Keras and safetensors fixture loads into its decoder and reconstructs as its framework does', async () => {
-  const cases = manifest.files.filter((f) => !f.file.endsWith('.pt') && !f.file.endsWith('.recon.f32'));
-  assert.ok(cases.length >= 10, `${cases.length} model files in the manifest`);
+test('every Keras and PyTorch fixture loads into its decoder and reconstructs as its framework does', async () => {
+  const cases = manifest.files.filter((f) => !f.file.endsWith('.recon.f32'));
+  assert.ok(cases.length >= 12, `${cases.length} model files in the manifest`);
+  assert.ok(
+    cases.some((f) => f.file.endsWith('.pt')),
+    'PyTorch .pt files among them',
+  );
   for (const { file, decoder, model } of cases) {
     const message = await load(file);
     assert.ok(message.includes(`Loaded ${file}: its layers are those of the ${decoder} decoder`), message);
@@ -108,11 +113,16 @@ test('a file dropped on the page loads as one chosen does', async () => {
   await assertReconstructsLike('upsample', 'keras-upsample', file);
 });
 
-test('a PyTorch .pt, a damaged file and a model that crops otherwise are refused, and nothing changes', async () => {
+test('a .pt whose pickle would run code, and damaged files, are refused, and nothing changes', async () => {
   await showDigit(1);
   const before = (await view()).outputs;
-  const pt = await load('torch-transposed.pt');
-  assert.match(pt, /Could not load torch-transposed\.pt: .*save_file.*unchanged/s);
+  const pickle = new TextEncoder().encode("cos\nsystem\n(S'echo owned'\ntR.");
+  const shell = Buffer.from(zipSync({ 'model/data.pkl': pickle }, { level: 0 }));
+  const pt = await load('model.pt', shell);
+  assert.match(pt, /Could not load model\.pt: .*os\.system.*tensors only.*unchanged/s);
+  const torch = readFileSync(path.join(FIXTURES, 'torch-transposed.pt'));
+  const cut = await load('cut.pt', torch.subarray(0, torch.length - 100));
+  assert.match(cut, /Could not load cut\.pt: .*unchanged/s);
   const keras = readFileSync(path.join(FIXTURES, 'keras-transposed.keras'));
   const damaged = await load('half.keras', keras.subarray(0, keras.length / 2));
   assert.match(damaged, /Could not load half\.keras: .*unchanged/s);

@@ -5,24 +5,6 @@
 // Keras file arrives or one is saved: the readers would add a third to every
 // visitor's download.
 
-const HDF5 = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-const ZIP = [0x50, 0x4b, 0x03, 0x04];
-
-const startsWith = (bytes, magic) => magic.every((byte, i) => bytes[i] === byte);
-
-/**
- * Whether `bytes` are a Keras file: HDF5, or a zip whose first entry is not
- * PyTorch's `data.pkl` (torch.save writes that one first). The lab reads the
- * rest itself and refuses what it cannot with the reason.
- */
-export function isKerasFile(bytes) {
-  if (startsWith(bytes, HDF5)) return true;
-  if (!startsWith(bytes, ZIP) || bytes.length < 30) return false;
-  const nameLength = bytes[26] | (bytes[27] << 8);
-  const name = new TextDecoder().decode(bytes.subarray(30, 30 + nameLength));
-  return !name.endsWith('data.pkl');
-}
-
 let build = null;
 
 function kerasBuild() {

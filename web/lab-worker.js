@@ -9,7 +9,8 @@ import { chooseDrawing, findAdapter } from './backend-choice.js';
 import { fetchGunzipped } from './fetch-files.js';
 import { MAX_WARM_UP_ROUNDS, HelperClient, WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from './helper-client.js';
 import { answer } from './worker-protocol.js';
-import { isKerasFile, kerasToSafetensors, checkpointToKeras } from './keras-reader.js';
+import { checkpointToKeras } from './keras-reader.js';
+import { asLabFile } from './foreign-files.js';
 
 /**
  * The builds the page may ask for (scripts/build-web.sh), by glue name. The
@@ -265,9 +266,7 @@ function dispatch(method, args) {
   if (method === 'train') return train(...args);
   if (method === 'reconstruct') return reconstruct(...args);
   if (method === 'saveWeightsAs') return saveWeightsAs(...args);
-  if (method === 'loadWeights' && isKerasFile(args[0])) {
-    return kerasToSafetensors(args[0]).then((bytes) => lab.loadWeights(bytes, args[1]));
-  }
+  if (method === 'loadWeights') return asLabFile(args[0]).then((bytes) => lab.loadWeights(bytes, args[1]));
   return lab[method](...args);
 }
 

@@ -138,8 +138,9 @@ impl Format {
 }
 
 /// A file from Keras or PyTorch, given as bytes (the browser's way), found
-/// to be one of our decoders. PyTorch's `.pt` is read from a path only
-/// ([`pytorch`], the CLI), so here it is refused with the way round.
+/// to be one of our decoders. Burn reads PyTorch's `.pt` from a path only
+/// ([`pytorch`], the CLI); the page turns one into a `.safetensors` first
+/// (`web/torch-reader.js`), so here it is refused with the way round.
 pub fn load_bytes(bytes: &[u8]) -> Result<Recognised, ForeignError> {
     match Format::sniff(bytes) {
         #[cfg(feature = "keras")]
@@ -150,7 +151,7 @@ pub fn load_bytes(bytes: &[u8]) -> Result<Recognised, ForeignError> {
         )),
         Some(Format::Safetensors) => safetensors::load(bytes),
         Some(Format::Pytorch) => Err(ForeignError::Unreadable(
-            "PyTorch .pt files are read by the command line (checkerlab eval); for the page, save the state dict as .safetensors: safetensors.torch.save_file(model.state_dict(), \"model.safetensors\")".into(),
+            "PyTorch .pt files are read from a path (checkerlab eval FILE) or by the page's own reader; from bytes, save the state dict as .safetensors: safetensors.torch.save_file(model.state_dict(), \"model.safetensors\")".into(),
         )),
         None => Err(ForeignError::Unreadable(
             "not a file of Checkerlab, Keras (.keras, .h5) or safetensors".into(),
