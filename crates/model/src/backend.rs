@@ -17,6 +17,9 @@ pub struct BackendInfo {
     /// `"webgpu"` or `"cpu"`: where the views run
     /// ([`Session::drawing_backend`](crate::session::Session::drawing_backend)).
     pub drawing: &'static str,
+    /// `"webgpu"` or `"cpu"`: where the models train
+    /// ([`Session::training_backend`](crate::session::Session::training_backend)).
+    pub training: &'static str,
 }
 
 /// Starts WebGPU if `adapter` names one, else the CPU; `reason` is why.
@@ -38,6 +41,7 @@ async fn webgpu(adapter: String, reason: String) -> (Device, BackendInfo) {
                 description: format!("Burn wgpu backend on WebGPU ({adapter})"),
                 reason,
                 drawing: "webgpu",
+                training: "webgpu",
             },
         ),
         Err(err) => cpu(format!("WebGPU adapter '{adapter}' failed to start: {err}")),
@@ -60,6 +64,7 @@ fn cpu(reason: String) -> (Device, BackendInfo) {
             description: "Burn flex backend on the CPU (WebAssembly)".to_string(),
             reason,
             drawing: "cpu",
+            training: "cpu",
         },
     )
 }

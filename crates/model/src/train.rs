@@ -80,6 +80,10 @@ pub struct Trainer {
     optimizer: ModuleOptimizer,
     learning_rate: f64,
     steps: u64,
+    /// Whether `optimizer` holds no running averages yet: built afresh and
+    /// not stepped since. Only then can the model move to another device
+    /// without them (on WebGPU they cannot be read back synchronously).
+    fresh_optimizer: bool,
 }
 
 /// A trainer as it stood, to return to if a step goes bad (a NaN loss).
@@ -94,6 +98,7 @@ impl Trainer {
             optimizer: optimizer.build(),
             learning_rate,
             steps: 0,
+            fresh_optimizer: true,
         }
     }
 
@@ -126,6 +131,7 @@ impl Trainer {
         let model = self.model.clone();
         self.model = self.optimizer.step(self.learning_rate, model, grads);
         self.steps += 1;
+        self.fresh_optimizer = false;
     }
 
     /// The same model and step count with a fresh optimizer (new kind or
@@ -134,6 +140,7 @@ impl Trainer {
         Self {
             optimizer: optimizer.build(),
             learning_rate,
+            fresh_optimizer: true,
             ..self
         }
     }
@@ -163,6 +170,7 @@ impl Trainer {
             optimizer: loaded,
             learning_rate,
             steps,
+            fresh_optimizer: false,
         })
     }
 
@@ -187,6 +195,21 @@ impl Trainer {
 
     pub fn steps(&self) -> u64 {
         self.steps
+    }
+
+    /// Whether the optimizer has no running averages yet (see the field).
+    pub fn optimizer_is_fresh(&self) -> bool {
+        self.fresh_optimizer
+    }
+
+    /// This trainer with `model` (its own, copied to another autodiff
+    /// device) in its place. Only while the optimizer is fresh: its running
+    /// averages would stay behind.
+    pub fn moved(&self, model: Autoencoder) -> Option<Self> {
+        self.fresh_optimizer.then(|| Self {
+            model,
+            ..self.clone()
+        })
     }
 
     /// Cheap: Burn tensors are immutable and shared, so this keeps handles, not copies.

@@ -93,11 +93,29 @@ impl Checkerlab {
         self.view(|s| Ok(s.catalog()))
     }
 
-    /// `{kind, description, reason, drawing}`, `drawing` where the views run.
+    /// `{kind, description, reason, drawing, training}`: the lab's own
+    /// backend, and where the views run and the models train.
     pub fn backend(&self) -> JsResult<JsValue> {
         let mut info = self.backend.clone();
-        info.drawing = self.lab.read()?.drawing_backend();
+        let session = self.lab.read()?;
+        info.drawing = session.drawing_backend();
+        info.training = session.training_backend();
         to_js(&info)
+    }
+
+    /// Trains on the CPU beside WebGPU, or on the lab's own backend.
+    #[wasm_bindgen(js_name = trainOnCpu)]
+    pub fn train_on_cpu(&self, on: bool) -> Promise {
+        promise(self.lab.train_on_cpu(on), |()| Ok(JsValue::UNDEFINED))
+    }
+
+    /// Throwaway training rounds on the CPU or the lab's own backend, for
+    /// the page to time.
+    #[wasm_bindgen(js_name = trialRound)]
+    pub fn trial_round(&self, cpu: bool, rounds: u32) -> Promise {
+        promise(self.lab.call(|s| s.trial_round(cpu, rounds)), |()| {
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Runs the views on the CPU while the models train on WebGPU, or not.

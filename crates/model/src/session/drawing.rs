@@ -51,10 +51,16 @@ pub(super) struct ViewModels {
 }
 
 impl Session {
-    /// Runs the views on the CPU while the models train on WebGPU (`true`),
-    /// or on the training device (`false`); see [`Self::draw_on`].
+    /// Runs the views on the CPU (`true`) or on the device the lab started
+    /// on (`false`), on copies of the models where they train on the other
+    /// one; see [`Self::draw_on`].
     pub fn draw_on_cpu(&mut self, on: bool) {
-        self.draw_on((on && !self.on_cpu()).then(Device::flex));
+        let device = if on {
+            Device::flex()
+        } else {
+            self.home.clone()
+        };
+        self.draw_on((is_cpu(&device) != self.on_cpu()).then_some(device));
     }
 
     /// Runs the views on copies of the models on `device`, or on the models

@@ -14,6 +14,7 @@ mod checks;
 mod drawing;
 mod errors;
 mod pending;
+mod placement;
 pub mod records;
 mod shared;
 mod training;
@@ -28,6 +29,7 @@ pub use catalog::{Catalog, InputKind, catalog};
 pub use drawing::StaleCopies;
 pub use errors::LabError;
 pub use pending::{Finish, Pending};
+pub use placement::{MAX_TRIAL_ROUNDS, MovedModels, TrainingMove};
 pub use records::*;
 pub use shared::SharedSession;
 pub use views::helper_share;
@@ -55,7 +57,10 @@ struct Slot {
 }
 
 pub struct Session {
+    /// Where the models train: `home`, or the CPU ([`placement`]).
     device: Device,
+    /// The device the lab started on (WebGPU where the page chose it).
+    home: Device,
     /// One per [`DecoderKind::ALL`], in that order.
     slots: Vec<Slot>,
     /// The decoders the page shows: the ones reconstructions, probes, walks
@@ -83,6 +88,7 @@ impl Session {
     /// Every decoder untrained from seed 0; the first-visit decoders shown.
     pub fn new(device: Device) -> Self {
         let mut session = Self {
+            home: device.clone(),
             device,
             slots: Vec::new(),
             shown: FIRST_SHOWN.to_vec(),

@@ -134,6 +134,28 @@ impl SharedSession {
         }
     }
 
+    /// Trains from now on on the CPU (`true`) or on the lab's own device
+    /// ([`Session::training_move`]), copying every model there now.
+    pub fn train_on_cpu(&self, on: bool) -> impl Future<Output = Result<(), LabError>> + 'static {
+        let claim = Claim::new(&self.busy);
+        let session = self.session.clone();
+        async move {
+            let _claim = claim?;
+            let pending = session
+                .try_borrow()
+                .map_err(|_| LabError::Busy)?
+                .training_move(on)?;
+            if let Some(pending) = pending {
+                let moved = pending.copy().await?;
+                session
+                    .try_borrow_mut()
+                    .map_err(|_| LabError::Busy)?
+                    .install_training(moved)?;
+            }
+            refresh_copies(&session).await
+        }
+    }
+
     /// Reconstructs `image` with every shown decoder
     /// ([`Session::reconstruct`]), the later share made by `helper` where
     /// one is given ([`Session::reconstruct_with_helper`]); all made here
@@ -151,6 +173,9 @@ impl SharedSession {
             let _claim = claim?;
             refresh_copies(&session).await?;
             let borrowed = session.try_borrow().map_err(|_| LabError::Busy)?;
+            // The helper computes on the CPU: it shares the views only there
+            // (the CPU may train beside views on WebGPU).
+            let helper = helper.filter(|_| borrowed.drawing_backend() == "cpu");
             if let Some(mut helper) = helper {
                 match borrowed.reconstruct_with_helper(&image, &mut helper).await {
                     Err(err @ LabError::HelperReconstruction(_)) => {

@@ -1020,3 +1020,74 @@ fn a_session_training_on_the_cpu_draws_there_without_copies() {
     assert_eq!(session.drawing_backend(), "cpu");
     assert!(session.drawing.is_none());
 }
+
+/// Every decoder's parameters, in the lab's order.
+fn all_parameters(lab: &Session) -> Vec<Vec<f32>> {
+    DecoderKind::ALL
+        .into_iter()
+        .map(|kind| parameters_of(lab, kind))
+        .collect()
+}
+
+#[test]
+fn training_moved_before_its_first_step_goes_on_exactly_as_if_it_had_stayed() {
+    let mut stayed = session(64, &PAIR);
+    let mut moved = session(64, &PAIR);
+    let copies = block_on(moved.move_to(Device::flex()).unwrap().copy()).unwrap();
+    moved.install_training(copies).unwrap();
+    assert_eq!(all_parameters(&moved), all_parameters(&stayed));
+    for lab in [&mut stayed, &mut moved] {
+        let pending = lab.train(6).unwrap();
+        pending.wait(lab).unwrap();
+    }
+    assert_eq!(all_parameters(&moved), all_parameters(&stayed));
+    assert_eq!(moved.training_backend(), "cpu");
+    // On the CPU alone, there is nowhere else to go.
+    assert!(moved.training_move(true).unwrap().is_none());
+    assert!(moved.training_move(false).unwrap().is_none());
+}
+
+#[test]
+fn training_stays_once_an_optimizer_has_running_averages_until_new_settings() {
+    let mut lab = session(64, &PAIR);
+    let pending = lab.train(2).unwrap();
+    pending.wait(&mut lab).unwrap();
+    let before = all_parameters(&lab);
+    let refused = lab.move_to(Device::flex()).err().expect("refused");
+    assert!(
+        refused.to_string().contains("has trained here"),
+        "{refused}"
+    );
+    assert_eq!(all_parameters(&lab), before, "nothing changed");
+    // New settings start every optimizer afresh: the models may move again.
+    let settings = lab.settings().clone();
+    lab.configure_training(settings).unwrap();
+    assert!(lab.move_to(Device::flex()).is_ok());
+}
+
+#[test]
+fn a_trial_round_trains_fresh_models_and_leaves_the_session_as_it_was() {
+    let mut lab = session(64, &PAIR);
+    let before = all_parameters(&lab);
+    for cpu in [true, false] {
+        let pending = lab.trial_round(cpu, 2).unwrap();
+        pending.wait(&mut lab).unwrap();
+    }
+    assert_eq!(all_parameters(&lab), before);
+    // The batches were not drawn from: training starts where it would have.
+    let mut fresh = session(64, &PAIR);
+    for lab in [&mut lab, &mut fresh] {
+        let pending = lab.train(2).unwrap();
+        pending.wait(lab).unwrap();
+    }
+    assert_eq!(all_parameters(&lab), all_parameters(&fresh));
+    for rounds in [0, MAX_TRIAL_ROUNDS + 1] {
+        let err = lab.trial_round(true, rounds).err().expect("refused");
+        assert!(err.to_string().contains("rounds"), "{err}");
+    }
+    let untested = Session::new(Device::flex());
+    assert!(matches!(
+        untested.trial_round(true, 1).err(),
+        Some(LabError::NotLoaded("test"))
+    ));
+}
