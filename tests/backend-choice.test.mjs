@@ -1,16 +1,17 @@
 // The backend the page chooses: the CPU over a software WebGPU adapter,
 // WebGPU on real hardware, and always what ?backend= asks for; beside
-// WebGPU, the views on whichever backend drew faster.
+// WebGPU, drawing and training each on whichever backend was faster.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   backendSentence,
   chooseBackend,
   chooseDrawing,
+  chooseTraining,
   describeAdapter,
-  drawingPlan,
+  jobPlan,
   requestedBackend,
-  requestedDrawing,
+  requestedJobBackend,
 } from '../web/backend-choice.js';
 
 const swiftshader = describeAdapter({
@@ -51,20 +52,36 @@ test('?backend= overrides the choice both ways', () => {
   assert.equal(requestedBackend(''), null);
 });
 
-test('beside WebGPU the views are timed unless the address decides', () => {
-  assert.equal(drawingPlan({ backend: 'webgpu', requested: null, drawRequested: null }), 'measure');
-  // ?backend= forces one backend for everything.
-  assert.equal(drawingPlan({ backend: 'webgpu', requested: 'webgpu', drawRequested: null }), 'webgpu');
-  assert.equal(drawingPlan({ backend: 'webgpu', requested: 'webgpu', drawRequested: 'cpu' }), 'cpu');
-  assert.equal(drawingPlan({ backend: 'webgpu', requested: null, drawRequested: 'webgpu' }), 'webgpu');
-  // A software adapter or none: the CPU for all, nothing measured.
-  for (const drawRequested of [null, 'webgpu']) {
-    assert.equal(drawingPlan({ backend: 'cpu', requested: null, drawRequested }), 'cpu');
+test('beside WebGPU drawing and training are timed unless the address decides', () => {
+  for (const job of ['draw', 'train']) {
+    const plan = (backend, search) =>
+      jobPlan({ backend, requested: requestedBackend(search), jobRequested: requestedJobBackend(search, job) });
+    assert.equal(plan('webgpu', ''), 'measure', job);
+    // ?backend= forces one backend for everything, unless the job is named too.
+    assert.equal(plan('webgpu', '?backend=webgpu'), 'webgpu', job);
+    assert.equal(plan('webgpu', `?backend=webgpu&${job}=cpu`), 'cpu', job);
+    assert.equal(plan('webgpu', `?${job}=webgpu`), 'webgpu', job);
+    assert.equal(plan('webgpu', `?backend=webgpu&${job}=measure`), 'measure', job);
+    assert.equal(requestedJobBackend(`?${job}=gpu`, job), null, job);
+    // A software adapter or none: the CPU for all, nothing measured.
+    for (const search of ['', `?${job}=webgpu`, `?${job}=measure`]) assert.equal(plan('cpu', search), 'cpu', job);
   }
-  assert.equal(requestedDrawing('?backend=webgpu&draw=cpu'), 'cpu');
-  assert.equal(requestedDrawing('?draw=gpu'), null);
-  assert.equal(drawingPlan({ backend: 'webgpu', requested: 'webgpu', drawRequested: 'measure' }), 'measure');
-  assert.equal(requestedDrawing('?backend=webgpu&draw=measure'), 'measure');
+  assert.equal(requestedJobBackend('?draw=cpu', 'train'), null, 'each job reads its own key');
+});
+
+test('training goes where the measured step was faster, with the figures said', () => {
+  // A lock-step round of two decoders at batch 32, measured on an NVIDIA H200 under Dawn
+  // (25 / 30 ms on WebGPU, 45 / 52 ms on one CPU thread; issue 31): WebGPU trains.
+  const h200 = chooseTraining({ webgpu: 55, cpu: 97 });
+  assert.equal(h200.training, 'webgpu');
+  assert.equal(h200.why, 'a training step of the shown decoders took 97 ms on the CPU and 55 ms on WebGPU');
+  // A GPU slower to issue work than the CPU is to compute it.
+  assert.equal(chooseTraining({ webgpu: 140, cpu: 90 }).training, 'cpu');
+  assert.equal(chooseTraining({ webgpu: 40, cpu: 40 }).training, 'webgpu', 'a tie leaves the CPU to drawing');
+  // A backend that could not be timed keeps training where the models are.
+  assert.equal(chooseTraining({ webgpu: 50 }).training, 'webgpu');
+  assert.equal(chooseTraining({ webgpu: 50, cpu: Number.NaN }).training, 'webgpu');
+  assert.match(chooseTraining({ webgpu: 50 }).why, /could not be timed/);
 });
 
 test('the views go where the measured reconstruction was faster, with the figures said', () => {
@@ -89,6 +106,8 @@ test('where the lab runs reads as one plain sentence, with no flag or library na
     { kind: 'cpu', drawing: 'cpu' },
     { kind: 'webgpu', drawing: 'webgpu' },
     { kind: 'webgpu', drawing: 'cpu' },
+    { kind: 'webgpu', drawing: 'webgpu', training: 'cpu' },
+    { kind: 'webgpu', drawing: 'cpu', training: 'cpu' },
   ]) {
     const sentence = backendSentence(backend);
     assert.doesNotMatch(sentence, jargon, sentence);
@@ -96,4 +115,12 @@ test('where the lab runs reads as one plain sentence, with no flag or library na
   }
   assert.match(backendSentence({ kind: 'cpu' }), /processor \(CPU\)/);
   assert.match(backendSentence({ kind: 'webgpu', drawing: 'webgpu' }), /graphics card/);
+  assert.match(
+    backendSentence({ kind: 'webgpu', drawing: 'webgpu', training: 'cpu' }),
+    /trains on your computer's processor \(CPU\), and draws on your graphics card/,
+  );
+  assert.match(
+    backendSentence({ kind: 'webgpu', drawing: 'cpu', training: 'cpu' }),
+    /runs on your computer's processor/,
+  );
 });

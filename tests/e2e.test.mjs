@@ -56,6 +56,26 @@ const CLICK_MS = 200;
 const msPerModelStep = (report) => report.milliseconds / report.losses.reduce((n, { losses }) => n + losses.length, 0);
 
 /** Trains the shown models from scratch (seed 0) for `steps` steps; returns each one's losses. */
+/**
+ * Waits for `job` ('drawing' or 'training') to be timed on both backends
+ * once the page is idle, and asserts it moved to the CPU, as it must beside
+ * SwiftShader (WebGPU emulated on the CPU), with the backend line saying
+ * so: first the plan, then `what` and the two figures. Returns them.
+ */
+async function assertTimedToCpu(page, job, what) {
+  const line = page.locator('#backend');
+  const label = { drawing: 'Drawing', training: 'Training' }[job];
+  assert.match(await line.textContent(), new RegExp(`${label} runs on WebGPU: until both backends are timed`));
+  await page.waitForFunction((key) => window.checkerlab.backend[key], `${job}Ms`, { timeout: 300_000 });
+  const backend = await page.evaluate(() => window.checkerlab.backend);
+  const ms = backend[`${job}Ms`];
+  assert.equal(backend[job], 'cpu', JSON.stringify(backend));
+  assert.ok(ms.cpu < ms.webgpu, JSON.stringify(ms));
+  const figures = `${label} runs on the CPU: ${what} took [\\d.]+ ms on the CPU and [\\d.]+ ms on WebGPU`;
+  assert.match(await line.textContent(), new RegExp(figures));
+  return ms;
+}
+
 async function trainFromScratch(page, steps) {
   await page.selectOption('#start-from', 'scratch');
   await page.fill('#seed', '0');
@@ -436,16 +456,7 @@ describe('on WebGPU', () => {
     // SwiftShader computes WebGPU on the CPU, far slower than the CPU path: the timing must pick the CPU.
     const timed = await openPage(browser, '?backend=webgpu&draw=measure');
     try {
-      const line = timed.page.locator('#backend');
-      assert.match(await line.textContent(), /Drawing runs on WebGPU: until both backends are timed/);
-      await timed.page.waitForFunction(() => window.checkerlab.backend.drawingMs, null, { timeout: 120_000 });
-      const backend = await timed.page.evaluate(() => window.checkerlab.backend);
-      assert.equal(backend.drawing, 'cpu', JSON.stringify(backend));
-      assert.ok(backend.drawingMs.cpu < backend.drawingMs.webgpu, JSON.stringify(backend.drawingMs));
-      assert.match(
-        await line.textContent(),
-        /Drawing runs on the CPU: one reconstruction took [\d.]+ ms on the CPU and [\d.]+ ms on WebGPU/,
-      );
+      await assertTimedToCpu(timed.page, 'drawing', 'one reconstruction');
       // A digit drawn after the move is the CPU's, of the same models.
       await showDigit(timed.page, 4);
       const { input, outputs } = await view(timed.page);
@@ -454,6 +465,67 @@ describe('on WebGPU', () => {
         input,
       );
       for (const [decoder, output] of Object.entries(outputs)) {
+        const gap = Math.max(...output.map((v, i) => Math.abs(v - onWebgpu[decoder][i])));
+        assert.ok(gap < 1e-5, `${decoder}: ${gap}`);
+      }
+    } finally {
+      await timed.page.close();
+    }
+  });
+
+  test('split by the address, the CPU trains and WebGPU draws the models as they are now', async () => {
+    const split = await openPage(browser, '?backend=webgpu&train=cpu&draw=webgpu');
+    try {
+      const backend = await split.page.evaluate(() => window.checkerlab.backend);
+      assert.equal(backend.kind, 'webgpu', JSON.stringify(backend));
+      assert.equal(backend.training, 'cpu', JSON.stringify(backend));
+      assert.equal(backend.drawing, 'webgpu', JSON.stringify(backend));
+      assert.match(await split.page.locator('#backend').textContent(), /Training runs on the CPU: the address asks/);
+      const gap = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+      const first = await view(split.page);
+      const beforeTraining = await split.page.evaluate(
+        (image) => window.checkerlab.reconstructDrawingOn(false, image),
+        first.input,
+      );
+
+      // Each chunk trains on the CPU; the page's reconstruction that follows it is WebGPU's.
+      await trainFromScratch(split.page, 4);
+      const { input, outputs } = await view(split.page);
+      const onCpu = await split.page.evaluate((image) => window.checkerlab.reconstructDrawingOn(true, image), input);
+      const onWebgpu = await split.page.evaluate(
+        (image) => window.checkerlab.reconstructDrawingOn(false, image),
+        input,
+      );
+      for (const decoder of first.shown) {
+        assert.ok(gap(outputs[decoder], onWebgpu[decoder]) < 1e-6, `${decoder}: the page drew another model`);
+        assert.ok(gap(onWebgpu[decoder], onCpu[decoder]) < 1e-6, `${decoder}: WebGPU's copy lags the CPU's model`);
+        assert.ok(gap(onWebgpu[decoder], beforeTraining[decoder]) > 1e-3, `${decoder}: training changed nothing drawn`);
+      }
+    } finally {
+      await split.page.close();
+    }
+  });
+
+  test('timed once the page is idle, training goes to the faster backend and the page says so', async () => {
+    // On SwiftShader the CPU trains faster than emulated WebGPU: the timing must pick it.
+    const timed = await openPage(browser, '?backend=webgpu&train=measure&draw=webgpu');
+    try {
+      const { cpu, webgpu } = await assertTimedToCpu(timed.page, 'training', 'a training step of the shown decoders');
+      console.log(`a training round timed: ${cpu.toFixed(0)} ms on the CPU, ${webgpu.toFixed(0)} ms on SwiftShader`);
+      assert.match(
+        await timed.page.locator('#backend').textContent(),
+        /trains on your computer's processor \(CPU\), and draws on your graphics card/,
+      );
+      // The timing changed no model: WebGPU still draws what the CPU holds, the
+      // shipped models to the backends' rounding (as "WebGPU and the CPU
+      // compute the same reconstructions" allows).
+      const { input } = await view(timed.page);
+      const onWebgpu = await timed.page.evaluate(
+        (image) => window.checkerlab.reconstructDrawingOn(false, image),
+        input,
+      );
+      const onCpu = await timed.page.evaluate((image) => window.checkerlab.reconstructDrawingOn(true, image), input);
+      for (const [decoder, output] of Object.entries(onCpu)) {
         const gap = Math.max(...output.map((v, i) => Math.abs(v - onWebgpu[decoder][i])));
         assert.ok(gap < 1e-5, `${decoder}: ${gap}`);
       }

@@ -174,14 +174,17 @@ ctx.showBackend = () => {
     line.replaceChildren(Object.assign(document.createElement('span'), { className: 'backend-plain' }), ' ', details);
   }
   const trainingLine = training.workers === 2 ? ` Training uses two workers: ${training.why}.` : '';
+  const where = (job) => (job === 'cpu' ? 'the CPU' : 'WebGPU');
   const drawingLine =
     backend.kind === 'webgpu'
-      ? ` Drawing runs on ${backend.drawing === 'cpu' ? 'the CPU' : 'WebGPU'}: ${backend.drawingWhy}.`
+      ? ` Drawing runs on ${where(backend.drawing)}: ${backend.drawingWhy}.` +
+        ` Training runs on ${where(backend.training)}: ${backend.trainingWhy}.`
       : '';
   line.querySelector('.backend-plain').textContent = backendSentence(backend);
   line.querySelector('details span').textContent =
     `Running on ${backend.description}, because ${backend.reason}.${drawingLine}${trainingLine}`;
   line.dataset.drawing = backend.drawing;
+  line.dataset.training = backend.training;
   line.dataset.kind = backend.kind;
 };
 
@@ -274,8 +277,9 @@ async function startLab() {
   client.on('log', ({ level, text }) => console[level](`[lab] ${text}`));
   client.on('panic', ({ text }) => console.error(`[lab] panic: ${text}`));
   client.on('trap', (message) => restartLab(message));
-  client.on('jobs', ({ backend }) => {
+  client.on('jobs', ({ backend, training }) => {
     client.backend = backend;
+    if (training) client.training = training;
     probe.backend = backend;
     ctx.showBackend();
   });

@@ -38,18 +38,20 @@ export function chooseBackend({ requested, adapter, missing }) {
 }
 
 /**
- * Where the views run (reconstructing as the user draws, walks, probes):
+ * Where one of the lab's two jobs runs beside WebGPU: drawing (the views:
+ * reconstructing as the user draws, walks, probes) or training.
  * `'measure'` where WebGPU runs on its own choice, on a hardware adapter, for
- * `chooseDrawing` to decide; what `?draw=` asks for (beside WebGPU); else
- * where the rest runs.
+ * `chooseDrawing` or `chooseTraining` to decide; what `?draw=` or `?train=`
+ * asks for (beside WebGPU); else where the lab runs.
  * A batch of one costs WebGPU more to issue than the CPU takes to compute it
- * (docs/benchmarks.md), so the CPU often draws faster beside a GPU that trains.
- * @param {{backend: 'webgpu'|'cpu', requested: string|null, drawRequested: string|null}} facts
+ * (docs/benchmarks.md), so the CPU often draws faster beside a GPU that
+ * trains, and on a weak GPU it may train faster too.
+ * @param {{backend: 'webgpu'|'cpu', requested: string|null, jobRequested: string|null}} facts
  * @returns {'measure'|'webgpu'|'cpu'}
  */
-export function drawingPlan({ backend, requested, drawRequested }) {
+export function jobPlan({ backend, requested, jobRequested }) {
   if (backend === 'cpu') return 'cpu';
-  if (drawRequested) return drawRequested;
+  if (jobRequested) return jobRequested;
   return requested === 'webgpu' ? 'webgpu' : 'measure';
 }
 
@@ -64,10 +66,28 @@ export function chooseDrawing({ webgpu, cpu }) {
   if (!(webgpu >= 0 && cpu >= 0)) {
     return { drawing: 'webgpu', why: 'the CPU could not be measured beside it' };
   }
-  const ms = (value) => `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ms`;
   return {
     drawing: cpu <= webgpu ? 'cpu' : 'webgpu',
-    why: `one reconstruction took ${ms(cpu)} on the CPU and ${ms(webgpu)} on WebGPU`,
+    why: `one reconstruction took ${milliseconds(cpu)} on the CPU and ${milliseconds(webgpu)} on WebGPU`,
+  };
+}
+
+const milliseconds = (value) => `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ms`;
+
+/**
+ * Where the models train beside WebGPU, from the time of one round of
+ * training steps of the shown decoders on each: the faster one, WebGPU on
+ * a tie (it leaves the CPU to drawing).
+ * @param {{webgpu: number, cpu: number}} ms
+ * @returns {{training: 'webgpu'|'cpu', why: string}}
+ */
+export function chooseTraining({ webgpu, cpu }) {
+  if (!(webgpu >= 0 && cpu >= 0)) {
+    return { training: 'webgpu', why: 'the CPU could not be timed beside it' };
+  }
+  return {
+    training: cpu < webgpu ? 'cpu' : 'webgpu',
+    why: `a training step of the shown decoders took ${milliseconds(cpu)} on the CPU and ${milliseconds(webgpu)} on WebGPU`,
   };
 }
 
@@ -76,19 +96,24 @@ export function chooseDrawing({ webgpu, cpu }) {
  * library, no adapter name (those go in the details beside it).
  * @param {{kind: 'webgpu'|'cpu', drawing?: 'webgpu'|'cpu'}} backend the lab's
  */
-export function backendSentence({ kind, drawing }) {
+export function backendSentence({ kind, drawing, training = kind }) {
   const processor = "your computer's processor (CPU)";
-  if (kind !== 'webgpu') return `The lab runs on ${processor}, in this page.`;
-  if (drawing === 'cpu') return `The lab trains on your graphics card, through WebGPU, and draws on ${processor}.`;
-  return 'The lab runs on your graphics card, through WebGPU.';
+  const card = 'your graphics card, through WebGPU';
+  if (kind !== 'webgpu' || (drawing === 'cpu' && training === 'cpu')) {
+    return `The lab runs on ${processor}, in this page.`;
+  }
+  if (drawing === 'cpu') return `The lab trains on ${card}, and draws on ${processor}.`;
+  if (training === 'cpu') return `The lab trains on ${processor}, and draws on ${card}.`;
+  return `The lab runs on ${card}.`;
 }
 
 /**
- * `?draw=` as given: `cpu` or `webgpu`, or `measure` to time both even
- * where `?backend=webgpu` or a software adapter would not (for tests).
+ * `?draw=` or `?train=` (`job`) as given: `cpu` or `webgpu`, or `measure`
+ * to time both even where `?backend=webgpu` or a software adapter would not
+ * (for tests).
  */
-export function requestedDrawing(search) {
-  const value = new URLSearchParams(search).get('draw');
+export function requestedJobBackend(search, job) {
+  const value = new URLSearchParams(search).get(job);
   return ['cpu', 'webgpu', 'measure'].includes(value) ? value : null;
 }
 

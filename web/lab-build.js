@@ -2,7 +2,7 @@
 // chooses the backend (backend-choice.js), then compiles the module for it
 // off the main thread, once, for every worker it starts.
 
-import { chooseBackend, drawingPlan, findAdapter } from './backend-choice.js';
+import { chooseBackend, findAdapter, jobPlan } from './backend-choice.js';
 
 /**
  * The two builds (scripts/build-web.sh), by backend: the CPU's alone is a
@@ -26,10 +26,12 @@ function compile(glue) {
  * Chooses the backend and compiles the build it needs.
  * @param {'webgpu'|'cpu'|null} requested `?backend=` as given
  * @param {'webgpu'|'cpu'|'measure'|null} drawRequested `?draw=` as given
- * @returns {Promise<{choice: {backend: 'webgpu'|'cpu', why: string, drawing: 'measure'|'webgpu'|'cpu'},
+ * @param {'webgpu'|'cpu'|'measure'|null} trainRequested `?train=` as given
+ * @returns {Promise<{choice: {backend: 'webgpu'|'cpu', why: string, drawing: 'measure'|'webgpu'|'cpu',
+ *   training: 'measure'|'webgpu'|'cpu'},
  *   glue: string, module: Promise<WebAssembly.Module|null>}>} what `LabClient.start` takes
  */
-export function prepareBuild(requested, drawRequested = null) {
+export function prepareBuild(requested, drawRequested = null, trainRequested = null) {
   // Compiled before the choice is known (index.html preloads it): most
   // visitors end up on the CPU, and its build is small enough to fetch in
   // vain where WebGPU wins.
@@ -38,7 +40,8 @@ export function prepareBuild(requested, drawRequested = null) {
   const facts = requested === 'cpu' ? Promise.resolve({ adapter: null, missing: '' }) : findAdapter(navigator.gpu);
   return facts.then((found) => {
     const choice = chooseBackend({ requested, ...found });
-    choice.drawing = drawingPlan({ backend: choice.backend, requested, drawRequested });
+    choice.drawing = jobPlan({ backend: choice.backend, requested, jobRequested: drawRequested });
+    choice.training = jobPlan({ backend: choice.backend, requested, jobRequested: trainRequested });
     const glue = GLUE[choice.backend];
     return { choice, glue, module: choice.backend === 'cpu' ? cpuModule : compile(glue) };
   });

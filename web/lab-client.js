@@ -76,7 +76,7 @@ export class LabClient {
 
   /**
    * `type`: 'log' ({level, text}), 'panic' ({text}), 'trap' (message) or
-   * 'jobs' ({backend}: the views moved, see `measureDrawing` in lab-worker.js).
+   * 'jobs' ({backend}: the views or the training moved, see `measureDrawing` and `measureTraining` in lab-worker.js).
    */
   on(type, listener) {
     this.#listeners[type].push(listener);

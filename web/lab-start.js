@@ -8,9 +8,13 @@
 
 import { LabClient } from './lab-client.js';
 import { prepareBuild } from './lab-build.js';
-import { requestedBackend, requestedDrawing } from './backend-choice.js';
+import { requestedBackend, requestedJobBackend } from './backend-choice.js';
 
-const build = prepareBuild(requestedBackend(location.search), requestedDrawing(location.search));
+const build = prepareBuild(
+  requestedBackend(location.search),
+  requestedJobBackend(location.search, 'draw'),
+  requestedJobBackend(location.search, 'train'),
+);
 
 /**
  * A lab in a fresh worker, on the backend the address asks for. The test

@@ -5,7 +5,7 @@
 // transferables both ways.
 
 import * as cpuBuild from './pkg/checkerlab_cpu.js';
-import { chooseDrawing, findAdapter } from './backend-choice.js';
+import { chooseDrawing, chooseTraining, findAdapter } from './backend-choice.js';
 import { fetchGunzipped } from './fetch-files.js';
 import { MAX_WARM_UP_ROUNDS, HelperClient, WARM_UP_ROUNDS, trainingPlan, warmUpPlan } from './helper-client.js';
 import { answer } from './worker-protocol.js';
@@ -53,6 +53,8 @@ const WARM_UP_IDLE_MS = 500;
 
 /** Reconstructions timed on each backend to choose where the views run. */
 const DRAWING_TRIALS = 5;
+/** Throwaway training rounds timed on each backend, after one to warm up, to choose where training runs. */
+const TRAINING_TRIALS = 3;
 
 /** The started build's glue: its `Checkerlab` class. */
 let build = null;
@@ -63,6 +65,8 @@ let testHooks = false;
 let queue = Promise.resolve();
 /** How many workers train and why; with two, the helper (null where it failed). */
 let training = { workers: 1, why: '' };
+/** Whether the address allows one training worker only (benchmarks compare). */
+let oneWorker = false;
 let helperClient = Promise.resolve(null);
 /** The helper once it has started: reconstructions never wait for its start. */
 let startedHelper = null;
@@ -72,6 +76,10 @@ let pendingWarmUp = null;
 let drawingToMeasure = false;
 /** Why the views run where they do, for the page. */
 let drawingWhy = '';
+/** Whether to time training on both backends once the page is idle (`chooseTraining`). */
+let trainingToMeasure = false;
+/** Why the models train where they do, for the page. */
+let trainingWhy = '';
 /** The last image reconstructed while the timing waits: what the drawing trials time. */
 let lastImage = null;
 /** Calls received and not yet answered, and when the last was answered. */
@@ -114,52 +122,85 @@ async function start({ choice, testHooks: hooks, glue, module, trainingWorkers =
     else why = `WebGPU was chosen, but this browser offers none to Web Workers, where the lab runs (${found.missing})`;
   }
   lab = await build.Checkerlab.create(adapter, why);
-  if (lab.backend().kind === 'webgpu') await planDrawing(choice.drawing);
+  if (lab.backend().kind === 'webgpu') {
+    await planDrawing(choice.drawing);
+    await planTraining(choice.training);
+  }
   const backendInfo = lab.backend();
   const catalog = lab.catalog();
-  training = trainingPlan(backendInfo.kind, self.navigator.hardwareConcurrency);
-  if (trainingWorkers === 1 && training.workers === 2) training = { workers: 1, why: 'the address asks for one' };
-  if (training.workers === 2) {
-    // Started behind the first reconstruction; training waits for it. The
-    // CPU build's module is the lab's own unless the lab runs the other build.
-    helperClient = HelperClient.start(glue === 'checkerlab_cpu' ? module : null).then(
+  oneWorker = trainingWorkers === 1;
+  // The CPU build's module is the lab's own unless the lab runs the other build.
+  planWorkers(glue === 'checkerlab_cpu' ? module : null);
+  if (training.workers === 2 && rounds > 0) pendingWarmUp = warmUpPlan(catalog, rounds);
+  // The warm-up's rounds go to benchmarks, which compare them.
+  return {
+    backend: { ...backendInfo, drawingWhy, trainingWhy },
+    catalog,
+    training: { ...training, warmUpRounds: training.workers === 2 ? rounds : 0 },
+  };
+}
+
+/**
+ * How many workers train where the models train now (`trainingPlan`), and
+ * the second one started where two do: behind the first reconstruction,
+ * training waits for it. `module` is the CPU build's, if compiled already.
+ */
+function planWorkers(module) {
+  training = trainingPlan(lab.backend().training, self.navigator.hardwareConcurrency);
+  if (oneWorker && training.workers === 2) training = { workers: 1, why: 'the address asks for one' };
+  if (training.workers === 2 && !startedHelper) {
+    helperClient = HelperClient.start(module).then(
       (helper) => {
         startedHelper = helper;
         return helper;
       },
       (err) => trainAlone(err.message),
     );
-    if (rounds > 0) pendingWarmUp = warmUpPlan(catalog, rounds);
   }
-  // The warm-up's rounds go to benchmarks, which compare them.
-  return {
-    backend: { ...backendInfo, drawingWhy },
-    catalog,
-    training: { ...training, warmUpRounds: training.workers === 2 ? rounds : 0 },
-  };
 }
+
+/** Why a job (`?draw=`, `?train=`: `key`) runs where `plan` puts it, until it is timed. */
+const plannedWhy = (plan, key) =>
+  ({
+    measure: 'until both backends are timed, once the page is idle',
+    cpu: `the address asks for it (?${key}=cpu)`,
+    webgpu: '?backend=webgpu runs everything on WebGPU',
+  })[plan];
 
 /** Where the views run beside WebGPU: as the address asks, or measured later. */
 async function planDrawing(plan) {
   drawingToMeasure = plan === 'measure';
   if (plan === 'cpu') await lab.drawOnCpu(true);
-  drawingWhy = {
-    measure: 'until both backends are timed, once the page is idle',
-    cpu: 'the address asks for it (?draw=cpu)',
-    webgpu: '?backend=webgpu runs everything on WebGPU',
-  }[plan];
+  drawingWhy = plannedWhy(plan, 'draw');
 }
 
-/** The median time of `DRAWING_TRIALS` reconstructions of `image`, after one to warm up. */
-async function timeDrawing(image) {
-  await lab.reconstruct(image);
+/** Where the models train beside WebGPU: as the address asks, or measured later. */
+async function planTraining(plan) {
+  trainingToMeasure = plan === 'measure';
+  if (plan === 'cpu') await lab.trainOnCpu(true);
+  trainingWhy = plannedWhy(plan, 'train');
+}
+
+/** The lab's backend line for the page, with why each job runs where it does. */
+const jobs = (measured) => ({ ...lab.backend(), drawingWhy, trainingWhy, ...measured });
+
+/** The median time of `trials` runs of `run`, after one to warm up. */
+async function medianTime(trials, run) {
+  await run();
   const times = [];
-  for (let trial = 0; trial < DRAWING_TRIALS; trial++) {
+  for (let trial = 0; trial < trials; trial++) {
     const start = performance.now();
-    await lab.reconstruct(image);
+    await run();
     times.push(performance.now() - start);
   }
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+/** Queues `work` as a task of the lab's own, a failure logged as timing `what` failed. */
+function queueTiming(what) {
+  return (work) => {
+    queue = queue.then(work).catch((err) => console.warn(`timing the ${what} failed: ${err.message ?? err}`));
+  };
 }
 
 /**
@@ -172,21 +213,54 @@ function measureDrawing() {
   drawingToMeasure = false;
   const image = lastImage;
   const ms = {};
-  const step = (work) => {
-    queue = queue.then(work).catch((err) => console.warn(`timing the drawing failed: ${err.message ?? err}`));
-  };
+  const step = queueTiming('drawing');
+  const timeDrawing = () => medianTime(DRAWING_TRIALS, () => lab.reconstruct(image));
   step(async () => {
-    ms.webgpu = await timeDrawing(image);
+    ms.webgpu = await timeDrawing();
   });
   step(async () => {
     await lab.drawOnCpu(true);
-    ms.cpu = await timeDrawing(image);
+    ms.cpu = await timeDrawing();
   });
   step(async () => {
     const { drawing, why } = chooseDrawing(ms);
     if (drawing === 'webgpu') await lab.drawOnCpu(false);
     drawingWhy = why;
-    post({ type: 'jobs', backend: { ...lab.backend(), drawingWhy, drawingMs: ms } });
+    post({ type: 'jobs', backend: jobs({ drawingMs: ms }) });
+  });
+}
+
+/**
+ * Times a round of training steps of the shown decoders on WebGPU and on
+ * the CPU (fresh models, nothing kept), and trains from then on where it was
+ * faster (`chooseTraining`). Training moves only before its first step
+ * (`Session::training_move`): one started meanwhile keeps it where it is.
+ * Each backend's trials are a task of the queue of their own, like the
+ * drawing's.
+ */
+function measureTraining() {
+  trainingToMeasure = false;
+  const ms = {};
+  const step = queueTiming('training');
+  const timeTraining = (cpu) => medianTime(TRAINING_TRIALS, () => lab.trialRound(cpu, 1));
+  step(async () => {
+    ms.webgpu = await timeTraining(false);
+  });
+  step(async () => {
+    ms.cpu = await timeTraining(true);
+  });
+  step(async () => {
+    const { training, why } = chooseTraining(ms);
+    trainingWhy = why;
+    if (training === 'cpu') {
+      try {
+        await lab.trainOnCpu(true);
+        planWorkers(null);
+      } catch (err) {
+        trainingWhy = `${why}, but it stays on WebGPU: ${err.message ?? err}`;
+      }
+    }
+    post({ type: 'jobs', backend: jobs({ trainingMs: ms }), training });
   });
 }
 
@@ -234,6 +308,7 @@ async function train(modelSteps) {
 async function reconstruct(image) {
   // Kept only while the timing waits for it: a copy per pointer move otherwise.
   if (drawingToMeasure) lastImage = Float32Array.from(image);
+  else if (trainingToMeasure) lastImage ??= image;
   const helper = startedHelper;
   if (helper?.warming) helper.stopWarmUp();
   else if (helper) {
@@ -293,13 +368,14 @@ async function saveWeightsAs(decoder, extension) {
  */
 function startIdleWork(method) {
   // The timing waits for any call after the first reconstruction to leave the lab idle.
-  const measure = drawingToMeasure && lastImage !== null;
+  const measure = (drawingToMeasure || trainingToMeasure) && lastImage !== null;
   const warmUp = pendingWarmUp && method === 'reconstruct';
   if (!measure && !warmUp) return;
   setTimeout(() => {
     const idle = performance.now() - lastAnswered;
     if (calls > 0 || idle < WARM_UP_IDLE_MS - 1) return;
     if (drawingToMeasure && lastImage) measureDrawing();
+    if (trainingToMeasure && lastImage) measureTraining();
     if (!warmUp || !pendingWarmUp) return;
     const plan = pendingWarmUp;
     pendingWarmUp = null;
