@@ -9,7 +9,7 @@ weights, to 1e-5 a pixel (the fixtures' tolerance). Both test BCEs over the
 since Keras' is computed here from float32 probabilities and the lab's from
 logits. Writes a Markdown table to stdout.
 
-    scripts/check-keras-export.sh   (builds the CLI, then runs this in benchmarks/.venv-foreign)
+    scripts/check-exports.sh keras   (builds the CLI, then runs this in benchmarks/.venv-foreign)
 """
 
 import argparse
