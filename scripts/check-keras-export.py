@@ -27,6 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from lab_eval import lab_reconstructions  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-5
@@ -69,15 +70,8 @@ def main():
                 said = next(line for line in exported.stderr.splitlines() if "Keras" in line)
                 rows.append((name, "refused", "", "", said.strip()))
                 continue
-            recon = Path(out) / f"{name}.recon.f32"
-            evaluated = subprocess.run(
-                [args.checkerlab, "eval", str(weights), "--reconstructions", str(recon)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            ours_bce = json.loads(evaluated.stdout)["test_bce"]
-            ours = np.fromfile(recon, "<f4").reshape(-1, 28, 28, 1)
+            ours_bce, ours = lab_reconstructions(args.checkerlab, weights, out)
+            ours = ours[..., np.newaxis]  # NHWC, as Keras predicts
             model = keras.models.load_model(path)
             theirs = model.predict(images[: len(ours)], verbose=0)
             difference = float(np.max(np.abs(ours - theirs)))

@@ -14,7 +14,6 @@ digits are printed beside it. Writes a Markdown table, and the lines, to stdout.
 
 import argparse
 import importlib.util
-import json
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from lab_eval import lab_reconstructions
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 TOLERANCE = 1e-5
@@ -58,15 +58,7 @@ def main():
             weights = REPOSITORY / "weights" / f"{name}.ckpt"
             path = str(Path(out) / f"{name}.safetensors")
             subprocess.run([args.checkerlab, "export", str(weights), "--out", path], check=True, capture_output=True)
-            recon = Path(out) / f"{name}.recon.f32"
-            evaluated = subprocess.run(
-                [args.checkerlab, "eval", str(weights), "--reconstructions", str(recon)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            ours_bce = json.loads(evaluated.stdout)["test_bce"]
-            ours = np.fromfile(recon, "<f4").reshape(-1, 28, 28)
+            ours_bce, ours = lab_reconstructions(args.checkerlab, weights, out)
             model = fixtures.TorchAutoencoder(name)
             exec(LINES, {"path": path, "model": model})
             with torch.no_grad():
