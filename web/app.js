@@ -173,16 +173,16 @@ ctx.showBackend = () => {
     );
     line.replaceChildren(Object.assign(document.createElement('span'), { className: 'backend-plain' }), ' ', details);
   }
-  const trainingLine = training.workers === 2 ? ` Training uses two workers: ${training.why}.` : '';
+  const workersLine = training.workers === 2 ? ` Training uses two workers: ${training.why}.` : '';
   const where = (job) => (job === 'cpu' ? 'the CPU' : 'WebGPU');
-  const drawingLine =
+  const jobsLine =
     backend.kind === 'webgpu'
       ? ` Drawing runs on ${where(backend.drawing)}: ${backend.drawingWhy}.` +
         ` Training runs on ${where(backend.training)}: ${backend.trainingWhy}.`
       : '';
   line.querySelector('.backend-plain').textContent = backendSentence(backend);
   line.querySelector('details span').textContent =
-    `Running on ${backend.description}, because ${backend.reason}.${drawingLine}${trainingLine}`;
+    `Running on ${backend.description}, because ${backend.reason}.${jobsLine}${workersLine}`;
   line.dataset.drawing = backend.drawing;
   line.dataset.training = backend.training;
   line.dataset.kind = backend.kind;

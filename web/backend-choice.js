@@ -94,7 +94,8 @@ export function chooseTraining({ webgpu, cpu }) {
 /**
  * Where the lab runs, in one sentence a newcomer can read: no flag, no
  * library, no adapter name (those go in the details beside it).
- * @param {{kind: 'webgpu'|'cpu', drawing?: 'webgpu'|'cpu'}} backend the lab's
+ * @param {{kind: 'webgpu'|'cpu', drawing?: 'webgpu'|'cpu', training?: 'webgpu'|'cpu'}} backend the
+ *   lab's backend, and where drawing and training run (training: where the lab runs, if not given)
  */
 export function backendSentence({ kind, drawing, training = kind }) {
   const processor = "your computer's processor (CPU)";

@@ -82,6 +82,8 @@ let trainingToMeasure = false;
 let trainingWhy = '';
 /** The last image reconstructed while the timing waits: what the drawing trials time. */
 let lastImage = null;
+/** Whether the page has had its first reconstruction: the timings wait for it. */
+let reconstructed = false;
 /** Calls received and not yet answered, and when the last was answered. */
 let calls = 0;
 let lastAnswered = 0;
@@ -308,7 +310,7 @@ async function train(modelSteps) {
 async function reconstruct(image) {
   // Kept only while the timing waits for it: a copy per pointer move otherwise.
   if (drawingToMeasure) lastImage = Float32Array.from(image);
-  else if (trainingToMeasure) lastImage ??= image;
+  reconstructed = true;
   const helper = startedHelper;
   if (helper?.warming) helper.stopWarmUp();
   else if (helper) {
@@ -368,14 +370,14 @@ async function saveWeightsAs(decoder, extension) {
  */
 function startIdleWork(method) {
   // The timing waits for any call after the first reconstruction to leave the lab idle.
-  const measure = (drawingToMeasure || trainingToMeasure) && lastImage !== null;
+  const measure = (drawingToMeasure || trainingToMeasure) && reconstructed;
   const warmUp = pendingWarmUp && method === 'reconstruct';
   if (!measure && !warmUp) return;
   setTimeout(() => {
     const idle = performance.now() - lastAnswered;
     if (calls > 0 || idle < WARM_UP_IDLE_MS - 1) return;
     if (drawingToMeasure && lastImage) measureDrawing();
-    if (trainingToMeasure && lastImage) measureTraining();
+    if (trainingToMeasure && reconstructed) measureTraining();
     if (!warmUp || !pendingWarmUp) return;
     const plan = pendingWarmUp;
     pendingWarmUp = null;

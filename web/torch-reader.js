@@ -15,7 +15,7 @@ import './pkg/pickleparser.js';
 const { NameRegistry, Parser } = globalThis.pickleparser;
 
 /** The most bytes a .pt may unpack to: the lab's weights files are under 50 kB. */
-export const MAX_UNPACKED_BYTES = 16 << 20;
+const MAX_UNPACKED_BYTES = 16 << 20;
 /** The most values one tensor may hold (our largest layer holds 4,608). */
 const MAX_TENSOR_VALUES = 1 << 22;
 
