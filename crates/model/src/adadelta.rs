@@ -1,7 +1,8 @@
 //! Adadelta (Zeiler 2012) as Keras had it in 2016, the blog's optimizer.
 //!
 //! Burn has no Adadelta, so it is written here against Burn's per-tensor
-//! [`Optimizer`] trait and used through `ModuleOptimizer` like Burn's own.
+//! [`Optimizer`] trait, which the lab applies to all of a model's
+//! parameters at once ([`crate::flat_optimizer`]).
 
 use burn::config::Config;
 use burn::optim::{LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource};
@@ -25,7 +26,8 @@ impl AdadeltaConfig {
         }
     }
 
-    /// The optimizer for a whole module.
+    /// The optimizer for a whole module, a tensor at a time, as Burn's own
+    /// optimizers go.
     pub fn init(&self) -> ModuleOptimizer {
         ModuleOptimizer::from(self.build())
     }

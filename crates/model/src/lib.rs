@@ -24,6 +24,7 @@ pub mod data_parallel;
 pub mod decoder;
 pub mod encoder;
 pub mod evaluation;
+pub mod flat_optimizer;
 pub mod foreign;
 pub mod framing;
 pub mod gradient_check;

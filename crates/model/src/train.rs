@@ -1,12 +1,12 @@
 //! One training step, shared by the native trainer and the browser.
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Bytes, Tensor};
+use burn::optim::GradientsParams;
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use crate::adadelta::AdadeltaConfig;
 use crate::autoencoder::Autoencoder;
+use crate::flat_optimizer::FlatOptimizer;
 use crate::loss::bce_with_logits;
 
 /// The mean BCE of `model` (on an autodiff device) reconstructing `images`,
@@ -43,14 +43,6 @@ impl OptimizerKind {
             OptimizerKind::Adam => 1e-3,
         }
     }
-
-    fn build(self) -> ModuleOptimizer {
-        match self {
-            OptimizerKind::Adadelta => AdadeltaConfig::new().init(),
-            // Keras' epsilon; Burn's default (1e-5) damps early steps noticeably.
-            OptimizerKind::Adam => AdamConfig::new().with_epsilon(1e-7).init(),
-        }
-    }
 }
 
 impl std::fmt::Display for OptimizerKind {
@@ -77,7 +69,7 @@ impl std::str::FromStr for OptimizerKind {
 #[derive(Clone)]
 pub struct Trainer {
     model: Autoencoder,
-    optimizer: ModuleOptimizer,
+    optimizer: FlatOptimizer,
     learning_rate: f64,
     steps: u64,
     /// Whether `optimizer` holds no running averages yet: built afresh and
@@ -93,9 +85,10 @@ pub struct TrainerSnapshot(Trainer);
 impl Trainer {
     /// `model` must live on an autodiff device (`device.autodiff()`).
     pub fn new(model: Autoencoder, optimizer: OptimizerKind, learning_rate: f64) -> Self {
+        let mut optimizer = FlatOptimizer::new(optimizer);
         Self {
-            model,
-            optimizer: optimizer.build(),
+            model: optimizer.adopt(model),
+            optimizer,
             learning_rate,
             steps: 0,
             fresh_optimizer: true,
@@ -137,8 +130,10 @@ impl Trainer {
     /// The same model and step count with a fresh optimizer (new kind or
     /// learning rate; its running averages start again).
     pub fn with_optimizer(self, optimizer: OptimizerKind, learning_rate: f64) -> Self {
+        let mut optimizer = FlatOptimizer::new(optimizer);
         Self {
-            optimizer: optimizer.build(),
+            model: optimizer.adopt(self.model.clone()),
+            optimizer,
             learning_rate,
             fresh_optimizer: true,
             ..self
@@ -156,17 +151,9 @@ impl Trainer {
         steps: u64,
         optimizer_state: Vec<u8>,
     ) -> Result<Self, String> {
-        let fresh = optimizer.build();
-        // Burn's loader expects every state tensor to name its parameter and
-        // panics otherwise; a checksummed file of ours always does, so a
-        // panic here means a crafted file, reported like any other bad one.
-        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            fresh.from_bytes(Bytes::from_bytes_vec(optimizer_state))
-        }))
-        .map_err(|_| "the optimizer state names no parameters".to_string())?
-        .map_err(|err| err.to_string())?;
+        let mut loaded = FlatOptimizer::new(optimizer).load_state(&model, optimizer_state)?;
         Ok(Self {
-            model,
+            model: loaded.adopt(model),
             optimizer: loaded,
             learning_rate,
             steps,
@@ -177,10 +164,7 @@ impl Trainer {
     /// The optimizer's running averages as burnpack bytes, keyed by the
     /// model's parameter ids (which the weights file keeps).
     pub fn optimizer_state(&self) -> Result<Vec<u8>, String> {
-        self.optimizer
-            .into_bytes()
-            .map(|bytes| bytes.to_vec())
-            .map_err(|err| err.to_string())
+        self.optimizer.to_bytes(&self.model)
     }
 
     /// The trained model without autodiff, for inference and evaluation.
@@ -206,9 +190,13 @@ impl Trainer {
     /// device) in its place. Only while the optimizer is fresh: its running
     /// averages would stay behind.
     pub fn moved(&self, model: Autoencoder) -> Option<Self> {
-        self.fresh_optimizer.then(|| Self {
-            model,
-            ..self.clone()
+        self.fresh_optimizer.then(|| {
+            let mut optimizer = self.optimizer.clone();
+            Self {
+                model: optimizer.adopt(model),
+                optimizer,
+                ..self.clone()
+            }
         })
     }
 
