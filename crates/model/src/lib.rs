@@ -16,6 +16,7 @@
 //! Everything runs on any Burn [`Device`](burn::tensor::Device): the tests use
 //! the CPU (`Device::flex()`), the browser WebGPU.
 
+pub mod activation;
 pub mod adadelta;
 pub mod autoencoder;
 pub mod backend;

@@ -1,9 +1,9 @@
 //! Resize-convolution: upsample with a fixed filter, then convolve.
 
+use crate::activation::relu;
 use burn::module::Module;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use super::conv3x3;

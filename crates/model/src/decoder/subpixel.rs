@@ -1,10 +1,10 @@
 //! Sub-pixel convolution: convolve at low resolution to 4x the channels, then
 //! rearrange each group of four channels into a 2x2 block (pixel shuffle).
 
+use crate::activation::relu;
 use burn::module::{Module, Param};
 use burn::nn::conv::Conv2d;
 use burn::nn::{PaddingConfig2d, PixelShuffle, PixelShuffleConfig};
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use super::conv3x3;

@@ -1,9 +1,9 @@
 //! Learned upsampling: stride-2 transposed convolutions ("deconvolution").
 
+use crate::activation::relu;
 use burn::module::Module;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 use super::{DecoderKind, conv3x3};
