@@ -175,8 +175,8 @@ impl HelperWorker {
                 ));
             }
         }
-        let image = work.image.iter().map(|v| v.clamp(0.0, 1.0)).collect();
-        let input = images_tensor(image, &self.device.clone().without_autodiff()); // [1, 1, 28, 28]
+        let image: Vec<f32> = work.image.iter().map(|v| v.clamp(0.0, 1.0)).collect();
+        let input = images_tensor(image.clone(), &self.device.clone().without_autodiff()); // [1, 1, 28, 28]
         let mut transaction = Transaction::default();
         for (decoder, parameters) in &work.models {
             let model = self.models[decoder.index()].clone();
@@ -186,7 +186,7 @@ impl HelperWorker {
         let mut data = transaction.execute().into_iter();
         work.models
             .iter()
-            .map(|(decoder, _)| reconstruction::read(*decoder, &mut data))
+            .map(|(decoder, _)| reconstruction::read(*decoder, &mut data, &image))
             .collect()
     }
 }

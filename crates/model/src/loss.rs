@@ -26,6 +26,25 @@ pub fn bce_with_logits<const D: usize>(logits: Tensor<D>, targets: Tensor<D>) ->
     loss
 }
 
+/// [`bce_with_logits`] of values already on the host, in `f64`: a
+/// drawing's reconstruction is read back as logits, and its BCE costs no
+/// GPU kernels this way (`crate::reconstruction`). `None` if the lengths
+/// differ or are zero.
+pub fn bce_with_logits_of(logits: &[f32], targets: &[f32]) -> Option<f64> {
+    if logits.len() != targets.len() || logits.is_empty() {
+        return None;
+    }
+    let total: f64 = logits
+        .iter()
+        .zip(targets)
+        .map(|(&x, &z)| {
+            let (x, z) = (f64::from(x), f64::from(z));
+            x.max(0.0) - x * z + (-x.abs()).exp().ln_1p()
+        })
+        .sum();
+    Some(total / logits.len() as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +89,15 @@ mod tests {
             (loss - expected).abs() < 1e-5 * expected.max(1.0),
             "stable {loss} vs float64 {expected}"
         );
+        let on_host = bce_with_logits_of(&logits.map(|x| x as f32), &targets.map(|x| x as f32));
+        let on_host = on_host.expect("equal lengths");
+        // The inputs rounded to f32 are all that stands between them.
+        assert!(
+            (on_host - expected).abs() < 1e-6 * expected.max(1.0),
+            "on the host {on_host} vs float64 {expected}"
+        );
+        assert_eq!(bce_with_logits_of(&[0.0], &[]), None);
+        assert_eq!(bce_with_logits_of(&[], &[]), None);
     }
 
     #[test]

@@ -361,20 +361,23 @@ impl Session {
 
     /// `image` on `device`, clamped to `[0, 1]`.
     fn image_tensor(&self, image: &[f32], device: &Device) -> Result<Tensor<4>, LabError> {
-        if image.len() != IMAGE_LEN {
-            return Err(invalid(format!(
-                "an input image has {IMAGE_LEN} values (28x28), this one has {}",
-                image.len()
-            )));
-        }
-        if image.iter().any(|v| !v.is_finite()) {
-            return Err(invalid("an input image holds a NaN or infinite value"));
-        }
-        Ok(images_tensor(
-            image.iter().map(|v| v.clamp(0.0, 1.0)).collect(),
-            device,
-        ))
+        Ok(images_tensor(input_image(image)?, device))
     }
+}
+
+/// A drawing's 784 intensities as the models take them: clamped to
+/// `[0, 1]`, after refusing the wrong length or a value that is not finite.
+fn input_image(image: &[f32]) -> Result<Vec<f32>, LabError> {
+    if image.len() != IMAGE_LEN {
+        return Err(invalid(format!(
+            "an input image has {IMAGE_LEN} values (28x28), this one has {}",
+            image.len()
+        )));
+    }
+    if image.iter().any(|v| !v.is_finite()) {
+        return Err(invalid("an input image holds a NaN or infinite value"));
+    }
+    Ok(image.iter().map(|v| v.clamp(0.0, 1.0)).collect())
 }
 
 /// Whether `device` is Burn's CPU backend (flex).

@@ -5,9 +5,11 @@
 use burn::tensor::{Tensor, TensorData, Transaction};
 
 use super::drawing::ViewModels;
-use super::{LabError, Pending, Session, floats, invalid, is_cpu};
+use super::{LabError, Pending, Session, floats, input_image, invalid, is_cpu};
 use crate::data_parallel::{ReconstructionHelper, SharedReconstruction};
-use crate::evaluation::{ProbeOutputs, Probes, code_maps, shuffled_codes, unit_codes};
+use crate::evaluation::{
+    ProbeOutputs, Probes, code_maps, images_tensor, shuffled_codes, unit_codes,
+};
 use crate::init::SeededRng;
 use crate::reconstruction::{self, Reconstruction};
 use crate::session::InputKind;
@@ -57,7 +59,8 @@ impl Session {
     /// decoder, with its BCE and meters.
     pub fn reconstruct(&self, image: &[f32]) -> Result<Pending<Vec<Reconstruction>>, LabError> {
         let views = self.view_models();
-        let input = self.image_tensor(image, &views.device)?;
+        let image = input_image(image)?;
+        let input = images_tensor(image.clone(), &views.device);
         let (kinds, transaction) = Self::per_decoder(&views, |model, transaction| {
             reconstruction::register(model, input.clone(), transaction)
         });
@@ -65,7 +68,7 @@ impl Session {
             let mut data = data.into_iter();
             kinds
                 .into_iter()
-                .map(|kind| reconstruction::read(kind, &mut data).map_err(LabError::Read))
+                .map(|kind| reconstruction::read(kind, &mut data, &image).map_err(LabError::Read))
                 .collect()
         }))
     }
@@ -93,7 +96,8 @@ impl Session {
                 "a reconstruction helper runs on the CPU backend only",
             ));
         }
-        let input = self.image_tensor(image, &views.device)?;
+        let clamped = input_image(image)?;
+        let input = images_tensor(clamped.clone(), &views.device);
         let shown = &views.models;
         // Its share is the later one: its results go after this thread's.
         let (own, theirs) = shown.split_at(shown.len() - helper_share(shown.len()));
@@ -114,7 +118,9 @@ impl Session {
         let mut data = transaction.execute().into_iter();
         let mut results = own
             .iter()
-            .map(|(kind, _)| reconstruction::read(*kind, &mut data).map_err(LabError::Read))
+            .map(|(kind, _)| {
+                reconstruction::read(*kind, &mut data, &clamped).map_err(LabError::Read)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(reply) = reply {
             let expected: Vec<DecoderKind> = theirs.iter().map(|(kind, _)| *kind).collect();
