@@ -5,8 +5,8 @@
 //! bilinear interpolation has none on WebGPU, and the browser must train.
 
 use burn::tensor::Tensor;
-use burn::tensor::module::interpolate;
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+use burn::tensor::module::{avg_pool2d, interpolate};
+use burn::tensor::ops::{AvgPoolOptions, InterpolateMode, InterpolateOptions};
 
 /// Repeats each pixel into a 2x2 block (Keras `UpSampling2D`).
 ///
@@ -47,11 +47,25 @@ pub fn nearest_2x(x: Tensor<4>) -> Tensor<4> {
 /// a quarter after, so each is `3/4` of its own pixel and `1/4` of the
 /// neighbour on that side.
 ///
+/// Where a gradient is taken, it is written out in slices and sums, which
+/// have a backward everywhere; where none is (drawing), Burn's forward
+/// computes the same in one kernel rather than about thirty, and maps each
+/// output to its inputs with exact integer ratios, as for
+/// [`nearest_2x`].
+///
 /// # Shapes
 /// - `x`: `[batch, channels, height, width]`
 /// - output: `[batch, channels, 2 * height, 2 * width]`
 pub fn bilinear_2x(x: Tensor<4>) -> Tensor<4> {
     let [batch, channels, height, width] = x.dims();
+    if !x.is_autodiff() {
+        return interpolate(
+            x,
+            InterpolateOptions::new(InterpolateMode::Bilinear)
+                .with_align_corners(false)
+                .with_output_size([height * 2, width * 2]),
+        );
+    }
     let rows = bilinear_2x_along(x, 2); // [batch, channels, height, 2, width]
     let x = rows.reshape([batch, channels, height * 2, width]);
     let columns = bilinear_2x_along(x, 3); // [batch, channels, 2 * height, width, 2]
@@ -86,10 +100,16 @@ fn bilinear_2x_along(x: Tensor<4>, dim: usize) -> Tensor<5> {
 /// one full period of the stride in each direction, so a constant input gives
 /// a constant output whatever the learned kernel is.
 ///
+/// Where no gradient flows (drawing), it is Burn's 2x2 average pooling at
+/// stride 1, one kernel rather than eight and the slices' copies.
+///
 /// # Shapes
 /// - `x`: `[batch, channels, height, width]`
 /// - output: `[batch, channels, height - 1, width - 1]`
 pub fn zero_order_hold(x: Tensor<4>) -> Tensor<4> {
+    if !x.is_autodiff() {
+        return avg_pool2d(x, AvgPoolOptions::new([2, 2]).with_stride([1, 1]));
+    }
     let [_, _, height, width] = x.dims();
     let x = (x.clone().narrow(2, 0, height - 1) + x.narrow(2, 1, height - 1)) * 0.5;
     (x.clone().narrow(3, 0, width - 1) + x.narrow(3, 1, width - 1)) * 0.5
@@ -124,9 +144,12 @@ mod tests {
 
     #[test]
     fn bilinear_2x_matches_burns_half_pixel_bilinear() {
-        let device = Device::flex();
+        // On an autodiff device: the form written out in slices and sums.
+        let device = Device::flex().autodiff();
         let x = random([2, 3, 5, 4], 1, &device);
         let ours = values(bilinear_2x(x.clone()));
+        let x = x.inner();
+        let undifferentiated = values(bilinear_2x(x.clone()));
         let burns = values(interpolate(
             x,
             InterpolateOptions::new(InterpolateMode::Bilinear)
@@ -137,6 +160,8 @@ mod tests {
         for (a, b) in ours.iter().zip(&burns) {
             assert!((a - b).abs() < 1e-6, "{a} vs {b}");
         }
+        // Where no gradient flows, it is Burn's.
+        assert_eq!(undifferentiated, burns);
     }
 
     #[test]
@@ -152,6 +177,17 @@ mod tests {
             .unwrap();
         // Every input pixel's weights over the output sum to 4 (2x2 outputs per input).
         assert!(grad.iter().all(|g| (g - 4.0).abs() < 1e-5), "{grad:?}");
+    }
+
+    #[test]
+    fn zero_order_hold_is_the_same_with_a_gradient_and_without() {
+        let x = random([2, 3, 7, 6], 4, &Device::flex().autodiff());
+        let written_out = values(zero_order_hold(x.clone())); // slices and sums
+        let pooled = values(zero_order_hold(x.inner())); // Burn's average pooling
+        assert_eq!(written_out.len(), 2 * 3 * 6 * 5);
+        for (a, b) in written_out.iter().zip(&pooled) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
     }
 
     #[test]
