@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds the page's two WebAssembly modules, each with its JS glue in
+# Builds the page's three WebAssembly modules, each with its JS glue in
 # web/pkg, optimised, and prints their sizes:
 #   checkerlab_cpu   the CPU backend alone, for speed (what most visitors
-#                    run: a third of the size of the other, so the first
+#                    run: a fifth of the size of the next, so the first
 #                    reconstruction comes sooner)
-#   checkerlab_web   the CPU and WebGPU backends, for size (fetched only
-#                    where the page chooses WebGPU)
+#   checkerlab_web   the CPU and WebGPU backends (fetched only where the
+#                    page chooses WebGPU)
 #   checkerlab_keras the CPU build with Keras' file readers (fetched only
 #                    when a Keras file is loaded)
 # and copies beside them the npm libraries web/torch-reader.js reads
@@ -54,7 +54,7 @@ build_module() {
 # Each with the wasm-opt level matching its profile's opt-level (Cargo.toml),
 # and both with Burn flex's and gemm's SIMD kernels (crates/web's `simd`).
 build_module checkerlab_cpu wasm-release-cpu 3 --no-default-features --features simd
-build_module checkerlab_web wasm-release z --features simd
+build_module checkerlab_web wasm-release 3 --features simd
 # The Keras reader: the CPU build with the HDF5 and zip readers, fetched only
 # when a Keras file arrives (web/lab-worker.js).
 build_module checkerlab_keras wasm-release-cpu 3 --no-default-features --features simd,keras

@@ -6,7 +6,7 @@ import { chooseBackend, findAdapter, jobPlan } from './backend-choice.js';
 
 /**
  * The two builds (scripts/build-web.sh), by backend: the CPU's alone is a
- * third of the size of the one that can also run WebGPU.
+ * fifth of the size of the one that can also run WebGPU.
  */
 const GLUE = { cpu: 'checkerlab_cpu', webgpu: 'checkerlab_web' };
 
