@@ -17,7 +17,7 @@ use crate::conv::on_flex;
 /// # Shapes
 /// - `x`: `[batch, channels, height, width]`, and the output
 pub fn relu(x: Tensor<4>) -> Tensor<4> {
-    if on_flex(&x) || x.device().is_autodiff() {
+    if on_flex(&x) || x.is_autodiff() {
         activation::relu(x)
     } else {
         x.clamp(0.0, f32::INFINITY)

@@ -2,6 +2,7 @@
 //! `webgpu` feature, which the browser's build turns on), or Burn's CPU
 //! backend. The page chooses (`web/backend-choice.js`); this starts it.
 
+use burn::backend::DispatchDevice;
 use burn::tensor::Device;
 use serde::Serialize;
 
@@ -20,6 +21,14 @@ pub struct BackendInfo {
     /// `"webgpu"` or `"cpu"`: where the models train
     /// ([`Session::training_backend`](crate::session::Session::training_backend)).
     pub training: &'static str,
+}
+
+/// Whether `device` (with autodiff or without) is Burn's CPU backend, flex.
+pub fn is_cpu(device: &Device) -> bool {
+    matches!(
+        device.clone().without_autodiff().as_dispatch(),
+        DispatchDevice::Flex(_)
+    )
 }
 
 /// Starts WebGPU if `adapter` names one, else the CPU; `reason` is why.

@@ -26,12 +26,13 @@
 //! did not get faster, and in the browser's wasm build the step became six
 //! times slower.
 
-use burn::backend::DispatchDevice;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::tensor::Tensor;
 use burn::tensor::module::{conv_transpose2d, conv2d};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+
+use crate::backend::is_cpu;
 
 /// `layer.forward(x)`; on flex as a transposed convolution where that is
 /// faster, and with the bias added apart (see [`add_bias`]).
@@ -95,10 +96,7 @@ fn add_bias(y: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
 }
 
 pub(crate) fn on_flex(x: &Tensor<4>) -> bool {
-    matches!(
-        x.device().without_autodiff().as_dispatch(),
-        DispatchDevice::Flex(_)
-    )
+    is_cpu(&x.device())
 }
 
 /// The padding on each side of a stride-1 layer whose padding is the same on

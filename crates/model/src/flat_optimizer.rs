@@ -20,18 +20,17 @@
 //! burnpack with one state per parameter id, channels first), so a saved
 //! run loads with either.
 
-use std::collections::BTreeMap;
-
-use burn::backend::DispatchDevice;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::{
     Adam, AdamConfig, AdamState, AdaptiveMomentumState, GradientsParams, Optimizer, RecordState,
     StateSink, StateSource,
 };
 use burn::tensor::{Bytes, DType, Device, Tensor, TensorData};
+use burn_pack::Scalar;
 
 use crate::adadelta::{Adadelta, AdadeltaConfig, AdadeltaState};
 use crate::autoencoder::Autoencoder;
+use crate::backend::is_cpu;
 use crate::train::OptimizerKind;
 
 /// Every parameter starts at a multiple of this many floats (256 bytes,
@@ -173,8 +172,24 @@ impl Layout {
         grads: &mut GradientsParams,
         device: &Device,
     ) -> Tensor<1> {
+        self.gather(model, Some(grads), device)
+    }
+
+    /// The parameters' values (off the autodiff graph) laid flat.
+    fn gather_parameters(&self, model: &Autoencoder, device: &Device) -> Tensor<1> {
+        self.gather(model, None, device)
+    }
+
+    /// Each parameter's gradient from `grads`, or its value where there are
+    /// none, in its slot of one vector.
+    fn gather(
+        &self,
+        model: &Autoencoder,
+        grads: Option<&mut GradientsParams>,
+        device: &Device,
+    ) -> Tensor<1> {
         struct Gather<'a> {
-            grads: &'a mut GradientsParams,
+            grads: Option<&'a mut GradientsParams>,
             slots: std::slice::Iter<'a, Slot>,
             // An `Option` so that each assignment owns the one handle to the
             // vector and writes in place, where a clone would copy it.
@@ -183,36 +198,18 @@ impl Layout {
         impl ModuleVisitor for Gather<'_> {
             fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
                 let slot = self.slots.next().expect("one slot per parameter");
-                if let Some(grad) = self.grads.remove::<D>(param.id) {
+                let part = match &mut self.grads {
+                    Some(grads) => grads.remove::<D>(param.id),
+                    None => Some(param.val().inner()),
+                };
+                if let Some(part) = part {
                     let flat = self.flat.take().expect("the vector is always put back");
-                    self.flat = Some(flat.slice_assign([slot.range()], slot.laid(grad)));
+                    self.flat = Some(flat.slice_assign([slot.range()], slot.laid(part)));
                 }
             }
         }
         let mut gather = Gather {
             grads,
-            slots: self.slots.iter(),
-            flat: Some(Tensor::zeros([self.len], device)),
-        };
-        model.visit(&mut gather);
-        gather.flat.expect("the vector is always put back")
-    }
-
-    /// The parameters' values (off the autodiff graph) laid flat.
-    fn gather_parameters(&self, model: &Autoencoder, device: &Device) -> Tensor<1> {
-        struct Gather<'a> {
-            slots: std::slice::Iter<'a, Slot>,
-            flat: Option<Tensor<1>>,
-        }
-        impl ModuleVisitor for Gather<'_> {
-            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-                let slot = self.slots.next().expect("one slot per parameter");
-                let value = slot.laid(param.val().inner());
-                let flat = self.flat.take().expect("the vector is always put back");
-                self.flat = Some(flat.slice_assign([slot.range()], value));
-            }
-        }
-        let mut gather = Gather {
             slots: self.slots.iter(),
             flat: Some(Tensor::zeros([self.len], device)),
         };
@@ -294,6 +291,12 @@ fn step_by<O: Optimizer>(
     parameters
 }
 
+/// The device `model`'s parameters live on, without autodiff; `None` for a
+/// model without any.
+fn inner_device(model: &Autoencoder) -> Option<Device> {
+    model.devices().into_iter().next().map(Device::inner)
+}
+
 /// An optimizer for a whole [`Autoencoder`], stepping all its parameters as
 /// one vector (see the module's documentation).
 #[derive(Clone)]
@@ -330,14 +333,9 @@ impl FlatOptimizer {
     }
 
     fn layout(&self, model: &Autoencoder) -> Layout {
-        let channels_last = self.kernels_channels_last.unwrap_or_else(|| {
-            !model.devices().iter().any(|device| {
-                matches!(
-                    device.clone().without_autodiff().as_dispatch(),
-                    DispatchDevice::Flex(_)
-                )
-            })
-        });
+        let channels_last = self
+            .kernels_channels_last
+            .unwrap_or_else(|| !model.devices().iter().any(is_cpu));
         Layout::of(model, channels_last)
     }
 
@@ -347,7 +345,7 @@ impl FlatOptimizer {
     /// model draws without copying them too.
     pub fn adopt(&mut self, model: Autoencoder) -> Autoencoder {
         let layout = self.layout(&model);
-        let Some(device) = model.devices().into_iter().next().map(Device::inner) else {
+        let Some(device) = inner_device(&model) else {
             return model;
         };
         let parameters = layout.gather_parameters(&model, &device);
@@ -367,7 +365,7 @@ impl FlatOptimizer {
         mut grads: GradientsParams,
     ) -> Autoencoder {
         let layout = self.layout(&model);
-        let Some(device) = model.devices().into_iter().next().map(Device::inner) else {
+        let Some(device) = inner_device(&model) else {
             return model;
         };
         let gradient = layout.gather_gradients(&model, &mut grads, &device);
@@ -391,10 +389,9 @@ impl FlatOptimizer {
     /// its state's tensors. Reads the state synchronously from its device.
     pub fn to_bytes(&self, model: &Autoencoder) -> Result<Vec<u8>, String> {
         let layout = self.layout(model);
-        let mut sink = StateSink::default();
-        let mut ranks = Vec::new();
-        if let Some((tensors, time)) = self.rule.state() {
-            let host = Device::flex();
+        let mut tensors = Vec::new();
+        let mut scalars = Vec::new();
+        if let Some((state, time)) = self.rule.state() {
             // Each flat tensor read once, then cut per parameter on the host.
             let read = |tensor: &Tensor<1>| -> Result<Vec<f32>, String> {
                 tensor
@@ -403,39 +400,46 @@ impl FlatOptimizer {
                     .try_to_vec::<f32>()
                     .map_err(|err| format!("{err:?}"))
             };
-            let flat = [read(tensors[0])?, read(tensors[1])?];
+            let flat = [read(state[0])?, read(state[1])?];
             struct Flatten<'a> {
                 slots: std::slice::Iter<'a, Slot>,
                 kind: OptimizerKind,
                 time: usize,
-                flat: &'a [Vec<f32>],
-                host: &'a Device,
-                sink: &'a mut StateSink,
-                ranks: &'a mut Vec<(String, usize)>,
+                flat: &'a [Vec<f32>; 2],
+                tensors: &'a mut Vec<burn_pack::Tensor>,
+                scalars: &'a mut Vec<(String, Scalar)>,
             }
             impl ModuleVisitor for Flatten<'_> {
                 fn visit_float<const D: usize>(&mut self, _param: &Param<Tensor<D>>) {
                     let slot = self.slots.next().expect("one slot per parameter");
+                    let host = Device::flex();
                     let part = |values: &[f32]| {
                         let values = slot.channels_first(&values[slot.range()]);
-                        let data = TensorData::new(values, slot.dims.clone());
-                        Tensor::<D>::from_data(data, self.host)
+                        Tensor::<D>::from_data(TensorData::new(values, slot.dims.clone()), &host)
                     };
                     let prefix = slot.id.val().to_string();
+                    let mut sink = StateSink::default();
                     match self.kind {
                         OptimizerKind::Adam => AdamState::new(AdaptiveMomentumState::new(
                             self.time,
                             part(&self.flat[0]),
                             part(&self.flat[1]),
                         ))
-                        .state_flatten(&prefix, self.sink),
+                        .state_flatten(&prefix, &mut sink),
                         OptimizerKind::Adadelta => AdadeltaState {
                             square_grad_avg: part(&self.flat[0]),
                             square_update_avg: part(&self.flat[1]),
                         }
-                        .state_flatten(&prefix, self.sink),
+                        .state_flatten(&prefix, &mut sink),
                     }
-                    self.ranks.push((prefix, D));
+                    self.tensors
+                        .extend(sink.tensors.into_iter().map(|(name, data)| {
+                            let (bytes, shape, dtype) = data.into_parts();
+                            burn_pack::Tensor::new(name, dtype, shape, Some(slot.id.val()), bytes)
+                        }));
+                    self.scalars.extend(sink.scalars);
+                    self.scalars
+                        .push((format!("{prefix}.{RANK_KEY}"), D.into()));
                 }
             }
             model.visit(&mut Flatten {
@@ -443,35 +447,13 @@ impl FlatOptimizer {
                 kind: self.rule.kind(),
                 time,
                 flat: &flat,
-                host: &host,
-                sink: &mut sink,
-                ranks: &mut ranks,
+                tensors: &mut tensors,
+                scalars: &mut scalars,
             });
         }
-        let ids: BTreeMap<String, u64> = layout
-            .slots
-            .iter()
-            .map(|slot| (slot.id.val().to_string(), slot.id.val()))
-            .collect();
-        let tensors = sink
-            .tensors
-            .into_iter()
-            .map(|(name, data)| {
-                let id = name
-                    .split('.')
-                    .next()
-                    .and_then(|prefix| ids.get(prefix))
-                    .copied();
-                let (bytes, shape, dtype) = data.into_parts();
-                burn_pack::Tensor::new(name, dtype, shape, id, bytes)
-            })
-            .collect();
         let mut writer = burn_pack::Writer::new(tensors);
-        for (name, value) in &sink.scalars {
-            writer = writer.with_scalar(name, *value);
-        }
-        for (prefix, rank) in ranks {
-            writer = writer.with_scalar(&format!("{prefix}.{RANK_KEY}"), rank.into());
+        for (name, value) in scalars {
+            writer = writer.with_scalar(&name, value);
         }
         writer
             .into_bytes()
@@ -571,7 +553,7 @@ impl FlatOptimizer {
         if let Some(failure) = unflatten.failure {
             return Err(failure);
         }
-        let Some(device) = model.devices().into_iter().next().map(Device::inner) else {
+        let Some(device) = inner_device(model) else {
             return Ok(optimizer);
         };
         let [first, second] = flat

@@ -7,7 +7,8 @@
 
 use burn::tensor::Device;
 
-use super::{LabError, Session, is_cpu};
+use super::{LabError, Session};
+use crate::backend::is_cpu;
 use crate::host::copy_to_host;
 use crate::{Autoencoder, DecoderKind};
 

@@ -20,7 +20,6 @@ mod shared;
 mod training;
 mod views;
 
-use burn::backend::DispatchDevice;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -38,6 +37,7 @@ use catalog::FIRST_SHOWN;
 use drawing::DrawingCopies;
 use errors::invalid;
 
+use crate::backend::is_cpu;
 use crate::evaluation::images_tensor;
 use crate::foreign;
 use crate::host::copy_to_host;
@@ -378,14 +378,6 @@ fn input_image(image: &[f32]) -> Result<Vec<f32>, LabError> {
         return Err(invalid("an input image holds a NaN or infinite value"));
     }
     Ok(image.iter().map(|v| v.clamp(0.0, 1.0)).collect())
-}
-
-/// Whether `device` is Burn's CPU backend (flex).
-fn is_cpu(device: &Device) -> bool {
-    matches!(
-        device.clone().without_autodiff().as_dispatch(),
-        DispatchDevice::Flex(_)
-    )
 }
 
 /// A model to write as a `.ckpt` file; see [`Session::weights_to_save`].

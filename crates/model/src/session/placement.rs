@@ -14,7 +14,8 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, Transaction};
 
-use super::{LabError, Pending, Session, invalid, is_cpu};
+use super::{LabError, Pending, Session, invalid};
+use crate::backend::is_cpu;
 use crate::evaluation::images_tensor;
 use crate::host::copy_to_host;
 use crate::{Autoencoder, AutoencoderConfig, DecoderKind, Trainer};

@@ -5,7 +5,8 @@
 use burn::tensor::{Tensor, TensorData, Transaction};
 
 use super::drawing::ViewModels;
-use super::{LabError, Pending, Session, floats, input_image, invalid, is_cpu};
+use super::{LabError, Pending, Session, floats, input_image, invalid};
+use crate::backend::is_cpu;
 use crate::data_parallel::{ReconstructionHelper, SharedReconstruction};
 use crate::evaluation::{
     ProbeOutputs, Probes, code_maps, images_tensor, shuffled_codes, unit_codes,
