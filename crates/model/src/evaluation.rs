@@ -5,8 +5,10 @@ use burn::tensor::{Device, Int, Tensor, TensorData, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::autoencoder::{Autoencoder, IMAGE_LEN, IMAGE_SIDE};
+use crate::backend::is_cpu;
 use crate::encoder::{CODE_CHANNELS, CODE_LEN, CODE_SIDE};
 use crate::init::SeededRng;
+use crate::layout::TO_CHANNELS_FIRST;
 use crate::loss::bce_with_logits;
 use crate::meters::CheckerboardMeters;
 use crate::mnist::MnistSet;
@@ -49,12 +51,25 @@ pub struct Evaluation {
 }
 
 /// `[count, 1, 28, 28]` from images back to back.
+///
+/// Off the CPU, made `[count, 28, 28, 1]` and seen channels first: the same
+/// values in the same memory, with the strides of channels last, the layout
+/// Burn's GPU convolutions take (`crate::layout`). Made channels first, the
+/// single channel's stride would not be 1, and each convolution of the
+/// images would copy them first, forward and backward.
 pub fn images_tensor(images: Vec<f32>, device: &Device) -> Tensor<4> {
     let count = images.len() / IMAGE_LEN;
-    Tensor::from_data(
-        TensorData::new(images, [count, 1, IMAGE_SIDE, IMAGE_SIDE]),
+    if is_cpu(device) {
+        return Tensor::from_data(
+            TensorData::new(images, [count, 1, IMAGE_SIDE, IMAGE_SIDE]),
+            device,
+        );
+    }
+    Tensor::<4>::from_data(
+        TensorData::new(images, [count, IMAGE_SIDE, IMAGE_SIDE, 1]),
         device,
     )
+    .permute(TO_CHANNELS_FIRST)
 }
 
 /// Mean per-pixel BCE of `model` over every image of `set`. Reads

@@ -31,6 +31,7 @@ use burn_pack::Scalar;
 use crate::adadelta::{Adadelta, AdadeltaConfig, AdadeltaState};
 use crate::autoencoder::Autoencoder;
 use crate::backend::is_cpu;
+use crate::layout::{TO_CHANNELS_FIRST, TO_CHANNELS_LAST};
 use crate::train::OptimizerKind;
 
 /// Every parameter starts at a multiple of this many floats (256 bytes,
@@ -53,10 +54,6 @@ struct Slot {
     /// Whether it lies channels last (a rank-4 kernel off the CPU).
     channels_last: bool,
 }
-
-/// `[out, in, k, k]` axes to `[out, k, k, in]`, and back.
-const TO_CHANNELS_LAST: [usize; 4] = [0, 2, 3, 1];
-const TO_CHANNELS_FIRST: [usize; 4] = [0, 3, 1, 2];
 
 impl Slot {
     fn len(&self) -> usize {

@@ -32,6 +32,7 @@ pub mod gradient_check;
 pub mod helper_protocol;
 pub mod host;
 pub mod init;
+pub mod layout;
 pub mod limits;
 pub mod loss;
 pub mod meters;

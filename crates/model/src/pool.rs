@@ -9,16 +9,20 @@
 //! without autodiff (the page's reconstructions, probes and walks), the
 //! encoder's 2x2 windows are pooled by that loop: the same maxima.
 //! Training keeps Burn's op, whose recorded indices its backward needs, and
-//! the GPU backends keep it too: a loop there would read every value back.
+//! the GPU backends keep it too (a loop there would read every value back),
+//! in ceil mode rather than padded ([`ceil_2x2`]).
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::pool::MaxPool2d;
+use burn::tensor::module::max_pool2d;
+use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{DType, Tensor, TensorData};
 
 use crate::conv::on_flex;
 
-/// `layer.forward(x)`; on flex without autodiff, a loop over the values
-/// where `layer` is a 2x2 pool of stride 2 with 'same' padding.
+/// `layer.forward(x)`. Where `layer` is a 2x2 pool of stride 2 with 'same'
+/// padding: on flex without autodiff, a loop over the values; off the CPU,
+/// Burn's pool in ceil mode.
 ///
 /// # Shapes
 /// - `x`: `[batch, channels, height, width]`
@@ -32,6 +36,9 @@ pub fn forward(layer: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
         && height > 0
         && width > 0;
     if !looped {
+        if is_2x2_same(layer) && !on_flex(&x) {
+            return ceil_2x2(x);
+        }
         return layer.forward(x);
     }
     let device = x.device();
@@ -41,6 +48,19 @@ pub fn forward(layer: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
     let pooled = max_2x2(&values, height, width);
     let shape = [batch, channels, height.div_ceil(2), width.div_ceil(2)];
     Tensor::from_data(TensorData::new(pooled, shape), &device)
+}
+
+/// The 2x2 'same' pool as Burn's pool in ceil mode: the same windows, the
+/// last one of an odd side holding one row or column, which is all 'same'
+/// adds padding for. On the GPU, Burn pads an asymmetric 'same' by building
+/// a padded copy of the input (two kernels, and a third to lay it out for
+/// the pool), and its backward slices the padding off again.
+///
+/// # Shapes
+/// - `x`: `[batch, channels, height, width]`
+/// - output: `[batch, channels, ceil(height / 2), ceil(width / 2)]`
+fn ceil_2x2(x: Tensor<4>) -> Tensor<4> {
+    max_pool2d(x, MaxPoolOptions::new([2, 2]).with_ceil_mode(true))
 }
 
 /// A 2x2 window, stride 2, 'same' (padded after the last row and column when
@@ -108,6 +128,45 @@ mod tests {
             assert_eq!(
                 looped.into_data().try_into_vec::<f32>().unwrap(),
                 burn.into_data().try_into_vec::<f32>().unwrap(),
+                "{shape:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_ceil_mode_form_pools_and_differentiates_as_same_padding_does() {
+        let device = Device::flex().autodiff();
+        let pool = encoder_pool();
+        for shape in [[2, 8, 7, 7], [2, 8, 14, 14], [1, 3, 5, 6], [1, 1, 1, 1]] {
+            let x = Tensor::<4>::random(shape, Distribution::Uniform(-1.0, 1.0), &device);
+            let weights = Tensor::<4>::random(
+                pool.forward(x.clone()).dims(),
+                Distribution::Default,
+                &device,
+            );
+            let (ours, burns) = (x.clone().require_grad(), x.require_grad());
+            let pooled = ceil_2x2(ours.clone());
+            let reference = pool.forward(burns.clone());
+            assert_eq!(pooled.dims(), reference.dims(), "{shape:?}");
+            assert_eq!(
+                pooled.clone().into_data().try_into_vec::<f32>().unwrap(),
+                reference.clone().into_data().try_into_vec::<f32>().unwrap(),
+                "{shape:?}"
+            );
+            let ours_grads = (pooled * weights.clone()).sum().backward();
+            let burns_grads = (reference * weights).sum().backward();
+            assert_eq!(
+                ours.grad(&ours_grads)
+                    .unwrap()
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .unwrap(),
+                burns
+                    .grad(&burns_grads)
+                    .unwrap()
+                    .into_data()
+                    .try_into_vec::<f32>()
+                    .unwrap(),
                 "{shape:?}"
             );
         }

@@ -33,7 +33,11 @@ pub struct Reconstruction {
 /// # Shapes
 /// - `input`: `[1, 1, 28, 28]`
 pub fn register(model: &Autoencoder, input: Tensor<4>, transaction: Transaction) -> Transaction {
-    transaction.register(model.forward(input)) // [1, 1, 28, 28]
+    // Read flat: on the GPU the logits come out channels last, and wgpu reads
+    // a tensor only with its own row-major strides, single channel included,
+    // so read as `[1, 1, 28, 28]` they would be copied first.
+    let logits = model.forward(input); // [1, 1, 28, 28]
+    transaction.register(logits.flatten::<1>(0, 3)) // [784]
 }
 
 /// `kind`'s reconstruction of `input` (the intensities `register` was
