@@ -8,6 +8,8 @@ use burn::tensor::Tensor;
 use burn::tensor::module::{avg_pool2d, interpolate};
 use burn::tensor::ops::{AvgPoolOptions, InterpolateMode, InterpolateOptions};
 
+use crate::layout::{on_channels_last, prefers_channels_last};
+
 /// Repeats each pixel into a 2x2 block (Keras `UpSampling2D`).
 ///
 /// Where a gradient is taken, the repetition is a broadcast, whose backward
@@ -20,7 +22,8 @@ use burn::tensor::ops::{AvgPoolOptions, InterpolateMode, InterpolateOptions};
 /// `reciprocal_division_misplaces_blocks_of_14_not_of_4_or_8`, and
 /// `docs/gpu-correctness.md`). Its
 /// forward pass maps with exact integer ratios and stays where nothing is
-/// differentiated (the page's reconstructions).
+/// differentiated (the page's reconstructions). Off the CPU the broadcast
+/// runs on the channels-last view (`crate::layout`).
 ///
 /// # Shapes
 /// - `x`: `[batch, channels, height, width]`
@@ -34,9 +37,17 @@ pub fn nearest_2x(x: Tensor<4>) -> Tensor<4> {
                 .with_output_size([height * 2, width * 2]),
         );
     }
-    x.reshape([batch, channels, height, 1, width, 1])
-        .expand([batch, channels, height, 2, width, 2])
-        .reshape([batch, channels, height * 2, width * 2])
+    if !prefers_channels_last(&x) {
+        return x
+            .reshape([batch, channels, height, 1, width, 1])
+            .expand([batch, channels, height, 2, width, 2])
+            .reshape([batch, channels, height * 2, width * 2]);
+    }
+    on_channels_last(x, |x| {
+        x.reshape([batch, height, 1, width, 1, channels])
+            .expand([batch, height, 2, width, 2, channels])
+            .reshape([batch, height * 2, width * 2, channels])
+    })
 }
 
 /// Bilinear 2x upsampling with half-pixel centres and clamped edges, the
@@ -51,7 +62,8 @@ pub fn nearest_2x(x: Tensor<4>) -> Tensor<4> {
 /// have a backward everywhere; where none is (drawing), Burn's forward
 /// computes the same in one kernel rather than about thirty, and maps each
 /// output to its inputs with exact integer ratios, as for
-/// [`nearest_2x`].
+/// [`nearest_2x`]. Off the CPU the slices and sums run on the channels-last
+/// view (`crate::layout`).
 ///
 /// # Shapes
 /// - `x`: `[batch, channels, height, width]`
@@ -66,10 +78,18 @@ pub fn bilinear_2x(x: Tensor<4>) -> Tensor<4> {
                 .with_output_size([height * 2, width * 2]),
         );
     }
-    let rows = bilinear_2x_along(x, 2); // [batch, channels, height, 2, width]
-    let x = rows.reshape([batch, channels, height * 2, width]);
-    let columns = bilinear_2x_along(x, 3); // [batch, channels, 2 * height, width, 2]
-    columns.reshape([batch, channels, height * 2, width * 2])
+    if !prefers_channels_last(&x) {
+        let rows = bilinear_2x_along(x, 2); // [batch, channels, height, 2, width]
+        let x = rows.reshape([batch, channels, height * 2, width]);
+        let columns = bilinear_2x_along(x, 3); // [batch, channels, 2 * height, width, 2]
+        return columns.reshape([batch, channels, height * 2, width * 2]);
+    }
+    on_channels_last(x, |x| {
+        let rows = bilinear_2x_along(x, 1); // [batch, height, 2, width, channels]
+        let x = rows.reshape([batch, height * 2, width, channels]);
+        let columns = bilinear_2x_along(x, 2); // [batch, 2 * height, width, 2, channels]
+        columns.reshape([batch, height * 2, width * 2, channels])
+    })
 }
 
 /// The two interpolated phases of axis `dim`, stacked on a new axis after it.
@@ -101,7 +121,9 @@ fn bilinear_2x_along(x: Tensor<4>, dim: usize) -> Tensor<5> {
 /// a constant output whatever the learned kernel is.
 ///
 /// Where no gradient flows (drawing), it is Burn's 2x2 average pooling at
-/// stride 1, one kernel rather than eight and the slices' copies.
+/// stride 1, one kernel rather than eight and the slices' copies. Where
+/// one flows off the CPU, the slices and sums run on the channels-last view
+/// (`crate::layout`).
 ///
 /// # Shapes
 /// - `x`: `[batch, channels, height, width]`
@@ -110,9 +132,18 @@ pub fn zero_order_hold(x: Tensor<4>) -> Tensor<4> {
     if !x.is_autodiff() {
         return avg_pool2d(x, AvgPoolOptions::new([2, 2]).with_stride([1, 1]));
     }
-    let [_, _, height, width] = x.dims();
-    let x = (x.clone().narrow(2, 0, height - 1) + x.narrow(2, 1, height - 1)) * 0.5;
-    (x.clone().narrow(3, 0, width - 1) + x.narrow(3, 1, width - 1)) * 0.5
+    if !prefers_channels_last(&x) {
+        return box_2x2(x, [2, 3]);
+    }
+    on_channels_last(x, |x| box_2x2(x, [1, 2]))
+}
+
+/// The mean of every 2x2 window, stride 1, where `axes` are the rows' and
+/// the columns' axes of `x`.
+fn box_2x2(x: Tensor<4>, [rows, columns]: [usize; 2]) -> Tensor<4> {
+    let (height, width) = (x.dims()[rows], x.dims()[columns]);
+    let x = (x.clone().narrow(rows, 0, height - 1) + x.narrow(rows, 1, height - 1)) * 0.5;
+    (x.clone().narrow(columns, 0, width - 1) + x.narrow(columns, 1, width - 1)) * 0.5
 }
 
 /// Drops `border` pixels from every side.

@@ -7,15 +7,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::autoencoder::Autoencoder;
 use crate::flat_optimizer::FlatOptimizer;
-use crate::loss::bce_with_logits;
+use crate::layout::{TO_CHANNELS_LAST, prefers_channels_last};
+use crate::loss::{bce_with_logits, bce_with_logits_and_objective};
 
 /// The mean BCE of `model` (on an autodiff device) reconstructing `images`,
 /// detached, and its gradients.
 pub(crate) fn gradients(model: &Autoencoder, images: Tensor<4>) -> (Tensor<1>, GradientsParams) {
-    let logits = model.forward(images.clone());
-    let loss = bce_with_logits(logits, images);
-    let grads = GradientsParams::from_grads(loss.backward(), model);
-    (loss.detach(), grads)
+    let logits = model.forward(images.clone()); // [batch, 1, 28, 28]
+    if !prefers_channels_last(&logits) {
+        let loss = bce_with_logits(logits, images);
+        let grads = GradientsParams::from_grads(loss.backward(), model);
+        return (loss.detach(), grads);
+    }
+    // Off the CPU, issuing kernels is what costs: the gradient comes from the
+    // loss's closed form, and the loss is taken over the channels-last views
+    // (one channel: the same memory), so that its gradient reaches the last
+    // convolution laid as Burn's GPU convolutions take it (`crate::layout`).
+    let (loss, objective) = bce_with_logits_and_objective(
+        logits.permute(TO_CHANNELS_LAST),
+        images.permute(TO_CHANNELS_LAST),
+    );
+    (
+        loss,
+        GradientsParams::from_grads(objective.backward(), model),
+    )
 }
 
 /// The optimizers the blog and the app offer.
