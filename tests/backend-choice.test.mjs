@@ -81,7 +81,9 @@ test('training goes where the measured step was faster, with the figures said', 
   // A backend that could not be timed keeps training where the models are.
   assert.equal(chooseTraining({ webgpu: 50 }).training, 'webgpu');
   assert.equal(chooseTraining({ webgpu: 50, cpu: Number.NaN }).training, 'webgpu');
-  assert.match(chooseTraining({ webgpu: 50 }).why, /could not be timed/);
+  assert.equal(chooseTraining({ webgpu: 50 }).why, 'the CPU could not be timed beside WebGPU');
+  assert.equal(chooseTraining({ cpu: 90 }).training, 'webgpu');
+  assert.equal(chooseTraining({ cpu: 90 }).why, 'WebGPU could not be timed');
 });
 
 test('the views go where the measured reconstruction was faster, with the figures said', () => {
@@ -98,6 +100,7 @@ test('the views go where the measured reconstruction was faster, with the figure
   // A backend that could not be timed keeps the views where the models are.
   assert.equal(chooseDrawing({ webgpu: 5 }).drawing, 'webgpu');
   assert.equal(chooseDrawing({ webgpu: 5, cpu: Number.NaN }).drawing, 'webgpu');
+  assert.equal(chooseDrawing({}).why, 'WebGPU could not be timed, nor the CPU');
 });
 
 test('where the lab runs reads as one plain sentence, with no flag or library name', () => {

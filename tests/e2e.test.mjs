@@ -529,6 +529,18 @@ describe('on WebGPU', () => {
         const gap = Math.max(...output.map((v, i) => Math.abs(v - onWebgpu[decoder][i])));
         assert.ok(gap < 1e-5, `${decoder}: ${gap}`);
       }
+      // Another batch size has training timed again once the page is idle.
+      assert.match(await timed.page.locator('#backend').textContent(), /on WebGPU \(batch 32\)/);
+      await timed.page.fill('#batch-size', '8');
+      await timed.page.locator('#batch-size').dispatchEvent('change');
+      await timed.page.waitForFunction(() => window.checkerlab.backend.trainingWhy.endsWith('(batch 8)'), null, {
+        timeout: 300_000,
+      });
+      assert.equal(await timed.page.evaluate(() => window.checkerlab.backend.training), 'cpu');
+      assert.match(
+        await timed.page.locator('#backend').textContent(),
+        /Training runs on the CPU: a training step of the shown decoders took [\d.]+ ms on the CPU and [\d.]+ ms on WebGPU \(batch 8\)/,
+      );
     } finally {
       await timed.page.close();
     }

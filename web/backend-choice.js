@@ -63,14 +63,18 @@ export function jobPlan({ backend, requested, jobRequested }) {
  * @returns {{drawing: 'webgpu'|'cpu', why: string}}
  */
 export function chooseDrawing({ webgpu, cpu }) {
-  if (!(webgpu >= 0 && cpu >= 0)) {
-    return { drawing: 'webgpu', why: 'the CPU could not be measured beside it' };
-  }
+  if (!(webgpu >= 0 && cpu >= 0)) return { drawing: 'webgpu', why: untimed({ webgpu, cpu }) };
   return {
     drawing: cpu <= webgpu ? 'cpu' : 'webgpu',
     why: `one reconstruction took ${milliseconds(cpu)} on the CPU and ${milliseconds(webgpu)} on WebGPU`,
   };
 }
+
+/** Which backend a timing could not finish on (`chooseDrawing`, `chooseTraining`). */
+const untimed = ({ webgpu, cpu }) =>
+  webgpu >= 0
+    ? 'the CPU could not be timed beside WebGPU'
+    : `WebGPU could not be timed${cpu >= 0 ? '' : ', nor the CPU'}`;
 
 const milliseconds = (value) => `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ms`;
 
@@ -82,9 +86,7 @@ const milliseconds = (value) => `${value < 10 ? value.toFixed(1) : value.toFixed
  * @returns {{training: 'webgpu'|'cpu', why: string}}
  */
 export function chooseTraining({ webgpu, cpu }) {
-  if (!(webgpu >= 0 && cpu >= 0)) {
-    return { training: 'webgpu', why: 'the CPU could not be timed beside it' };
-  }
+  if (!(webgpu >= 0 && cpu >= 0)) return { training: 'webgpu', why: untimed({ webgpu, cpu }) };
   return {
     training: cpu < webgpu ? 'cpu' : 'webgpu',
     why: `a training step of the shown decoders took ${milliseconds(cpu)} on the CPU and ${milliseconds(webgpu)} on WebGPU`,

@@ -80,6 +80,10 @@ let drawingWhy = '';
 let trainingToMeasure = false;
 /** Why the models train where they do, for the page. */
 let trainingWhy = '';
+/** The batch size training was last set to (the catalog's default at start). */
+let batchSize = null;
+/** The batch size training was timed at (`measureTraining`), if it was. */
+let trainingTimedAt = null;
 /** The last image reconstructed while the timing waits: what the drawing trials time. */
 let lastImage = null;
 /** Whether the page has had its first reconstruction: the timings wait for it. */
@@ -130,6 +134,7 @@ async function start({ choice, testHooks: hooks, glue, module, trainingWorkers =
   }
   const backendInfo = lab.backend();
   const catalog = lab.catalog();
+  batchSize = catalog.training.batch_size;
   oneWorker = trainingWorkers === 1;
   // The CPU build's module is the lab's own unless the lab runs the other build.
   planWorkers(glue === 'checkerlab_cpu' ? module : null);
@@ -186,45 +191,64 @@ async function planTraining(plan) {
 /** The lab's backend line for the page, with why each job runs where it does. */
 const jobs = (measured) => ({ ...lab.backend(), drawingWhy, trainingWhy, ...measured });
 
-/** The median time of `trials` runs of `run`, after one to warm up. */
-async function medianTime(trials, run) {
-  await run();
-  const times = [];
-  for (let trial = 0; trial < trials; trial++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+/**
+ * A timing's steps, each queued as a task of the lab's own, so that a
+ * request arriving meanwhile (a pointer move) waits for one step at most.
+ * After a step fails, the failure is logged, once, as timing `what`
+ * failed, and the timing's other steps are skipped but its `last`, which
+ * decides from what was measured.
+ */
+function queueTiming(what) {
+  let failed = false;
+  const queued = (work, evenAfterFailure) => {
+    queue = queue
+      .then(() => (failed && !evenAfterFailure ? undefined : work()))
+      .catch((err) => {
+        if (!failed) console.warn(`timing the ${what} failed: ${err.message ?? err}`);
+        failed = true;
+      });
+  };
+  const step = (work) => queued(work, false);
+  step.last = (work) => queued(work, true);
+  return step;
 }
 
-/** Queues `work` as a task of the lab's own, a failure logged as timing `what` failed. */
-function queueTiming(what) {
-  return (work) => {
-    queue = queue.then(work).catch((err) => console.warn(`timing the ${what} failed: ${err.message ?? err}`));
-  };
+/**
+ * Queues one run of `run` to warm up, then `trials` timed runs, each a step
+ * of its own (`queueTiming`); `median` gets their median time.
+ */
+function queueMedianTime(step, trials, run, median) {
+  const times = [];
+  step(run);
+  for (let trial = 0; trial < trials; trial++) {
+    step(async () => {
+      const start = performance.now();
+      await run();
+      times.push(performance.now() - start);
+    });
+  }
+  step(async () => median(times.sort((a, b) => a - b)[Math.floor(times.length / 2)]));
 }
 
 /**
  * Times drawing on WebGPU, then on the CPU's copies of the models, and
  * keeps the faster (`chooseDrawing`); the page is told with the figures.
- * Each backend's trials are a task of the lab's queue of their own, so a
- * request arriving meanwhile waits for one backend's trials at most.
+ * Each reconstruction timed is a task of the lab's queue of its own.
  */
 function measureDrawing() {
   drawingToMeasure = false;
   const image = lastImage;
   const ms = {};
   const step = queueTiming('drawing');
-  const timeDrawing = () => medianTime(DRAWING_TRIALS, () => lab.reconstruct(image));
-  step(async () => {
-    ms.webgpu = await timeDrawing();
+  const reconstruct = () => lab.reconstruct(image);
+  queueMedianTime(step, DRAWING_TRIALS, reconstruct, (median) => {
+    ms.webgpu = median;
   });
-  step(async () => {
-    await lab.drawOnCpu(true);
-    ms.cpu = await timeDrawing();
+  step(() => lab.drawOnCpu(true));
+  queueMedianTime(step, DRAWING_TRIALS, reconstruct, (median) => {
+    ms.cpu = median;
   });
-  step(async () => {
+  step.last(async () => {
     const { drawing, why } = chooseDrawing(ms);
     if (drawing === 'webgpu') await lab.drawOnCpu(false);
     drawingWhy = why;
@@ -237,31 +261,31 @@ function measureDrawing() {
  * the CPU (fresh models, nothing kept), and trains from then on where it was
  * faster (`chooseTraining`). Training moves only before its first step
  * (`Session::training_move`): one started meanwhile keeps it where it is.
- * Each backend's trials are a task of the queue of their own, like the
- * drawing's.
+ * Each round is a task of the queue of its own, like the drawing's.
  */
 function measureTraining() {
   trainingToMeasure = false;
+  trainingTimedAt = batchSize;
   const ms = {};
   const step = queueTiming('training');
-  const timeTraining = (cpu) => medianTime(TRAINING_TRIALS, () => lab.trialRound(cpu, 1));
-  step(async () => {
-    ms.webgpu = await timeTraining(false);
+  const round = (cpu) => () => lab.trialRound(cpu, 1);
+  queueMedianTime(step, TRAINING_TRIALS, round(false), (median) => {
+    ms.webgpu = median;
   });
-  step(async () => {
-    ms.cpu = await timeTraining(true);
+  queueMedianTime(step, TRAINING_TRIALS, round(true), (median) => {
+    ms.cpu = median;
   });
-  step(async () => {
-    const { training, why } = chooseTraining(ms);
-    trainingWhy = why;
-    if (training === 'cpu') {
-      try {
-        await lab.trainOnCpu(true);
-        planWorkers(null);
-      } catch (err) {
-        trainingWhy = `${why}, but it stays on WebGPU: ${err.message ?? err}`;
-      }
+  step.last(async () => {
+    const faster = chooseTraining(ms);
+    trainingWhy = `${faster.why} (batch ${trainingTimedAt})`;
+    try {
+      await lab.trainOnCpu(faster.training === 'cpu');
+      planWorkers(null);
+    } catch (err) {
+      const stays = lab.backend().training === 'cpu' ? 'the CPU' : 'WebGPU';
+      trainingWhy = `${trainingWhy}, but it stays on ${stays}: ${err.message ?? err}`;
     }
+    // How many workers train there, and why, as `start` told the page.
     post({ type: 'jobs', backend: jobs({ trainingMs: ms }), training });
   });
 }
@@ -289,7 +313,8 @@ function helperHeld() {
 
 /** `lab.train`, with the batch split with the helper where there is one. Each report says how many workers trained. */
 async function train(modelSteps) {
-  const helper = await helperClient;
+  // A helper started for the CPU stays idle once training moved to WebGPU.
+  const helper = training.workers === 2 ? await helperClient : null;
   if (helper) {
     const report = await lab.train(modelSteps, helper.link);
     if (helperHeld()) return { ...report, workers: 2 };
@@ -343,8 +368,21 @@ function dispatch(method, args) {
   if (method === 'train') return train(...args);
   if (method === 'reconstruct') return reconstruct(...args);
   if (method === 'saveWeightsAs') return saveWeightsAs(...args);
+  if (method === 'configureTraining') return configureTraining(...args);
   if (method === 'loadWeights') return asLabFile(args[0]).then((bytes) => lab.loadWeights(bytes, args[1]));
   return lab[method](...args);
+}
+
+/**
+ * `lab.configureTraining`. Where training went where it was timed faster,
+ * a new batch size has it timed again once the page is idle: the CPU's
+ * step grows with the batch, WebGPU's hardly does. New settings start the
+ * optimizers afresh, so training can still move.
+ */
+function configureTraining(settings) {
+  lab.configureTraining(settings);
+  batchSize = settings.batch_size;
+  if (trainingTimedAt !== null && batchSize !== trainingTimedAt) trainingToMeasure = true;
 }
 
 /**
