@@ -44,13 +44,19 @@ describe("what the page's WebGPU build issues (Dawn, null adapter)", () => {
   test('an update of every decoder: under 150 dispatches', async () => {
     lab.showDecoders(decoders);
     const calls = await lastOf(3, () => lab.reconstruct(DRAWING));
-    assert.ok(calls.dispatchWorkgroups <= 150, `${calls.dispatchWorkgroups} dispatches (518 before the cuts, 141 after)`);
+    assert.ok(
+      calls.dispatchWorkgroups <= 150,
+      `${calls.dispatchWorkgroups} dispatches (518 before the cuts, 141 after)`,
+    );
     assert.equal(calls.mapAsync, decoders.length);
   });
 
   test('a training step of the upsample decoder: under 160 dispatches', async () => {
     await trainFromSeed0(lab, 'upsample', { steps: 2, batchSize: 32 });
     const calls = await lastOf(2, () => lab.train(1));
-    assert.ok(calls.dispatchWorkgroups <= 160, `${calls.dispatchWorkgroups} dispatches (328 before the cuts, 152 after)`);
+    assert.ok(
+      calls.dispatchWorkgroups <= 160,
+      `${calls.dispatchWorkgroups} dispatches (328 before the cuts, 152 after)`,
+    );
   });
 });
