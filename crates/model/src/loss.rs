@@ -30,9 +30,10 @@ pub fn bce_with_logits<const D: usize>(logits: Tensor<D>, targets: Tensor<D>) ->
 /// train by: `mean(logits * c)` with `c = sigmoid(logits) - targets` held
 /// constant, whose gradient `c / n` is the BCE's, exactly in real numbers.
 /// Backpropagating the BCE's stable form goes through each of its eight
-/// element-wise ops; this takes two kernels, which on WebGPU, where a kernel
-/// costs what issuing it costs, is about 20 fewer dispatches a step. The
-/// loss is computed without a gradient, in one kernel per op.
+/// element-wise ops; the objective's backward is two kernels. The loss is
+/// computed apart, without a gradient, in one kernel per op. On WebGPU,
+/// where a kernel costs what issuing it costs, a training step issues 8
+/// fewer dispatches in all (`benchmarks/results/2026-12-05-dawn-null-layout.md`).
 ///
 /// # Shapes
 /// - `logits`, `targets`: any equal shapes, on an autodiff device
