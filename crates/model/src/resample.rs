@@ -69,7 +69,7 @@ pub fn nearest_2x(x: Tensor<4>) -> Tensor<4> {
 /// - `x`: `[batch, channels, height, width]`
 /// - output: `[batch, channels, 2 * height, 2 * width]`
 pub fn bilinear_2x(x: Tensor<4>) -> Tensor<4> {
-    let [batch, channels, height, width] = x.dims();
+    let [_, _, height, width] = x.dims();
     if !x.is_autodiff() {
         return interpolate(
             x,
@@ -79,22 +79,16 @@ pub fn bilinear_2x(x: Tensor<4>) -> Tensor<4> {
         );
     }
     if !prefers_channels_last(&x) {
-        let rows = bilinear_2x_along(x, 2); // [batch, channels, height, 2, width]
-        let x = rows.reshape([batch, channels, height * 2, width]);
-        let columns = bilinear_2x_along(x, 3); // [batch, channels, 2 * height, width, 2]
-        return columns.reshape([batch, channels, height * 2, width * 2]);
+        return bilinear_2x_along(bilinear_2x_along(x, 2), 3);
     }
-    on_channels_last(x, |x| {
-        let rows = bilinear_2x_along(x, 1); // [batch, height, 2, width, channels]
-        let x = rows.reshape([batch, height * 2, width, channels]);
-        let columns = bilinear_2x_along(x, 2); // [batch, 2 * height, width, 2, channels]
-        columns.reshape([batch, height * 2, width * 2, channels])
-    })
+    on_channels_last(x, |x| bilinear_2x_along(bilinear_2x_along(x, 1), 2))
 }
 
-/// The two interpolated phases of axis `dim`, stacked on a new axis after it.
-fn bilinear_2x_along(x: Tensor<4>, dim: usize) -> Tensor<5> {
-    let len = x.dims()[dim];
+/// Axis `dim` of `x` doubled: each value's two interpolated phases, in turn.
+fn bilinear_2x_along(x: Tensor<4>, dim: usize) -> Tensor<4> {
+    let mut doubled = x.dims();
+    let len = doubled[dim];
+    doubled[dim] *= 2;
     let previous = Tensor::cat(
         vec![
             x.clone().narrow(dim, 0, 1),
@@ -111,7 +105,8 @@ fn bilinear_2x_along(x: Tensor<4>, dim: usize) -> Tensor<5> {
     );
     let even = x.clone() * 0.75 + previous * 0.25;
     let odd = x * 0.75 + next * 0.25;
-    Tensor::stack(vec![even, odd], dim + 1)
+    // [.., len, 2, ..] (the phases on a new axis after `dim`), then merged.
+    Tensor::stack::<5>(vec![even, odd], dim + 1).reshape(doubled)
 }
 
 /// A fixed 2x2 box filter, stride 1, no padding: the zero-order hold of
