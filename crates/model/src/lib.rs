@@ -41,6 +41,7 @@ pub mod parameters;
 pub mod pool;
 pub mod progress;
 pub mod reconstruction;
+pub mod replay;
 pub mod resample;
 pub mod session;
 pub mod train;

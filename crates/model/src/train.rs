@@ -6,9 +6,10 @@ use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::autoencoder::Autoencoder;
-use crate::flat_optimizer::FlatOptimizer;
+use crate::flat_optimizer::{FlatOptimizer, ReplayedSteps};
 use crate::layout::{TO_CHANNELS_LAST, prefers_channels_last};
 use crate::loss::{bce_with_logits, bce_with_logits_and_objective};
+use crate::replay::replays_on;
 
 /// The mean BCE of `model` (on an autodiff device) reconstructing `images`,
 /// detached, and its gradients.
@@ -91,6 +92,26 @@ pub struct Trainer {
     /// not stepped since. Only then can the model move to another device
     /// without them (on WebGPU they cannot be read back synchronously).
     fresh_optimizer: bool,
+    /// Off the CPU, the steps recorded once and replayed since
+    /// ([`crate::flat_optimizer::ReplayedSteps`]).
+    replayed: Replayed,
+}
+
+/// Whether a trainer's steps replay a recording.
+enum Replayed {
+    /// Not recorded yet: the next step off the CPU records one.
+    NotYet,
+    Recorded(Box<ReplayedSteps>),
+    /// On the CPU, or a recording failed: steps are taken as they are.
+    Refused,
+}
+
+impl Clone for Replayed {
+    /// A recording writes its own buffers, so a copy of a trainer (which
+    /// may move to another device, too) records one of its own.
+    fn clone(&self) -> Self {
+        Replayed::NotYet
+    }
 }
 
 /// A trainer as it stood, to return to if a step goes bad (a NaN loss).
@@ -107,6 +128,7 @@ impl Trainer {
             learning_rate,
             steps: 0,
             fresh_optimizer: true,
+            replayed: Replayed::NotYet,
         }
     }
 
@@ -118,9 +140,56 @@ impl Trainer {
     /// - `images`: `[batch, 1, 28, 28]`, the targets too
     /// - output: `[1]`
     pub fn step(&mut self, images: Tensor<4>) -> Tensor<1> {
+        if let Some(loss) = self.replayed_step(&images) {
+            return loss;
+        }
         let (loss, grads) = self.gradients(images);
         self.apply(grads);
         loss
+    }
+
+    /// The step [`step`](Self::step) takes, as a replay of a recording off
+    /// the CPU, from the second step on (the first makes the running
+    /// averages the recording writes); `None` where it cannot, the trainer
+    /// untouched. A batch of another size is recorded anew.
+    fn replayed_step(&mut self, images: &Tensor<4>) -> Option<Tensor<1>> {
+        if self.fresh_optimizer
+            || matches!(self.replayed, Replayed::Refused)
+            || !self.model.devices().iter().all(replays_on)
+        {
+            return None;
+        }
+        let taken = match &mut self.replayed {
+            Replayed::Recorded(steps) if steps.takes(images) => steps.step(images),
+            _ => self
+                .optimizer
+                .record_steps(&self.model, images.clone(), self.learning_rate)
+                .map(|(loss, steps)| {
+                    self.replayed = Replayed::Recorded(Box::new(steps));
+                    loss
+                }),
+        };
+        match (taken, &self.replayed) {
+            (Ok(loss), Replayed::Recorded(steps)) => {
+                self.model = self.optimizer.take_from(steps, self.model.clone());
+                self.steps += 1;
+                Some(loss)
+            }
+            (taken, _) => {
+                if let Err(err) = taken {
+                    log::warn!("training goes on without a recording: {err}");
+                }
+                // The recording's buffers are copies: the trainer's own
+                // state is as the last step left it.
+                self.replayed = Replayed::Refused;
+                None
+            }
+        }
+    }
+
+    /// Whether this trainer's steps now replay a recording.
+    pub fn replays(&self) -> bool {
+        matches!(self.replayed, Replayed::Recorded(_))
     }
 
     /// The batch's mean loss and its gradients, leaving the model as it is:
@@ -136,6 +205,10 @@ impl Trainer {
 
     /// One optimizer step with `grads` (on the model's inner device).
     pub fn apply(&mut self, grads: GradientsParams) {
+        // A step taken outside a recording leaves its buffers behind.
+        if let Replayed::Recorded(_) = self.replayed {
+            self.replayed = Replayed::NotYet;
+        }
         let model = self.model.clone();
         self.model = self.optimizer.step(self.learning_rate, model, grads);
         self.steps += 1;
@@ -151,6 +224,7 @@ impl Trainer {
             optimizer,
             learning_rate,
             fresh_optimizer: true,
+            replayed: Replayed::NotYet,
             ..self
         }
     }
@@ -173,6 +247,7 @@ impl Trainer {
             learning_rate,
             steps,
             fresh_optimizer: false,
+            replayed: Replayed::NotYet,
         })
     }
 
@@ -185,6 +260,19 @@ impl Trainer {
     /// The trained model without autodiff, for inference and evaluation.
     pub fn inference_model(&self) -> Autoencoder {
         self.model.valid()
+    }
+
+    /// The model's parameters laid flat, without autodiff, as the
+    /// optimizer lays them.
+    pub fn flat_parameters(&self) -> Option<&Tensor<1>> {
+        self.optimizer.flat_parameters()
+    }
+
+    /// The inference model with its parameters views of `flat`, laid as
+    /// [`flat_parameters`](Self::flat_parameters).
+    pub fn inference_model_with(&self, flat: Tensor<1>) -> Autoencoder {
+        self.optimizer
+            .with_flat_parameters(self.inference_model(), flat)
     }
 
     /// The model on its autodiff device.

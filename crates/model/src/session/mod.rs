@@ -74,6 +74,8 @@ pub struct Session {
     lock_step: Option<LockStep>,
     /// Where the views run when not on `device`.
     drawing: Option<DrawingCopies>,
+    /// The models the last trial round stepped.
+    trials: Option<placement::Trials>,
 }
 
 /// A lock step part-way: the batch every shown model takes, and the shown
@@ -98,6 +100,7 @@ impl Session {
             batches: BatchOrder::new(0),
             lock_step: None,
             drawing: None,
+            trials: None,
         };
         session.slots = DecoderKind::ALL
             .into_iter()

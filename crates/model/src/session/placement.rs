@@ -14,7 +14,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, Transaction};
 
-use super::{LabError, Pending, Session, invalid};
+use super::{LabError, Pending, Session, TrainSettings, invalid};
 use crate::backend::is_cpu;
 use crate::evaluation::images_tensor;
 use crate::host::copy_to_host;
@@ -134,10 +134,13 @@ impl Session {
 
     /// `rounds` throwaway lock-step rounds on the CPU (`true`) or the lab's
     /// own device: every shown decoder steps on a batch of test digits of
-    /// the chosen size, from a fresh model with the chosen optimizer, and
-    /// the last losses are read. The page times it; the session's models
-    /// and batches are untouched.
-    pub fn trial_round(&self, cpu: bool, rounds: u32) -> Result<Pending<()>, LabError> {
+    /// the chosen size, with the chosen optimizer, and the last losses are
+    /// read. The page times it; the session's models and batches are
+    /// untouched. The trial's models start fresh and are kept for the next
+    /// trial on the same backend with the same settings, so that later
+    /// trials time the steps training takes from its second on (off the
+    /// CPU, replays of a recording: [`crate::replay`]), not its first.
+    pub fn trial_round(&mut self, cpu: bool, rounds: u32) -> Result<Pending<()>, LabError> {
         if !(1..=MAX_TRIAL_ROUNDS).contains(&rounds) {
             return Err(invalid(format!(
                 "a trial takes 1 to {MAX_TRIAL_ROUNDS} rounds, not {rounds}"
@@ -147,11 +150,24 @@ impl Session {
         let test = self.test_set()?;
         let indices: Vec<usize> = (0..self.settings.batch_size.min(test.len())).collect();
         let images = images_tensor(test.batch(&indices), &autodiff);
+        let kept = self.trials.take().filter(|trials| {
+            trials.cpu == cpu && trials.settings == self.settings && trials.shown == self.shown
+        });
+        let mut trials = kept.unwrap_or_else(|| Trials {
+            cpu,
+            settings: self.settings.clone(),
+            shown: self.shown.clone(),
+            trainers: self
+                .shown
+                .iter()
+                .map(|&kind| {
+                    let model = AutoencoderConfig::new(kind).init(&autodiff);
+                    Trainer::new(model, self.settings.optimizer, self.settings.learning_rate)
+                })
+                .collect(),
+        });
         let mut transaction = Transaction::default();
-        for kind in self.shown.clone() {
-            let model = AutoencoderConfig::new(kind).init(&autodiff);
-            let mut trainer =
-                Trainer::new(model, self.settings.optimizer, self.settings.learning_rate);
+        for trainer in &mut trials.trainers {
             let mut loss: Option<Tensor<1>> = None;
             for _ in 0..rounds {
                 loss = Some(trainer.step(images.clone()));
@@ -160,6 +176,16 @@ impl Session {
                 transaction = transaction.register(loss);
             }
         }
+        self.trials = Some(trials);
         Ok(Pending::new(transaction, |_, _| Ok(())))
     }
+}
+
+/// The models [`Session::trial_round`] steps, kept from one trial to the
+/// next: one per shown decoder, for one backend and the settings then.
+pub(super) struct Trials {
+    cpu: bool,
+    settings: TrainSettings,
+    shown: Vec<DecoderKind>,
+    trainers: Vec<Trainer>,
 }

@@ -1085,7 +1085,7 @@ fn a_trial_round_trains_fresh_models_and_leaves_the_session_as_it_was() {
         let err = lab.trial_round(true, rounds).err().expect("refused");
         assert!(err.to_string().contains("rounds"), "{err}");
     }
-    let untested = Session::new(Device::flex());
+    let mut untested = Session::new(Device::flex());
     assert!(matches!(
         untested.trial_round(true, 1).err(),
         Some(LabError::NotLoaded("test"))

@@ -171,7 +171,7 @@ impl Session {
         Ok(self.finish_training(call))
     }
 
-    fn begin_training(&self, model_steps: u32) -> Result<TrainingCall, LabError> {
+    fn begin_training(&mut self, model_steps: u32) -> Result<TrainingCall, LabError> {
         if !(1..=limits::MODEL_STEPS_PER_CALL).contains(&model_steps) {
             return Err(invalid(format!(
                 "a call trains 1 to {} steps, not {model_steps}",
@@ -181,6 +181,9 @@ impl Session {
         if self.train.is_none() {
             return Err(LabError::NotLoaded("training"));
         }
+        // Training has begun: the trial models, and their recordings'
+        // memory, are done with.
+        self.trials = None;
         Ok(TrainingCall {
             order_before: (self.batches.clone(), self.lock_step.clone()),
             trained: Vec::new(),

@@ -34,6 +34,9 @@ use crate::backend::is_cpu;
 use crate::layout::{TO_CHANNELS_FIRST, TO_CHANNELS_LAST};
 use crate::train::OptimizerKind;
 
+mod replayed;
+pub use replayed::ReplayedSteps;
+
 /// Every parameter starts at a multiple of this many floats (256 bytes,
 /// WebGPU's largest storage-buffer offset alignment). Burn's GPU backend
 /// takes a slice as a view of the same buffer, not a copy, where both its
@@ -288,6 +291,28 @@ fn step_by<O: Optimizer>(
     parameters
 }
 
+/// Adam's constants as the lab sets them: Burn's betas, and Keras'
+/// epsilon (Burn's default, 1e-5, damps early steps noticeably).
+#[derive(Clone, Copy, Debug)]
+struct AdamConstants {
+    beta_1: f32,
+    beta_2: f32,
+    epsilon: f32,
+}
+
+const ADAM: AdamConstants = AdamConstants {
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+};
+
+fn adam_config() -> AdamConfig {
+    AdamConfig::new()
+        .with_beta_1(ADAM.beta_1)
+        .with_beta_2(ADAM.beta_2)
+        .with_epsilon(ADAM.epsilon)
+}
+
 /// The device `model`'s parameters live on, without autodiff; `None` for a
 /// model without any.
 fn inner_device(model: &Autoencoder) -> Option<Device> {
@@ -311,8 +336,7 @@ impl FlatOptimizer {
     pub fn new(kind: OptimizerKind) -> Self {
         let rule = match kind {
             OptimizerKind::Adadelta => Rule::Adadelta(AdadeltaConfig::new().build(), None),
-            // Keras' epsilon; Burn's default (1e-5) damps early steps noticeably.
-            OptimizerKind::Adam => Rule::Adam(AdamConfig::new().with_epsilon(1e-7).build(), None),
+            OptimizerKind::Adam => Rule::Adam(adam_config().build(), None),
         };
         Self {
             rule,
@@ -349,6 +373,18 @@ impl FlatOptimizer {
         let ids = layout.slots.iter().map(|slot| slot.id).collect();
         self.stepped = Some((parameters.clone(), ids));
         layout.scatter(model, parameters)
+    }
+
+    /// The parameters the last step (or [`adopt`](Self::adopt)) returned,
+    /// laid flat, off the autodiff graph.
+    pub fn flat_parameters(&self) -> Option<&Tensor<1>> {
+        self.stepped.as_ref().map(|(flat, _)| flat)
+    }
+
+    /// `model` with its parameters views of `flat`, laid as this
+    /// optimizer lays them ([`Self::flat_parameters`]).
+    pub fn with_flat_parameters(&self, model: Autoencoder, flat: Tensor<1>) -> Autoencoder {
+        self.layout(&model).scatter(model, flat)
     }
 
     /// `model` (on an autodiff device) one step along `grads` (on its inner
