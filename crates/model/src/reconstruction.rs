@@ -33,11 +33,19 @@ pub struct Reconstruction {
 /// # Shapes
 /// - `input`: `[1, 1, 28, 28]`
 pub fn register(model: &Autoencoder, input: Tensor<4>, transaction: Transaction) -> Transaction {
-    // Read flat: on the GPU the logits come out channels last, and wgpu reads
-    // a tensor only with its own row-major strides, single channel included,
+    transaction.register(logits(model, input))
+}
+
+/// What [`register`] reads: `model`'s logits for `input`, flat.
+///
+/// # Shapes
+/// - `input`: `[1, 1, 28, 28]`
+/// - output: `[784]`
+pub fn logits(model: &Autoencoder, input: Tensor<4>) -> Tensor<1> {
+    // Flat: on the GPU the logits come out channels last, and wgpu reads a
+    // tensor only with its own row-major strides, single channel included,
     // so read as `[1, 1, 28, 28]` they would be copied first.
-    let logits = model.forward(input); // [1, 1, 28, 28]
-    transaction.register(logits.flatten::<1>(0, 3)) // [784]
+    model.forward(input).flatten::<1>(0, 3)
 }
 
 /// `kind`'s reconstruction of `input` (the intensities `register` was

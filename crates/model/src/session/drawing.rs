@@ -7,6 +7,7 @@
 
 use burn::tensor::Device;
 
+use super::drawing_replay::Drawing;
 use super::{LabError, Session};
 use crate::backend::is_cpu;
 use crate::host::copy_to_host;
@@ -68,6 +69,8 @@ impl Session {
     /// themselves (`None`). The copies are made from [`Self::stale_copies`];
     /// until a shown model has its copy, the views run on the training device.
     pub fn draw_on(&mut self, device: Option<Device>) {
+        // Recorded on the device the views ran on.
+        self.drawing_replay = Drawing::NotYet;
         self.drawing = device.map(|device| DrawingCopies {
             device,
             models: vec![None; DecoderKind::ALL.len()],
@@ -107,6 +110,7 @@ impl Session {
 
     /// Drops `kind`'s copy: its model is about to change.
     pub(super) fn weights_changed(&mut self, kind: DecoderKind) {
+        self.drawing_replay.weights_changed(kind);
         if let Some(drawing) = &mut self.drawing {
             drawing.models[kind.index()] = None;
         }
@@ -115,7 +119,25 @@ impl Session {
     /// The shown models on the drawing device where every one has a fresh
     /// copy there, else on the training device: a view is never stale.
     pub(super) fn view_models(&self) -> ViewModels {
-        let copies = self.drawing.as_ref().and_then(|drawing| {
+        let copies = self.copies_for_views();
+        copies.unwrap_or_else(|| ViewModels {
+            device: self.device.clone(),
+            models: self
+                .shown_slots()
+                .map(|slot| (slot.kind, slot.trainer.inference_model()))
+                .collect(),
+        })
+    }
+
+    /// Whether the views run on copies on a second device, not on the
+    /// trainers' own models.
+    pub(super) fn views_on_copies(&self) -> bool {
+        self.copies_for_views().is_some()
+    }
+
+    /// The shown models' copies on the drawing device, where each has one.
+    fn copies_for_views(&self) -> Option<ViewModels> {
+        self.drawing.as_ref().and_then(|drawing| {
             let models = self
                 .shown_slots()
                 .map(|slot| Some((slot.kind, drawing.models[slot.kind.index()].clone()?)))
@@ -124,13 +146,6 @@ impl Session {
                 device: drawing.device.clone(),
                 models,
             })
-        });
-        copies.unwrap_or_else(|| ViewModels {
-            device: self.device.clone(),
-            models: self
-                .shown_slots()
-                .map(|slot| (slot.kind, slot.trainer.inference_model()))
-                .collect(),
         })
     }
 }

@@ -12,6 +12,7 @@ mod batches;
 pub mod catalog;
 mod checks;
 mod drawing;
+mod drawing_replay;
 mod errors;
 mod pending;
 mod placement;
@@ -74,6 +75,8 @@ pub struct Session {
     lock_step: Option<LockStep>,
     /// Where the views run when not on `device`.
     drawing: Option<DrawingCopies>,
+    /// The views' work, recorded off the CPU.
+    drawing_replay: drawing_replay::Drawing,
     /// The models the last trial round stepped.
     trials: Option<placement::Trials>,
 }
@@ -100,6 +103,7 @@ impl Session {
             batches: BatchOrder::new(0),
             lock_step: None,
             drawing: None,
+            drawing_replay: drawing_replay::Drawing::NotYet,
             trials: None,
         };
         session.slots = DecoderKind::ALL

@@ -184,8 +184,11 @@ impl SharedSession {
                     other => return other,
                 }
             }
-            let pending = borrowed.reconstruct(&image)?;
             drop(borrowed);
+            let pending = session
+                .try_borrow_mut()
+                .map_err(|_| LabError::Busy)?
+                .reconstruct(&image)?;
             settle(&session, pending).await
         }
     }

@@ -295,7 +295,7 @@ fn the_walk_starts_and_ends_at_the_two_reconstructions() {
 
 #[test]
 fn bad_images_and_indices_are_refused_with_their_numbers() {
-    let lab = session(10, &PAIR);
+    let mut lab = session(10, &PAIR);
     assert!(lab.reconstruct(&[0.5; 10]).is_err());
     let mut nan = vec![0.0; IMAGE_LEN];
     nan[3] = f32::NAN;

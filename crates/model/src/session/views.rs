@@ -58,20 +58,37 @@ impl Session {
 
     /// Reconstructs `image` (784 intensities in `[0, 1]`) with every shown
     /// decoder, with its BCE and meters.
-    pub fn reconstruct(&self, image: &[f32]) -> Result<Pending<Vec<Reconstruction>>, LabError> {
-        let views = self.view_models();
+    pub fn reconstruct(&mut self, image: &[f32]) -> Result<Pending<Vec<Reconstruction>>, LabError> {
         let image = input_image(image)?;
+        if let Some(replayed) = self.replayed_logits(&images_tensor(image.clone(), &self.device)) {
+            let kinds = self.shown.clone();
+            let transaction = replayed
+                .into_iter()
+                .fold(Transaction::default(), Transaction::register);
+            return Ok(Self::read_reconstructions(kinds, transaction, image));
+        }
+        let views = self.view_models();
         let input = images_tensor(image.clone(), &views.device);
         let (kinds, transaction) = Self::per_decoder(&views, |model, transaction| {
             reconstruction::register(model, input.clone(), transaction)
         });
-        Ok(Pending::new(transaction, move |_, data| {
+        Ok(Self::read_reconstructions(kinds, transaction, image))
+    }
+
+    /// What [`reconstruct`](Self::reconstruct) returns, once `transaction`
+    /// has read each of `kinds`' logits of `image`.
+    fn read_reconstructions(
+        kinds: Vec<DecoderKind>,
+        transaction: Transaction,
+        image: Vec<f32>,
+    ) -> Pending<Vec<Reconstruction>> {
+        Pending::new(transaction, move |_, data| {
             let mut data = data.into_iter();
             kinds
                 .into_iter()
                 .map(|kind| reconstruction::read(kind, &mut data, &image).map_err(LabError::Read))
                 .collect()
-        }))
+        })
     }
 
     /// [`reconstruct`](Self::reconstruct) with the shown decoders shared:
