@@ -62,6 +62,67 @@ describe('WebGPU (Dawn on SwiftShader) against the CPU', () => {
     }
   });
 
+  test('replayed steps and drawings show what training left, as the CPU computes it', {
+    timeout: 20 * 60_000,
+  }, async () => {
+    // From the second step on, WebGPU replays a recording of the step, and
+    // a drawing replays one of the shown decoders (crates/model/src/replay.rs):
+    // each must read the weights and the batch of the moment, not those
+    // it was recorded with.
+    const { image } = labs.cpu.testDigit(0);
+    const shown = labs.cpu.catalog().first_shown;
+    const every = decoders;
+    const run = async (lab) => {
+      const seen = [];
+      const draw = async (decoders) => {
+        lab.showDecoders(decoders);
+        seen.push((await lab.reconstruct(image)).map((r) => Array.from(r.image)));
+      };
+      lab.configureTraining({ optimizer: 'adadelta', learning_rate: 1, batch_size: BATCH_SIZE });
+      lab.reset(0);
+      await draw(shown);
+      const losses = [];
+      for (const steps of [3, 1, 4]) {
+        lab.showDecoders(shown);
+        losses.push(...(await lab.train(steps * shown.length)).losses.flatMap((entry) => entry.losses));
+        await draw(shown);
+      }
+      await draw(every);
+      // New settings make new optimizers, and a new batch size a new recording.
+      lab.configureTraining({ optimizer: 'adam', learning_rate: 0.001, batch_size: BATCH_SIZE + 4 });
+      lab.showDecoders(every);
+      for (let call = 0; call < 3; call++) {
+        losses.push(...(await lab.train(every.length)).losses.flatMap((entry) => entry.losses));
+      }
+      await draw(every);
+      await draw(shown);
+      return { seen, losses };
+    };
+    const webgpu = await run(labs.webgpu);
+    const cpu = await run(labs.cpu);
+    assert.equal(webgpu.losses.length, cpu.losses.length);
+    // Adadelta at a learning rate of 1 moves far in a step, so float order
+    // weighs more than in the Adam runs above; a stale batch or weights is
+    // off by a hundredth or more.
+    webgpu.losses.forEach((loss, i) => {
+      const gap = Math.abs(loss - cpu.losses[i]) / cpu.losses[i];
+      assert.ok(
+        gap <= 1e-4,
+        `loss ${i + 1}: WebGPU ${loss}, CPU ${cpu.losses[i]} (relative gap ${gap.toExponential(2)})`,
+      );
+    });
+    assert.equal(webgpu.seen.length, cpu.seen.length);
+    webgpu.seen.forEach((drawing, i) => {
+      assert.equal(drawing.length, cpu.seen[i].length);
+      drawing.forEach((values, d) => {
+        const gap = relativeGap(values, cpu.seen[i][d]);
+        assert.ok(gap <= 1e-4, `drawing ${i + 1}, decoder ${d + 1}: WebGPU and CPU differ by ${gap.toExponential(2)}`);
+      });
+    });
+    // Training moved the drawings: a stale replay would repeat the first.
+    assert.ok(relativeGap(cpu.seen[1][0], cpu.seen[0][0]) > 1e-4, 'training did not change the drawing');
+  });
+
   test(`the shipped weights score the same test BCE on ${TEST_DIGITS} test digits`, {
     timeout: 10 * 60_000,
   }, async () => {
