@@ -29,14 +29,6 @@ pub struct Replay<T> {
     output: T,
 }
 
-impl<T> std::fmt::Debug for Replay<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Replay")
-            .field("graph", &self.graph)
-            .finish()
-    }
-}
-
 /// Whether work on `device` is recorded and replayed: off the CPU, in the
 /// browser's build (the `webgpu` feature). The native GPU path runs Burn's
 /// kernel fusion, which queues work lazily, and is not recorded.

@@ -187,11 +187,6 @@ impl Trainer {
         }
     }
 
-    /// Whether this trainer's steps now replay a recording.
-    pub fn replays(&self) -> bool {
-        matches!(self.replayed, Replayed::Recorded(_))
-    }
-
     /// The batch's mean loss and its gradients, leaving the model as it is:
     /// half of a step whose other half's gradients come from elsewhere
     /// ([`crate::data_parallel`]).

@@ -37,7 +37,7 @@ pub(super) enum Drawing {
     /// ([`Replay::record`]).
     Warm(Vec<DecoderKind>),
     Recorded(Box<DrawingReplay>),
-    /// On the CPU, or recording these decoders failed.
+    /// Recording these decoders failed: they run as they are.
     Refused(Vec<DecoderKind>),
 }
 
