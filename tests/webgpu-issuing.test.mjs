@@ -21,6 +21,11 @@ import { countCalls, startLab, startWebGpu, trainFromSeed0 } from '../scripts/da
 
 const DRAWING = new Float32Array(784).map((_, i) => ((i * 37) % 100) / 100);
 
+/** Asserts that `calls` made at most `bound` calls of `method`; `counts` says what they were. */
+function atMost(calls, method, bound, counts) {
+  assert.ok(calls[method] <= bound, `${calls[method]} calls of ${method} (${counts})`);
+}
+
 /** The WebGPU calls of the `runs`-th run of `work`, after `runs - 1` to warm up. */
 async function lastOf(runs, work) {
   for (let i = 1; i < runs; i++) await work();
@@ -40,37 +45,22 @@ describe("what the page's WebGPU build issues (Dawn, null adapter)", () => {
   test('an update of the two first-shown decoders: one bind group, one read each', async () => {
     lab.showDecoders(lab.catalog().first_shown);
     const calls = await lastOf(3, () => lab.reconstruct(DRAWING));
-    assert.ok(
-      calls.dispatchWorkgroups <= 70,
-      `${calls.dispatchWorkgroups} dispatches (109 before the cuts, 66 replayed)`,
-    );
-    assert.ok(
-      calls.createBindGroup <= 2,
-      `${calls.createBindGroup} bind groups made (35 before the drawing was replayed, 1 after)`,
-    );
+    atMost(calls, 'dispatchWorkgroups', 70, '109 before the cuts, 66 replayed');
+    atMost(calls, 'createBindGroup', 2, '35 before the drawing was replayed, 1 after');
     assert.equal(calls.mapAsync, 2, 'one read per decoder (two before)');
   });
 
   test('an update of every decoder: one bind group', async () => {
     lab.showDecoders(decoders);
     const calls = await lastOf(3, () => lab.reconstruct(DRAWING));
-    assert.ok(
-      calls.createBindGroup <= 2,
-      `${calls.createBindGroup} bind groups made (141 before the drawing was replayed, 1 after)`,
-    );
+    atMost(calls, 'createBindGroup', 2, '141 before the drawing was replayed, 1 after');
     assert.equal(calls.mapAsync, decoders.length);
   });
 
   test('a training step of the upsample decoder: under 20 bind groups', async () => {
     await trainFromSeed0(lab, 'upsample', { steps: 3, batchSize: 32 });
     const calls = await lastOf(2, () => lab.train(1));
-    assert.ok(
-      calls.dispatchWorkgroups <= 180,
-      `${calls.dispatchWorkgroups} dispatches (328 before the cuts, 172 replayed)`,
-    );
-    assert.ok(
-      calls.createBindGroup <= 20,
-      `${calls.createBindGroup} bind groups made (152 before the step was replayed, 15 after)`,
-    );
+    atMost(calls, 'dispatchWorkgroups', 180, '328 before the cuts, 172 replayed');
+    atMost(calls, 'createBindGroup', 20, '152 before the step was replayed, 15 after');
   });
 });
