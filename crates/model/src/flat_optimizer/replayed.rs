@@ -77,8 +77,8 @@ fn adam_step(
     let second = second
         .mul_scalar(config.beta_2)
         .add(gradient.square().mul_scalar(1.0 - config.beta_2));
-    let scale = factors.clone().slice([0..1]);
-    let epsilon = factors.clone().slice([1..2]);
+    let scale = factors.clone().narrow(0, 0, 1);
+    let epsilon = factors.clone().narrow(0, 1, 1);
     let update = first
         .clone()
         .mul(scale)
