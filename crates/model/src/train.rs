@@ -102,7 +102,8 @@ enum Replayed {
     /// Not recorded yet: the next step off the CPU records one.
     NotYet,
     Recorded(Box<ReplayedSteps>),
-    /// On the CPU, or a recording failed: steps are taken as they are.
+    /// A recording failed, or was refused for memory: steps are taken as
+    /// they are.
     Refused,
 }
 
